@@ -26,7 +26,10 @@ class MooringsError(ToolError):
 
 
 class AccessDenied(MooringsError):
-    """A sandbox rule refused the request: a path outside the roots, a private address, a write in read-only mode."""
+    """A sandbox rule refused the request.
+
+    A path outside the roots, a private address, a write in read-only mode.
+    """
 
 
 class InvalidInput(MooringsError):

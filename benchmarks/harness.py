@@ -1,0 +1,203 @@
+"""Spawn stdio MCP servers, run a scenario against each over the real protocol, collect numbers.
+
+One *run* is one fresh server process: spawned, handed to the scenario (which times what it
+cares about from `Server.started_at`), measured for peak RSS, then shut down the way a host does
+it (close stdin, wait, terminate, kill). Runs are interleaved across servers (A B C A B C ...)
+so that a noisy machine slows every server alike instead of whichever happened to run last.
+
+Peak RSS is the server process's own high-water mark (`VmHWM` in /proc), read after the
+scenario's last response and before shutdown: `getrusage(RUSAGE_CHILDREN)` would mix every
+child of this process, and `wait4` would fold in the server's own children.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from benchmarks.rpc import ConnectionClosed, JsonRpcClient, RpcError
+
+if TYPE_CHECKING:
+    from benchmarks.scenarios import Scenario
+    from benchmarks.servers import ServerSpec
+
+PROTOCOL_VERSION = "2025-11-25"
+_CLIENT_INFO = {"name": "moorings-benchmarks", "version": "0"}
+_SHUTDOWN_GRACE = 5.0
+
+
+class ServerFailed(Exception):
+    """A server could not be started or broke during a run; it is dropped from the comparison."""
+
+
+class Server:
+    """A freshly spawned MCP server and the JSON-RPC client wired to its pipes."""
+
+    def __init__(self, process: subprocess.Popen[bytes], started_at: float, timeout: float) -> None:
+        assert process.stdin is not None
+        assert process.stdout is not None
+        self.process = process
+        self.started_at = started_at
+        self.rpc = JsonRpcClient(process.stdin, process.stdout, timeout)
+
+    def initialize(self) -> dict[str, Any]:
+        """The 2025-11-25 handshake's first half: send `initialize`, return its result."""
+        params = {"protocolVersion": PROTOCOL_VERSION, "capabilities": {}, "clientInfo": _CLIENT_INFO}
+        result = self.rpc.request("initialize", params)
+        if not isinstance(result, dict) or "protocolVersion" not in result:
+            raise ValueError(f"initialize returned no protocolVersion: {str(result)[:200]}")
+        return result
+
+    def initialized(self) -> None:
+        """The handshake's second half; the server may serve requests only after it."""
+        self.rpc.notify("notifications/initialized")
+
+    def handshake(self) -> dict[str, Any]:
+        result = self.initialize()
+        self.initialized()
+        return result
+
+    def list_tools(self) -> list[dict[str, Any]]:
+        result = self.rpc.request("tools/list")
+        if not isinstance(result, dict) or not isinstance(result.get("tools"), list):
+            raise ValueError(f"tools/list returned no list of tools: {str(result)[:200]}")
+        tools: list[dict[str, Any]] = result["tools"]
+        return tools
+
+    def call_tool(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        result = self.rpc.request("tools/call", {"name": name, "arguments": arguments})
+        if not isinstance(result, dict):
+            raise ValueError(f"tools/call returned no result object: {str(result)[:200]}")
+        return result
+
+    def peak_rss(self) -> int | None:
+        """The process's peak resident set size in bytes, or None once it has exited."""
+        try:
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+        except OSError:
+            return None
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+        return None  # a zombie has no memory lines left
+
+
+@dataclass
+class Result:
+    """What one server produced over all measured runs of one scenario."""
+
+    server: str
+    timings: dict[str, list[float]] = field(default_factory=dict)
+    peak_rss: list[int] = field(default_factory=list)
+    failure: str | None = None
+
+
+def run_scenario(
+    scenario: Scenario,
+    servers: Sequence[ServerSpec],
+    *,
+    runs: int,
+    warmup: int = 1,
+    timeout: float = 30.0,
+    progress: Callable[[str], None] | None = None,
+) -> list[Result]:
+    """Run `scenario` `warmup + runs` times per server, interleaved; keep the last `runs`."""
+    results = [Result(spec.name) for spec in servers]
+    with tempfile.TemporaryDirectory(prefix="moorings-bench-") as workdir:
+        root = Path(workdir)
+        scenario.prepare(root)
+        for round_number in range(warmup + runs):
+            measured = round_number >= warmup
+            if progress is not None:
+                label = f"run {round_number - warmup + 1}/{runs}" if measured else "warm-up"
+                progress(f"{scenario.name}: {label}")
+            for spec, result in zip(servers, results, strict=True):
+                if result.failure is None:
+                    _run_once(scenario, spec, root, timeout, result, measured)
+    return results
+
+
+def _run_once(
+    scenario: Scenario, spec: ServerSpec, root: Path, timeout: float, result: Result, measured: bool
+) -> None:
+    try:
+        with spawn(spec.argv(root), cwd=root, timeout=timeout) as server:
+            timings = scenario.measure(server, root)
+            rss = server.peak_rss()
+    except ServerFailed as error:
+        result.failure = str(error)
+        return
+    if measured:
+        for metric, seconds in timings.items():
+            result.timings.setdefault(metric, []).append(seconds)
+        if rss is not None:
+            result.peak_rss.append(rss)
+
+
+@contextlib.contextmanager
+def spawn(argv: Sequence[str], *, cwd: Path, timeout: float = 30.0) -> Iterator[Server]:
+    """Start `argv` as a stdio MCP server, yield it, and always shut it down afterwards.
+
+    Protocol failures inside the block become `ServerFailed` carrying the exit code and the
+    tail of the server's stderr, which is what explains a crash.
+    """
+    with tempfile.TemporaryFile() as stderr:
+        started_at = time.perf_counter()
+        try:
+            process = subprocess.Popen(
+                argv, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr
+            )
+        except OSError as error:
+            raise ServerFailed(f"could not start {argv[0]}: {error}") from None
+        server = Server(process, started_at, timeout)
+        try:
+            yield server
+        except _RUN_FAILURES as error:
+            _shutdown(server)
+            raise ServerFailed(_describe_failure(error, process, stderr)) from None
+        finally:
+            _shutdown(server)
+
+
+# What a misbehaving or dying server looks like from here; anything else is a bug in the harness.
+_RUN_FAILURES = (ConnectionClosed, TimeoutError, RpcError, ServerFailed, BrokenPipeError, ValueError)
+
+
+def _shutdown(server: Server) -> None:
+    """Close stdin, then escalate to SIGTERM and SIGKILL, as the MCP stdio transport prescribes."""
+    process = server.process
+    server.rpc.close()
+    _close_quietly(process.stdin)
+    if process.returncode is None:
+        try:
+            process.wait(_SHUTDOWN_GRACE)
+        except subprocess.TimeoutExpired:
+            process.terminate()
+            try:
+                process.wait(_SHUTDOWN_GRACE)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    _close_quietly(process.stdout)
+
+
+def _close_quietly(stream: IO[bytes] | None) -> None:
+    if stream is None or stream.closed:
+        return
+    # Flushing into a dead server's stdin fails; its unread input no longer matters.
+    with contextlib.suppress(BrokenPipeError):
+        stream.close()
+
+
+def _describe_failure(error: Exception, process: subprocess.Popen[bytes], stderr: IO[bytes]) -> str:
+    # The last line of stderr is what explains a crash: a traceback ends with the exception.
+    stderr.seek(0)
+    lines = stderr.read().decode(errors="replace").strip().splitlines()
+    detail = f"; its stderr ends with: {lines[-1].strip()}" if lines else ""
+    return f"{error} (exit code {process.returncode}){detail}"

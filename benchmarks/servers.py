@@ -1,0 +1,114 @@
+"""The servers a benchmark can run, by name: ours, the SDK baseline and the reference peers.
+
+A spec is only a command line. `{root}` in it stands for the scenario's working directory (the
+folder a filesystem server may serve, a git repository, ...), filled in per invocation.
+
+- ``sdk-hello``: a bare `MCPServer` with one tool, under the project venv's python: the floor.
+- ours: each Moorings server by its console script in the project venv (``.venv/bin``).
+- ``ref-*``: the official reference servers that ``benchmarks/install_peers.sh`` puts in
+  ``.bench/`` (never project dependencies).
+
+A spec whose executable is not installed is skipped with a note saying how to install it.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = REPO_ROOT / ".venv" / "bin"
+BENCH_DIR = REPO_ROOT / ".bench"
+ROOT_PLACEHOLDER = "{root}"
+
+_SYNC_HINT = "run `UV_COMPILE_BYTECODE=1 uv sync --all-packages`"
+_PEERS_HINT = "run `benchmarks/install_peers.sh`"
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """How to launch one stdio MCP server."""
+
+    name: str
+    command: tuple[str, ...]
+    install_hint: str = ""
+
+    def argv(self, root: Path) -> list[str]:
+        return [part.replace(ROOT_PLACEHOLDER, str(root)) for part in self.command]
+
+    def missing(self) -> str | None:
+        """Why this server cannot run here, or None when its executable is installed."""
+        executable = Path(self.command[0])
+        if executable.is_absolute() and not executable.exists():
+            shown = executable.relative_to(REPO_ROOT) if executable.is_relative_to(REPO_ROOT) else executable
+            hint = f"; {self.install_hint}" if self.install_hint else ""
+            return f"{shown} is not installed{hint}"
+        return None
+
+    def bytecode_missing(self) -> bool:
+        """True when the server runs from a venv whose `mcp` was never compiled to .pyc.
+
+        Such a venv starts ≈ 0.7 s slower on machines that set PYTHONDONTWRITEBYTECODE,
+        which would make the comparison about packaging rather than about the server.
+        """
+        venv = Path(self.command[0]).parent.parent
+        if not (venv / "pyvenv.cfg").exists():
+            return False
+        caches = list(venv.glob("lib/python*/site-packages/mcp/__pycache__"))
+        return bool(caches) and not any(cache.glob("*.pyc") for cache in caches)
+
+
+def _ours(name: str, *args: str) -> ServerSpec:
+    return ServerSpec(name, (str(VENV_BIN / f"moorings-{name}"), *args), _SYNC_HINT)
+
+
+def _python_peer(name: str, script: str, *args: str) -> ServerSpec:
+    return ServerSpec(name, (str(BENCH_DIR / "py" / "bin" / script), *args), _PEERS_HINT)
+
+
+SERVERS: dict[str, ServerSpec] = {
+    spec.name: spec
+    for spec in (
+        ServerSpec(
+            "sdk-hello",
+            (str(VENV_BIN / "python"), str(Path(__file__).parent / "peers" / "hello_server.py")),
+            _SYNC_HINT,
+        ),
+        # Our servers. Arguments follow each server's CLI; adjust here when one changes.
+        _ours("filesystem", ROOT_PLACEHOLDER),
+        _ours("sqlite", f"{ROOT_PLACEHOLDER}/bench.sqlite3"),
+        _ours("postgres"),
+        _ours("git", "--repository", ROOT_PLACEHOLDER),
+        _ours("fetch"),
+        _ours("openapi"),
+        # The reference servers, as hosts run them.
+        ServerSpec(
+            "ref-filesystem",
+            (str(BENCH_DIR / "node" / "node_modules" / ".bin" / "mcp-server-filesystem"), ROOT_PLACEHOLDER),
+            _PEERS_HINT,
+        ),
+        _python_peer("ref-git", "mcp-server-git", "--repository", ROOT_PLACEHOLDER),
+        _python_peer("ref-fetch", "mcp-server-fetch"),
+    )
+}
+
+BASELINE = "sdk-hello"
+
+
+def resolve(names: Sequence[str]) -> list[ServerSpec]:
+    """The specs for `names`, in order; raise `KeyError` naming the known servers on a typo."""
+    unknown = [name for name in names if name not in SERVERS]
+    if unknown:
+        raise KeyError(f"unknown server(s) {', '.join(unknown)}; known: {', '.join(SERVERS)}")
+    return [SERVERS[name] for name in names]
+
+
+def custom(definition: str) -> ServerSpec:
+    """A spec from ``NAME=COMMAND``: any stdio MCP server, its command split like a shell would."""
+    name, separator, command = definition.partition("=")
+    argv = shlex.split(command)
+    if not separator or not name.strip() or not argv:
+        raise ValueError(f"expected NAME=COMMAND, e.g. 'mine=python server.py {{root}}', got {definition!r}")
+    return ServerSpec(name.strip(), tuple(argv))

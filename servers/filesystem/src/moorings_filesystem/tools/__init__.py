@@ -1,0 +1,1 @@
+"""The filesystem tools, one module per family: `listing` (directories), `reading` (file contents)."""

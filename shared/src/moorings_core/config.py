@@ -1,0 +1,586 @@
+"""Settings: one typed pydantic model per server, filled from four layers.
+
+A server declares its settings as a subclass of `ServerSettings`; `load_settings`
+fills it from, lowest to highest: the field defaults, a TOML file (`--config FILE`
+or `MOORINGS_<SERVER>_CONFIG`), `MOORINGS_<SERVER>_<FIELD>` environment variables,
+then command-line flags. The model is the single source of truth: flags, their
+help, the environment variable names and the "what is allowed" wording of errors
+are all derived from its fields and their pydantic constraints.
+
+Every layer only gathers raw values (strings from flags and the environment,
+typed values from TOML) and remembers where each came from; pydantic validates
+the merged result once. A failure becomes one line on stderr naming the flag and
+the source of the bad value, then exit status 2 -- a host showing a server's log
+should see the reason, never a traceback or a usage dump.
+
+Decisions worth knowing:
+- Unknown flags, unknown keys in the file and unknown `MOORINGS_<SERVER>_*`
+  variables are all errors: a misspelt `..._READ_ONLY` silently ignored would
+  leave a server writable.
+- A list from the environment is a JSON array (`["a", "b,c"]`) or, when the value
+  does not start with `[`, comma-separated values with blanks dropped.
+- A list from a flag (repeated, or the positional arguments) replaces the lists of
+  lower layers rather than extending them.
+- In the TOML file, top-level keys apply to every server reading it, and the
+  `[<server>]` table overrides them; other tables belong to other servers and are
+  ignored. Keys may use dashes or underscores.
+- Paths expand `~` in every layer; relative paths in the file are taken relative to
+  the file's directory, so a file means the same wherever the host starts us.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import textwrap
+import types
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, NoReturn, TypeVar, Union, get_args, get_origin
+
+import annotated_types
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
+
+__all__ = ["ConfigError", "Positional", "ServerSettings", "load_settings"]
+
+
+class ServerSettings(BaseModel):
+    """The settings every Moorings server has; each server subclasses it with its own fields."""
+
+    # validate_default: a required list declared as `default_factory=list, min_length=1`
+    # must fail when no layer gives it. allow_inf_nan: no setting wants `nan`.
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
+
+    max_output_chars: int = Field(
+        100_000,
+        ge=1_000,
+        description="Largest tool result in characters; longer results are truncated "
+        "with a note on how to get the rest.",
+    )
+    call_timeout: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="Seconds a single tool call may run before it is cancelled with an error.",
+    )
+    max_message_bytes: int = Field(
+        8 * 2**20,
+        ge=64 * 1024,
+        description="Largest JSON-RPC message accepted on stdin; longer lines are refused "
+        "without being buffered.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "WARNING", description="Logging to stderr."
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        # `--log-level debug` is what people type.
+        return value.upper() if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class Positional:
+    """Marks a list field as the positional arguments: `dirs: Annotated[list[Path], Positional("DIR")]`."""
+
+    metavar: str | None = None
+
+
+class ConfigError(Exception):
+    """A setting could not be accepted; the message is the one line the user sees after `error:`."""
+
+
+S = TypeVar("S", bound=ServerSettings)
+
+_RESERVED = frozenset({"config", "help", "version"})
+_KIND_NAMES = {bool: "bool", int: "int", float: "float", str: "str", Path: "path"}
+_METAVARS = {"int": "INT", "float": "NUMBER", "str": "TEXT", "path": "PATH"}
+_PLURALS = {"bool": "booleans", "int": "integers", "float": "numbers", "str": "strings", "path": "paths"}
+
+
+@dataclass(frozen=True)
+class _Option:
+    """One field of the model as the command line, the environment and the file see it."""
+
+    name: str
+    flag: str  # "--max-output-chars", or the metavar of the positional field
+    env_var: str
+    kind: str  # bool | int | float | str | path | choice
+    many: bool
+    positional: bool
+    metavar: str
+    allowed: str  # "an integer >= 1000"
+    item_allowed: str  # for a list, what each item must be
+    constrained: bool  # whether the field's constraints add to what its type says
+    default: str  # as shown in --help
+    description: str
+
+
+@dataclass(frozen=True)
+class _Value:
+    """A raw value and where it came from: None for a flag or a default, else the env var or file key."""
+
+    raw: object
+    origin: str | None = None
+
+
+# -- Reading the model -------------------------------------------------------------------------------------
+
+
+def _options_of(model: type[ServerSettings], env_prefix: str) -> list[_Option]:
+    options = [_option_of(name, field, env_prefix) for name, field in model.model_fields.items()]
+    if sum(option.positional for option in options) > 1:
+        raise TypeError(f"{model.__name__}: at most one field can be Positional")
+    return options
+
+
+def _option_of(name: str, field: FieldInfo, env_prefix: str) -> _Option:
+    if name in _RESERVED:
+        raise TypeError(f"a settings field cannot be named {name!r}: --{name} is reserved")
+    bare, inner_metadata = _unwrap(field.annotation)
+    metadata = [*field.metadata, *inner_metadata]
+    marker = next((item for item in metadata if isinstance(item, Positional)), None)
+    item_type, many = _item_type(bare)
+    item_type, item_metadata = _unwrap(item_type)
+    kind, choices = _kind_of(item_type, name)
+    if marker is not None and not many:
+        raise TypeError(f"settings field {name!r}: only a list field can be Positional")
+    allowed, item_allowed, constrained = _wording(kind, choices, many, metadata, item_metadata)
+    metavar = "{" + ",".join(choices) + "}" if choices else _METAVARS.get(kind, "")
+    if marker is not None:
+        metavar = marker.metavar or name.upper()
+    return _Option(
+        name=name,
+        flag=metavar if marker is not None else "--" + name.replace("_", "-"),
+        env_var=env_prefix + name.upper(),
+        kind=kind,
+        many=many,
+        positional=marker is not None,
+        metavar=metavar,
+        allowed=allowed,
+        item_allowed=item_allowed,
+        constrained=constrained,
+        default=_shown_default(field),
+        description=field.description or "",
+    )
+
+
+def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
+    """Strip `Annotated[...]` and `X | None`, returning the bare type and the metadata met on the way."""
+    metadata: list[Any] = []
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation, *extras = get_args(annotation)
+            for extra in extras:
+                metadata.extend(extra.metadata if isinstance(extra, FieldInfo) else [extra])
+        elif origin is Union or origin is types.UnionType:
+            members = [arg for arg in get_args(annotation) if arg is not type(None)]
+            if len(members) != 1:
+                raise TypeError(f"unsupported settings type {annotation!r}: only `X | None` unions")
+            annotation = members[0]
+        else:
+            return annotation, metadata
+
+
+def _item_type(annotation: Any) -> tuple[Any, bool]:
+    """`list[X]` and `tuple[X, ...]` give (X, True); anything else is a single value."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is list and len(args) == 1:
+        return args[0], True
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return args[0], True
+    return annotation, False
+
+
+def _kind_of(annotation: Any, name: str) -> tuple[str, tuple[str, ...]]:
+    if get_origin(annotation) is Literal:
+        choices = get_args(annotation)
+        if not all(isinstance(choice, str) for choice in choices):
+            raise TypeError(f"settings field {name!r}: Literal choices must be strings")
+        return "choice", choices
+    kind = _KIND_NAMES.get(annotation) if isinstance(annotation, type) else None
+    if kind is None:
+        raise TypeError(
+            f"settings field {name!r} has unsupported type {annotation!r}: use bool, int, float, str, "
+            "Path, a Literal of strings, or a list of these"
+        )
+    return kind, ()
+
+
+def _wording(
+    kind: str, choices: tuple[str, ...], many: bool, metadata: list[Any], item_metadata: list[Any]
+) -> tuple[str, str, bool]:
+    """What a value and each of its items must be, and whether constraints add to what the type says."""
+    item_allowed = _describe(kind, choices, item_metadata if many else metadata)
+    allowed = _describe_list(kind, choices, metadata) if many else item_allowed
+    plain_item = _describe(kind, choices, [])
+    plain = _describe_list(kind, choices, []) if many else plain_item
+    return allowed, item_allowed, (allowed, item_allowed) != (plain, plain_item)
+
+
+def _describe(kind: str, choices: tuple[str, ...], metadata: list[Any]) -> str:
+    """What a single value must be, in words: "an integer >= 1000"."""
+    if kind == "choice":
+        return "one of " + ", ".join(choices)
+    if kind == "bool":
+        return "true or false (or 1/0, yes/no, on/off)"
+    if kind == "path":
+        return "a path"
+    if kind == "str":
+        length = _count_phrase(metadata, "character")
+        pattern = next((item.pattern for item in metadata if getattr(item, "pattern", None)), None)
+        return "a string" + (f" of {length}" if length else "") + (f" matching {pattern}" if pattern else "")
+    bounds = " and ".join(_bounds(metadata))
+    return ("an integer" if kind == "int" else "a number") + (f" {bounds}" if bounds else "")
+
+
+def _describe_list(kind: str, choices: tuple[str, ...], metadata: list[Any]) -> str:
+    items = "values from " + ", ".join(choices) if choices else _PLURALS[kind]
+    count = _count_phrase(metadata, "item")
+    return f"a list of {items}" + (f" with {count}" if count else "")
+
+
+def _bounds(metadata: list[Any]) -> list[str]:
+    words = []
+    for item in metadata:
+        if isinstance(item, annotated_types.Ge):
+            words.append(f">= {item.ge}")
+        elif isinstance(item, annotated_types.Gt):
+            words.append(f"> {item.gt}")
+        elif isinstance(item, annotated_types.Le):
+            words.append(f"<= {item.le}")
+        elif isinstance(item, annotated_types.Lt):
+            words.append(f"< {item.lt}")
+        elif isinstance(item, annotated_types.MultipleOf):
+            words.append(f"a multiple of {item.multiple_of}")
+    return words
+
+
+def _count_phrase(metadata: list[Any], noun: str) -> str:
+    low = next((item.min_length for item in metadata if isinstance(item, annotated_types.MinLen)), None)
+    high = next((item.max_length for item in metadata if isinstance(item, annotated_types.MaxLen)), None)
+    if low and high is not None:
+        return f"{low} to {high} {noun}s"
+    if low:
+        return f"at least {low} {noun}" + ("s" if low != 1 else "")
+    if high is not None:
+        return f"at most {high} {noun}" + ("s" if high != 1 else "")
+    return ""
+
+
+def _shown_default(field: FieldInfo) -> str:
+    if field.is_required():
+        return "required"
+    value = field.get_default(call_default_factory=True, validated_data={})
+    if value is None or value == [] or value == ():
+        return "none"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(item) for item in value)
+    return str(value) if value != "" else '""'
+
+
+# -- The command line ---------------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse would print the usage and exit; we want our one line.
+        raise ConfigError(f"{message} (see --help)")
+
+
+def _build_parser(
+    options: list[_Option],
+    *,
+    prog: str,
+    version: str,
+    env_prefix: str,
+    server: str,
+    description: str,
+    epilog: str,
+) -> _Parser:
+    layers = (
+        f"Settings come from, lowest to highest: defaults, a TOML file (--config; flat keys, or a [{server}] "
+        f"table), {env_prefix}* environment variables, then flags. A list from the environment is a JSON "
+        "array or comma-separated values."
+    )
+    layers = textwrap.fill(layers, width=min(shutil.get_terminal_size().columns, 100) - 2)
+    parser = _Parser(
+        prog=prog,
+        description=description or None,
+        epilog=f"{epilog}\n\n{layers}" if epilog else layers,
+        allow_abbrev=False,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{prog} {version}")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help=f"TOML file of settings. [env: {env_prefix}CONFIG]",
+    )
+    for option in options:
+        _add_option(parser, option)
+    return parser
+
+
+def _add_option(parser: _Parser, option: _Option) -> None:
+    allowed = f" Must be {option.allowed}." if option.constrained else ""
+    text = f"{option.description}{allowed} [env: {option.env_var}] [default: {option.default}]"
+    help_text = text.strip().replace("%", "%%")  # argparse %-formats help strings
+    if option.positional:
+        parser.add_argument(
+            option.name, nargs="*", metavar=option.metavar, default=argparse.SUPPRESS, help=help_text
+        )
+    elif option.kind == "bool" and not option.many:
+        parser.add_argument(
+            option.flag,
+            dest=option.name,
+            action=argparse.BooleanOptionalAction,
+            default=argparse.SUPPRESS,
+            help=help_text,
+        )
+    else:
+        parser.add_argument(
+            option.flag,
+            dest=option.name,
+            action="append" if option.many else "store",
+            metavar=option.metavar,
+            default=argparse.SUPPRESS,
+            help=help_text,
+        )
+
+
+def _from_flags(parsed: dict[str, Any], options: list[_Option]) -> dict[str, _Value]:
+    values = {}
+    for option in options:
+        raw = parsed.get(option.name)
+        if raw is None or (option.positional and raw == []):  # no DIR given: lower layers decide
+            continue
+        values[option.name] = _Value(_expand_paths(raw, option, base=None))
+    return values
+
+
+# -- The environment ----------------------------------------------------------------------------------------
+
+
+def _from_environment(
+    environ: Mapping[str, str], options: list[_Option], env_prefix: str, prog: str
+) -> dict[str, _Value]:
+    by_var = {option.env_var: option for option in options}
+    values = {}
+    for var, text in environ.items():
+        if not var.startswith(env_prefix) or var == env_prefix + "CONFIG":
+            continue
+        option = by_var.get(var)
+        if option is None:
+            raise ConfigError(f"{var} is not a setting of {prog}; see --help for the {env_prefix}* variables")
+        raw = _split_list(text, option, var) if option.many else _strip_unless_text(text, option)
+        values[option.name] = _Value(_expand_paths(raw, option, base=None), origin=var)
+    return values
+
+
+def _split_list(text: str, option: _Option, var: str) -> list[Any]:
+    if not text.lstrip().startswith("["):
+        return [item.strip() for item in text.split(",") if item.strip()]
+    import json  # only lists spelt as JSON need it
+
+    try:
+        items = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"{option.flag} (from {var}): not a valid JSON array ({exc})") from None
+    if not isinstance(items, list):
+        raise ConfigError(f"{option.flag} (from {var}): must be a JSON array or comma-separated values")
+    return items
+
+
+def _strip_unless_text(text: str, option: _Option) -> str:
+    return text if option.kind in ("str", "path") else text.strip()
+
+
+# -- The TOML file ------------------------------------------------------------------------------------------
+
+
+def _from_file(path: Path, options: list[_Option], server: str) -> dict[str, _Value]:
+    document = _read_toml(path)
+    by_name = {option.name: option for option in options}
+    flat: dict[str, Any] = {}
+    section: dict[str, Any] = {}
+    for key, value in document.items():
+        if isinstance(value, dict) and _normal(key) not in by_name:
+            if _normal(key) == _normal(server):
+                section = value
+            continue  # a table named after another server is that server's business
+        flat[key] = value
+    base = path.absolute().parent
+    values = _keyed_values(flat, by_name, place=f"config file {path}", base=base)
+    values.update(_keyed_values(section, by_name, place=f"[{server}] of config file {path}", base=base))
+    return values
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+    try:
+        with path.open("rb") as file:
+            document: dict[str, Any] = tomllib.load(file)
+            return document
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # TOMLDecodeError, or bytes that are not UTF-8
+        reason = " ".join(str(exc).split())
+        raise ConfigError(f"config file {path} is not valid TOML: {reason}") from None
+
+
+def _keyed_values(
+    table: Mapping[str, Any], by_name: Mapping[str, _Option], *, place: str, base: Path
+) -> dict[str, _Value]:
+    values: dict[str, _Value] = {}
+    spelt: dict[str, str] = {}
+    for key, raw in table.items():
+        option = by_name.get(_normal(key))
+        if option is None:
+            raise ConfigError(f"unknown setting {key!r} in {place}; the settings are: {', '.join(by_name)}")
+        if option.name in spelt:
+            raise ConfigError(f"{place} sets {option.name} twice, as {spelt[option.name]!r} and {key!r}")
+        spelt[option.name] = key
+        values[option.name] = _Value(_expand_paths(raw, option, base), origin=f"{key!r} in {place}")
+    return values
+
+
+def _normal(key: str) -> str:
+    return key.replace("-", "_")
+
+
+def _expand_paths(raw: Any, option: _Option, base: Path | None) -> Any:
+    """Expand `~` in path values; anchor relative paths from a file at the file's directory."""
+    if option.kind != "path":
+        return raw
+    if isinstance(raw, list):
+        return [_expand_path(item, base) for item in raw]
+    return _expand_path(raw, base)
+
+
+def _expand_path(raw: object, base: Path | None) -> object:
+    if not isinstance(raw, str) or not raw:
+        return raw  # a wrong type is left for validation to report
+    path = Path(raw).expanduser()
+    return str(base / path) if base is not None and not path.is_absolute() else str(path)
+
+
+# -- Putting it together ------------------------------------------------------------------------------------
+
+
+def load_settings(
+    model: type[S],
+    *,
+    server: str,
+    version: str,
+    argv: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    description: str = "",
+    epilog: str = "",
+) -> S:
+    """Fill `model` from its defaults, the TOML file, the environment and `argv` (default: `sys.argv[1:]`).
+
+    `--help` and `--version` print and exit 0. Any bad or unknown setting prints one line,
+    `moorings-<server>: error: ...`, to stderr and exits with status 2.
+    """
+    prog = f"moorings-{server}"
+    try:
+        return _load(
+            model,
+            server=server,
+            prog=prog,
+            version=version,
+            argv=argv,
+            environ=os.environ if environ is None else environ,
+            description=description,
+            epilog=epilog,
+        )
+    except ConfigError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _load(
+    model: type[S],
+    *,
+    server: str,
+    prog: str,
+    version: str,
+    argv: Sequence[str] | None,
+    environ: Mapping[str, str],
+    description: str,
+    epilog: str,
+) -> S:
+    env_prefix = "MOORINGS_" + _normal(server).upper() + "_"
+    options = _options_of(model, env_prefix)
+    parser = _build_parser(
+        options,
+        prog=prog,
+        version=version,
+        env_prefix=env_prefix,
+        server=server,
+        description=description,
+        epilog=epilog,
+    )
+    parsed = vars(parser.parse_intermixed_args(argv))
+    config_file = parsed.get("config") or environ.get(env_prefix + "CONFIG")
+    values: dict[str, _Value] = {}
+    if config_file:
+        values.update(_from_file(Path(config_file).expanduser(), options, server))
+    values.update(_from_environment(environ, options, env_prefix, prog))
+    values.update(_from_flags(parsed, options))
+    try:
+        return model.model_validate({name: value.raw for name, value in values.items()})
+    except ValidationError as exc:
+        by_name = {option.name: option for option in options}
+        raise ConfigError(_explain(exc.errors()[0], by_name, values)) from None
+
+
+def _explain(error: ErrorDetails, by_name: Mapping[str, _Option], values: Mapping[str, _Value]) -> str:
+    """Turn pydantic's first error into our line: the flag, the source, what is allowed, what was given."""
+    loc = error["loc"]
+    option = by_name.get(str(loc[0])) if loc else None
+    if option is None:  # a model validator looking at several fields
+        return _custom_reason(error) or error["msg"]
+    if error["type"] == "missing":
+        return f"{option.flag} is required; {_how_to_set(option)}"
+    item = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+    reason = _custom_reason(error) or "must be " + (option.allowed if item is None else option.item_allowed)
+    subject = option.flag if item is None else f"{option.flag} item {item + 1}"
+    value = values.get(option.name)
+    if value is None:  # nothing was given and the default does not do
+        given = "none was given" if error["input"] in (None, "", [], ()) else f"got {_shown(error['input'])}"
+        return f"{subject}: {reason}, but {given}; {_how_to_set(option)}"
+    source = f" (from {value.origin})" if value.origin else ""
+    return f"{subject}{source}: {reason}, got {_shown(error['input'])}"
+
+
+def _custom_reason(error: ErrorDetails) -> str | None:
+    """The message of a ValueError or assertion raised by the model's own validators."""
+    if error["type"] not in ("value_error", "assertion_error"):
+        return None
+    cause = error.get("ctx", {}).get("error")
+    return str(cause) if cause else None
+
+
+def _how_to_set(option: _Option) -> str:
+    flag = f"give {option.flag} arguments" if option.positional else f"pass {option.flag}"
+    return f"{flag}, set {option.env_var}, or set {option.name} in the config file"
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

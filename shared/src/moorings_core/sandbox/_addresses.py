@@ -1,0 +1,143 @@
+"""What an address is, and how a URL host spells one.
+
+Two questions decide whether a connection may go somewhere: does the host
+spell an IP address (in any of the spellings a resolver would accept, such as
+`2130706433` or `0x7f.1`), and is that address on the public internet?
+IPv6 forms that carry an IPv4 address inside them (IPv4-mapped, IPv4-compatible,
+NAT64, 6to4) are judged by the IPv4 address they carry, because that is where
+the packets end up.
+"""
+
+from __future__ import annotations
+
+import string
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_network
+from typing import Union
+from urllib.parse import unquote
+
+from typing_extensions import TypeAlias
+
+__all__ = ["IPAddress", "non_public_kind", "parse_ip_literal"]
+
+IPAddress: TypeAlias = Union[IPv4Address, IPv6Address]
+
+# Checked in order: the first network that holds the address names its kind.
+_IPV4_KINDS: tuple[tuple[IPv4Network, str], ...] = tuple(
+    (IPv4Network(net), kind)
+    for net, kind in (
+        ("0.0.0.0/8", "unspecified"),
+        ("127.0.0.0/8", "loopback"),
+        ("169.254.169.254/32", "cloud metadata"),
+        ("169.254.0.0/16", "link-local"),
+        ("10.0.0.0/8", "private"),
+        ("172.16.0.0/12", "private"),
+        ("192.168.0.0/16", "private"),
+        ("100.64.0.0/10", "carrier-grade NAT"),
+        ("224.0.0.0/4", "multicast"),
+        ("240.0.0.0/4", "reserved"),
+    )
+)
+_IPV6_KINDS: tuple[tuple[IPv6Network, str], ...] = tuple(
+    (IPv6Network(net), kind)
+    for net, kind in (
+        ("::/128", "unspecified"),
+        ("::1/128", "loopback"),
+        ("fe80::/10", "link-local"),
+        ("fd00:ec2::254/128", "cloud metadata"),
+        ("fc00::/7", "unique local (private)"),
+        ("fec0::/10", "site-local"),
+        ("ff00::/8", "multicast"),
+        ("64:ff9b:1::/48", "local-use NAT64"),
+    )
+)
+_IPV4_COMPATIBLE = ip_network("::/96")
+_NAT64 = ip_network("64:ff9b::/96")
+_HEX_DIGITS = frozenset(string.hexdigits)
+
+
+def parse_ip_literal(host: str) -> IPAddress | None:
+    """The address `host` spells, or None when `host` is a name to resolve.
+
+    `host` is a URL host as httpx gives it: lowercase ASCII, IPv6 without
+    brackets (a zone id may be percent-encoded). Like browsers, a host whose last
+    label is a number must be an IPv4 address; one that is not (`1.2.3.4.5`)
+    raises ValueError instead of being left to a resolver's own reading.
+    """
+    if ":" in host:  # only IPv6 literals contain a colon
+        return IPv6Address(unquote(host))
+    labels = host.removesuffix(".").split(".")
+    if not _is_number(labels[-1]):
+        return None
+    return _parse_ipv4_any_radix(labels)
+
+
+def non_public_kind(address: IPAddress) -> str | None:
+    """None for an address on the public internet, otherwise a few words saying what it is."""
+    if isinstance(address, IPv6Address):
+        return _ipv6_kind(address)
+    return _ipv4_kind(address)
+
+
+def _ipv4_kind(address: IPv4Address) -> str | None:
+    for network, kind in _IPV4_KINDS:
+        if address in network:
+            return kind
+    return None if address.is_global else "special-purpose"
+
+
+def _ipv6_kind(address: IPv6Address) -> str | None:
+    for network, kind in _IPV6_KINDS[:2]:  # `::` and `::1` are not IPv4-compatible forms
+        if address in network:
+            return kind
+    embedded = _embedded_ipv4(address)
+    if embedded is not None:
+        kind = _ipv4_kind(embedded)
+        return None if kind is None else f"{kind} (IPv4 {embedded} inside IPv6)"
+    for network, kind in _IPV6_KINDS[2:]:
+        if address in network:
+            return kind
+    if address.is_reserved or not address.is_global:
+        return "reserved" if address.is_reserved else "special-purpose"
+    return None
+
+
+def _embedded_ipv4(address: IPv6Address) -> IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64 or address in _IPV4_COMPATIBLE:
+        return IPv4Address(int(address) & 0xFFFF_FFFF)
+    return None
+
+
+def _is_number(label: str) -> bool:
+    if label[:2] in ("0x", "0X"):
+        return all(c in _HEX_DIGITS for c in label[2:])
+    return label.isascii() and label.isdigit()
+
+
+def _parse_ipv4_any_radix(labels: list[str]) -> IPv4Address:
+    """Read 1 to 4 dot-separated numbers the way inet_aton does: 0x is hex, a leading 0 is octal.
+
+    The last number fills all the bytes the earlier ones left, so `127.1` is
+    127.0.0.1 and `2130706433` is 127.0.0.1 too.
+    """
+    if len(labels) > 4:
+        raise ValueError("an IPv4 address has at most four parts")
+    numbers = [_parse_number(label) for label in labels]
+    *leading, last = numbers
+    if any(n > 0xFF for n in leading) or last >= 256 ** (5 - len(numbers)):
+        raise ValueError("a part of the IPv4 address is out of range")
+    value = last
+    for position, number in enumerate(leading):
+        value += number << (8 * (3 - position))
+    return IPv4Address(value)
+
+
+def _parse_number(label: str) -> int:
+    if label[:2] in ("0x", "0X"):
+        return int(label[2:] or "0", 16)
+    if len(label) > 1 and label.startswith("0"):
+        return int(label, 8)
+    return int(label, 10)

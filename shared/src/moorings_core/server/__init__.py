@@ -1,0 +1,22 @@
+"""The server bootstrap every Moorings server uses.
+
+`MooringsServer` (app) builds the SDK server with our guarantees; `run_stdio`
+(run) serves it on a hardened stdio transport (stdio) in both protocol eras;
+`ResourceSubscriptions` (subscriptions) and `ClientRoots` (roots) are opt-in;
+`ArgumentChecker` (arguments) keeps tool arguments honest.
+"""
+
+from moorings_core.server.app import MooringsServer, package_version
+from moorings_core.server.roots import ClientRoots, root_to_path
+from moorings_core.server.run import run_stdio, serve
+from moorings_core.server.subscriptions import ResourceSubscriptions
+
+__all__ = [
+    "ClientRoots",
+    "MooringsServer",
+    "ResourceSubscriptions",
+    "package_version",
+    "root_to_path",
+    "run_stdio",
+    "serve",
+]

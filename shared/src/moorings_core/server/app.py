@@ -1,0 +1,208 @@
+"""`MooringsServer`: an `MCPServer` with the Moorings guarantees wired in.
+
+Every server builds one of these and registers its tools on it. On top of the SDK
+it adds, once for all servers:
+
+- identity from package metadata (`serverInfo.version` is the installed version);
+- a guard around every `tools/call`: arguments checked strictly against the
+  advertised schema, a per-call deadline, and a last cap on the size of the
+  result's text (see `limits` for how tools bound their own output);
+- tool annotations stated explicitly for every tool;
+- resource subscriptions in both protocol eras, and client roots, when the
+  server asks for them;
+- `listChanged` advertised truthfully (the SDK's `run()` always says false).
+
+The SDK keeps its low-level server private and gives no other way to set the
+notification options or register `resources/subscribe`; this module is the one
+place that reaches for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, TypeVar
+
+import anyio
+import mcp_types as types
+from mcp.server.context import HandlerResult, ServerRequestContext
+from mcp.server.lowlevel.server import NotificationOptions, RequestHandler, Server
+from mcp.server.mcpserver import MCPServer
+from mcp.server.models import InitializationOptions
+
+from moorings_core.config import ServerSettings
+from moorings_core.server.arguments import ArgumentChecker
+from moorings_core.server.roots import ClientRoots
+from moorings_core.server.subscriptions import ResourceSubscriptions
+
+__all__ = ["MooringsServer", "package_version"]
+
+logger = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def package_version(distribution: str) -> str:
+    """The installed version of `distribution`, or "0+unknown" when run from a bare source tree."""
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr only: stdout carries the protocol."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+def _error_result(text: str) -> types.CallToolResult:
+    return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=True)
+
+
+class MooringsServer:
+    """One Moorings MCP server: its settings, its SDK server, and the shared guarantees."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        settings: ServerSettings,
+        instructions: str,
+        distribution: str | None = None,
+        subscriptions: ResourceSubscriptions | None = None,
+        roots: ClientRoots | None = None,
+        resources_list_changes: bool = False,
+    ) -> None:
+        configure_logging(settings.log_level)
+        self.name = f"moorings-{name}"
+        self.settings = settings
+        self.version = package_version(distribution or self.name)
+        self.subscriptions = subscriptions
+        self.roots = roots
+        self._arguments = ArgumentChecker()
+        self._tools: dict[str, types.Tool] | None = None
+        middleware = [subscriptions.middleware] if subscriptions else []
+        self.mcp: MCPServer[Any] = MCPServer(
+            name=self.name,
+            version=self.version,
+            instructions=instructions,
+            log_level=settings.log_level,
+            subscriptions=subscriptions.bus if subscriptions else False,
+            middleware=middleware,
+        )
+        self._call_tool = self._sdk_handler("tools/call")
+        self.lowlevel.add_request_handler("tools/call", types.CallToolRequestParams, self._guard_tool_call)
+        self._notifications = NotificationOptions(resources_changed=resources_list_changes)
+        if subscriptions is not None:
+            self.lowlevel.add_request_handler(
+                "resources/subscribe", types.SubscribeRequestParams, subscriptions.handle_subscribe
+            )
+            self.lowlevel.add_request_handler(
+                "resources/unsubscribe", types.UnsubscribeRequestParams, subscriptions.handle_unsubscribe
+            )
+        if roots is not None:
+            self.lowlevel.add_notification_handler(
+                "notifications/roots/list_changed", types.NotificationParams, roots.handle_list_changed
+            )
+
+    @property
+    def lowlevel(self) -> Server[Any]:
+        """The SDK's low-level server under `self.mcp` (private in the SDK; see the module docstring)."""
+        return self.mcp._lowlevel_server
+
+    def initialization_options(self) -> InitializationOptions:
+        """What the server says about itself in the 2025-era `initialize` result."""
+        return self.lowlevel.create_initialization_options(self._notifications)
+
+    def tool(
+        self,
+        *,
+        title: str,
+        read_only: bool,
+        destructive: bool = False,
+        idempotent: bool = False,
+        open_world: bool = False,
+        name: str | None = None,
+    ) -> Callable[[F], F]:
+        """Register a tool; its docstring is the description the model reads.
+
+        Every hint is stated, never left to a client's default: the spec's defaults
+        assume a destructive, open-world tool, which would be wrong for most of ours.
+        """
+        annotations = types.ToolAnnotations(
+            title=title,
+            read_only_hint=read_only,
+            destructive_hint=destructive and not read_only,
+            idempotent_hint=idempotent or read_only,
+            open_world_hint=open_world,
+        )
+
+        def register(fn: F) -> F:
+            self.mcp.add_tool(fn, name=name, title=title, annotations=annotations)
+            self._tools = None
+            return fn
+
+        return register
+
+    def _sdk_handler(self, method: str) -> RequestHandler[Any, Any]:
+        entry = self.lowlevel.get_request_handler(method)
+        if entry is None:  # pragma: no cover - MCPServer always registers tools/call
+            raise RuntimeError(f"the SDK registered no handler for {method}")
+        return entry.handler
+
+    async def _guard_tool_call(
+        self, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
+    ) -> HandlerResult:
+        """Strict arguments, a deadline, and a bounded result for every `tools/call`.
+
+        Wraps the SDK's own handler (as its extensions do), so results still go
+        through the SDK's per-era shaping.
+        """
+        tool = await self._tool(params.name)
+        if tool is not None:
+            problems = self._arguments.problems(tool.name, tool.input_schema, params.arguments or {})
+            if problems is not None:
+                return _error_result(problems)
+        timeout = self.settings.call_timeout
+        with anyio.move_on_after(timeout) as deadline:
+            result = await self._call_tool(ctx, params)
+        if deadline.cancelled_caught:
+            return _error_result(
+                f"Tool {params.name!r} did not finish within {timeout:g} seconds and was stopped. "
+                "Ask for less at a time (a narrower path, query or range), "
+                "or raise the server's --call-timeout."
+            )
+        return self._bounded(result)
+
+    async def _tool(self, name: str) -> types.Tool | None:
+        if self._tools is None:
+            self._tools = {tool.name: tool for tool in await self.mcp.list_tools()}
+        return self._tools.get(name)
+
+    def _bounded(self, result: HandlerResult) -> HandlerResult:
+        """Cut any text block over the output budget: the safety net behind each tool's own paging."""
+        if not isinstance(result, types.CallToolResult):
+            return result
+        budget = self.settings.max_output_chars
+        if all(
+            not isinstance(block, types.TextContent) or len(block.text) <= budget for block in result.content
+        ):
+            return result
+        note = (
+            f"\n\n[truncated by the server at {budget:,} characters; ask for a smaller part, "
+            "e.g. with the tool's offset/limit or cursor parameters]"
+        )
+        content: list[types.ContentBlock] = [
+            types.TextContent(type="text", text=block.text[:budget] + note)
+            if isinstance(block, types.TextContent) and len(block.text) > budget
+            else block
+            for block in result.content
+        ]
+        return result.model_copy(update={"content": content})

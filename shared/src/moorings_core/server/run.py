@@ -1,0 +1,69 @@
+"""Serving a `MooringsServer` over stdio until the client leaves or the process is told to stop.
+
+The process ends cleanly (status 0) on end of input and on SIGTERM or SIGINT.
+On a signal, in-flight calls are cancelled, queued responses get a moment to
+drain, and if anything is still stuck (a client that stopped reading, a thread
+blocked in a system call) the process exits anyway before two seconds are up:
+a host that sends SIGTERM waits no longer than that. Nothing is left
+half-written on disk because every write in our tools goes through a temporary
+file and an atomic rename.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+
+import anyio
+from anyio import CancelScope
+
+from moorings_core.server.app import MooringsServer
+from moorings_core.server.stdio import StdioStreams, serve_stdio_streams
+
+__all__ = ["run_stdio", "serve"]
+
+logger = logging.getLogger(__name__)
+
+# How long after a signal the process may take to wind down before it exits regardless.
+SHUTDOWN_GRACE = 1.5
+
+
+def run_stdio(server: MooringsServer) -> None:
+    """Serve `server` on this process's stdin and stdout; return when done."""
+    anyio.run(serve, server)
+
+
+async def serve(server: MooringsServer) -> None:
+    """Serve on the process's stdio; the protocol moves to private descriptors meanwhile."""
+    with StdioStreams.claim() as wire:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(_stop_on_signal, tasks.cancel_scope)
+            try:
+                async with serve_stdio_streams(
+                    wire.wire_in, wire.wire_out, max_message_bytes=server.settings.max_message_bytes
+                ) as (read_stream, write_stream):
+                    await server.lowlevel.run(read_stream, write_stream, server.initialization_options())
+            finally:
+                if server.subscriptions is not None:
+                    with anyio.CancelScope(shield=True):
+                        await server.subscriptions.close()
+                tasks.cancel_scope.cancel()
+    logger.info("%s stopped", server.name)
+
+
+async def _stop_on_signal(scope: CancelScope) -> None:
+    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async for signum in signals:
+            logger.info("Received %s; shutting down", signal.Signals(signum).name)
+            _exit_after(SHUTDOWN_GRACE)
+            scope.cancel()
+            return
+
+
+def _exit_after(seconds: float) -> None:
+    """A last resort: end the process even if a blocked thread would keep it alive."""
+    timer = threading.Timer(seconds, os._exit, args=(0,))
+    timer.daemon = True
+    timer.start()

@@ -1,0 +1,279 @@
+"""The stdio transport: newline-delimited JSON-RPC on stdin/stdout, hardened.
+
+The SDK's own stdio transport drops a line it cannot parse without a word, so a
+client that sent it waits forever, and it buffers a line of any size whole. Ours
+answers every framing problem and never holds more than the configured cap:
+
+- a line that is not JSON gets `-32700 Parse error` (id null);
+- JSON that is not a JSON-RPC message gets `-32600 Invalid Request`, with the
+  request's id when one can be read from it;
+- a line over the cap is skipped as it streams past, never buffered whole, and
+  gets `-32600` with the id if it appears early in the line.
+
+The real stdin/stdout move to private descriptors while serving; fd 0 then reads
+/dev/null and fd 1 writes to stderr, so a child process (git, say) or a stray
+print cannot corrupt the protocol stream. Reading and writing run on daemon
+threads with blocking I/O: non-blocking mode would leak into the host's end of a
+shared pipe, and a daemon thread stuck on a silent client never delays exit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import queue
+import re
+import sys
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+
+import anyio
+import anyio.from_thread
+import anyio.lowlevel
+import mcp_types as types
+from anyio.abc import ObjectReceiveStream, ObjectSendStream
+from mcp.shared.message import SessionMessage
+from pydantic import ValidationError
+
+__all__ = ["FramingError", "StdioStreams", "parse_line", "serve_stdio_streams"]
+
+logger = logging.getLogger(__name__)
+
+_CHUNK = 64 * 1024
+# Where to look for an id in a line too long to parse: the head of the line.
+_ID_PATTERN = re.compile(rb'"id"\s*:\s*(-?\d{1,18}|"(?:[^"\\]|\\.){0,256}")')
+
+
+@dataclass(frozen=True)
+class _Oversized:
+    """A line longer than the cap; only its head was kept, to look for an id."""
+
+    head: bytes
+    size_at_least: int
+
+
+@dataclass(frozen=True)
+class FramingError:
+    """The answer to a line that never reached the server: a JSON-RPC error response."""
+
+    code: int
+    message: str
+    request_id: types.RequestId | None
+
+    def response(self) -> SessionMessage:
+        error = types.ErrorData(code=self.code, message=self.message)
+        return SessionMessage(types.JSONRPCError(jsonrpc="2.0", id=self.request_id, error=error))
+
+
+def _id_of(value: object) -> types.RequestId | None:
+    if isinstance(value, dict):
+        candidate = value.get("id")
+        if isinstance(candidate, str) or (isinstance(candidate, int) and not isinstance(candidate, bool)):
+            return candidate
+    return None
+
+
+def _recover_id(head: bytes) -> types.RequestId | None:
+    match = _ID_PATTERN.search(head)
+    if match is None:
+        return None
+    with contextlib.suppress(ValueError):
+        value = json.loads(match.group(1))
+        if isinstance(value, str | int):
+            return value
+    return None
+
+
+def parse_line(line: bytes) -> SessionMessage | FramingError:
+    """Turn one line from the client into a message for the server, or an error to send back.
+
+    The fast path is one pydantic-core parse; only a line that fails it is parsed
+    again, with `json`, to tell a parse error from an invalid request.
+    """
+    try:
+        return SessionMessage(types.jsonrpc_message_adapter.validate_json(line, by_name=False))
+    except ValidationError:
+        pass
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return FramingError(types.PARSE_ERROR, "Parse error: the line is not valid UTF-8 JSON.", None)
+    if isinstance(value, list):
+        return FramingError(
+            types.INVALID_REQUEST, "Invalid Request: JSON-RPC batches are not supported.", None
+        )
+    return FramingError(
+        types.INVALID_REQUEST,
+        'Invalid Request: expected a JSON-RPC 2.0 object with "jsonrpc": "2.0" and a string "method".',
+        _id_of(value),
+    )
+
+
+def _oversized_error(line: _Oversized, limit: int) -> FramingError:
+    return FramingError(
+        types.INVALID_REQUEST,
+        f"Invalid Request: a message of at least {line.size_at_least:,} bytes "
+        f"exceeds the limit of {limit:,} bytes.",
+        _recover_id(line.head),
+    )
+
+
+def _split_lines(fd: int, limit: int) -> Iterator[bytes | _Oversized]:
+    """Yield the lines read from `fd` (without their newline), never holding more than `limit` bytes."""
+    pending = bytearray()
+    skipping: _Oversized | None = None
+    while chunk := os.read(fd, _CHUNK):
+        start = 0
+        while start < len(chunk):
+            newline = chunk.find(b"\n", start)
+            end = len(chunk) if newline < 0 else newline
+            if skipping is not None:
+                skipping = _Oversized(skipping.head, skipping.size_at_least + end - start)
+            elif len(pending) + end - start > limit:
+                skipping = _Oversized(
+                    bytes(pending[:4096] + chunk[start : start + 4096]), len(pending) + end - start
+                )
+                pending.clear()
+            else:
+                pending += chunk[start:end]
+            if newline < 0:
+                break
+            if skipping is not None:
+                yield skipping
+                skipping = None
+            elif pending.strip():
+                yield bytes(pending)
+            pending.clear()
+            start = newline + 1
+    if skipping is not None:
+        yield skipping
+    elif pending.strip():
+        yield bytes(pending)
+
+
+@dataclass
+class StdioStreams:
+    """The private descriptors that carry the protocol while the real fd 0 and fd 1 are diverted."""
+
+    wire_in: int
+    wire_out: int
+    restore: Callable[[], None]
+
+    @classmethod
+    @contextlib.contextmanager
+    def claim(cls) -> Iterator[StdioStreams]:
+        """Move the protocol onto private fds; point fd 0 at /dev/null and fd 1 at stderr."""
+        sys.stdout.flush()
+        wire_in = fcntl.fcntl(0, fcntl.F_DUPFD_CLOEXEC, 3)
+        wire_out = fcntl.fcntl(1, fcntl.F_DUPFD_CLOEXEC, 3)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        os.dup2(2, 1)
+
+        def restore() -> None:
+            os.dup2(wire_in, 0)
+            os.dup2(wire_out, 1)
+
+        streams = cls(wire_in, wire_out, restore)
+        try:
+            yield streams
+        finally:
+            restore()
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+class _LineWriter:
+    """Writes whole lines to the wire from a daemon thread, in order, never interleaved."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._drain, name="moorings-stdout", daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        while (data := self._queue.get()) is not None:
+            try:
+                _write_all(self._fd, data)
+            except OSError:  # the client went away; nothing more can be said to it
+                return
+
+    def send(self, message: SessionMessage) -> None:
+        line = message.message.model_dump_json(by_alias=True, exclude_unset=True)
+        self._queue.put(line.encode() + b"\n")
+
+    def close(self, timeout: float) -> None:
+        """Finish writing what is queued (up to `timeout` seconds), then stop."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+
+@contextlib.asynccontextmanager
+async def serve_stdio_streams(
+    wire_in: int, wire_out: int, *, max_message_bytes: int
+) -> AsyncIterator[tuple[ObjectReceiveStream[SessionMessage | Exception], ObjectSendStream[SessionMessage]]]:
+    """Serve JSON-RPC over two file descriptors as the pair of streams the SDK's server loop runs on.
+
+    The read side ends (and the server with it) when the client closes its end
+    and every request it sent has been answered.
+    """
+    read_send, read_recv = anyio.create_memory_object_stream[SessionMessage | Exception](0)
+    write_send, write_recv = anyio.create_memory_object_stream[SessionMessage](0)
+    writer = _LineWriter(wire_out)
+    token = anyio.lowlevel.current_token()
+
+    # Requests read but not yet answered: at end of input they still get their answers.
+    unanswered: set[types.RequestId] = set()
+    all_answered = anyio.Event()
+
+    async def deliver(item: bytes | _Oversized) -> None:
+        parsed = _oversized_error(item, max_message_bytes) if isinstance(item, _Oversized) else parse_line(item)
+        if isinstance(parsed, FramingError):
+            logger.warning("Refused a message from the client: %s", parsed.message)
+            writer.send(parsed.response())
+            return
+        if isinstance(parsed.message, types.JSONRPCRequest):
+            unanswered.add(parsed.message.id)
+        await read_send.send(parsed)
+
+    async def end_of_input() -> None:
+        if unanswered:
+            await all_answered.wait()
+        await read_send.aclose()
+
+    def read_forever() -> None:
+        with contextlib.suppress(RuntimeError, OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            for item in _split_lines(wire_in, max_message_bytes):
+                anyio.from_thread.run(deliver, item, token=token)
+            anyio.from_thread.run(end_of_input, token=token)
+
+    async def write_forever() -> None:
+        async with write_recv:
+            async for message in write_recv:
+                writer.send(message)
+                if isinstance(message.message, types.JSONRPCResponse | types.JSONRPCError):
+                    unanswered.discard(message.message.id)
+                    if not unanswered:
+                        all_answered.set()
+
+    threading.Thread(target=read_forever, name="moorings-stdin", daemon=True).start()
+    try:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(write_forever)
+            try:
+                yield read_recv, write_send
+            finally:
+                tasks.cancel_scope.cancel()
+    finally:
+        writer.close(timeout=1.0)

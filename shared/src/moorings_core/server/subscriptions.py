@@ -1,0 +1,142 @@
+"""Resource subscriptions that work in both protocol eras.
+
+- 2025-11-25 and older: the client sends `resources/subscribe {uri}` and the
+  server pushes `notifications/resources/updated` on that connection. `MCPServer`
+  has no hook for it, so we register the two request handlers ourselves.
+- 2026-07-28: the client opens a `subscriptions/listen` stream naming the URIs;
+  the SDK serves it from a subscription bus we publish to.
+
+A server only says *what* changed (`publish_updated(uri)`); this module knows who
+is listening in either era. It also tells the server when a URI gains its first
+listener and loses its last (`on_watch` / `on_unwatch`), so a file watcher or a
+poller runs only while someone cares, and is released on unsubscribe, when a
+listen stream ends, and at exit.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import mcp_types as types
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.session import ServerSession
+from mcp.server.subscriptions import InMemorySubscriptionBus
+from mcp.shared.subscriptions import ResourcesListChanged, ResourceUpdated
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+
+__all__ = ["ResourceSubscriptions", "WatchCallback"]
+
+logger = logging.getLogger(__name__)
+
+WatchCallback = Callable[[str], Awaitable[None]]
+
+
+async def _ignore(uri: str) -> None:
+    return None
+
+
+class ResourceSubscriptions:
+    """Who listens to which resource URI, across legacy sessions and modern listen streams."""
+
+    def __init__(self, *, on_watch: WatchCallback = _ignore, on_unwatch: WatchCallback = _ignore) -> None:
+        self.bus = InMemorySubscriptionBus()
+        self._on_watch = on_watch
+        self._on_unwatch = on_unwatch
+        self._listeners: Counter[str] = Counter()
+        self._legacy: dict[str, weakref.WeakSet[ServerSession]] = {}
+        self._sessions: weakref.WeakSet[ServerSession] = weakref.WeakSet()
+
+    @property
+    def watched(self) -> frozenset[str]:
+        """The URIs that have at least one listener now."""
+        return frozenset(self._listeners)
+
+    async def publish_updated(self, uri: str) -> None:
+        """Tell every listener of `uri`, in either era, that it changed."""
+        for session in list(self._legacy.get(uri, ())):
+            await _quietly(session.send_resource_updated(uri))
+        await self.bus.publish(ResourceUpdated(uri=uri))
+
+    async def publish_list_changed(self) -> None:
+        """Tell every connected client that the list of resources changed."""
+        for session in list(self._sessions):
+            await _quietly(session.send_resource_list_changed())
+        await self.bus.publish(ResourcesListChanged())
+
+    async def close(self) -> None:
+        """Release every watch (at exit)."""
+        for uri in list(self._listeners):
+            del self._listeners[uri]
+            await self._on_unwatch(uri)
+        self._legacy.clear()
+
+    # --- 2025-11-25: resources/subscribe and resources/unsubscribe -------------------------------
+
+    async def handle_subscribe(
+        self, ctx: ServerRequestContext[Any], params: types.SubscribeRequestParams
+    ) -> types.EmptyResult:
+        uri = str(params.uri)
+        sessions = self._legacy.setdefault(uri, weakref.WeakSet())
+        if ctx.session not in sessions:
+            sessions.add(ctx.session)
+            await self._add_listener(uri)
+        return types.EmptyResult()
+
+    async def handle_unsubscribe(
+        self, ctx: ServerRequestContext[Any], params: types.UnsubscribeRequestParams
+    ) -> types.EmptyResult:
+        uri = str(params.uri)
+        sessions = self._legacy.get(uri)
+        if sessions is not None and ctx.session in sessions:
+            sessions.discard(ctx.session)
+            await self._remove_listener(uri)
+        return types.EmptyResult()
+
+    # --- 2026-07-28: watch what a listen stream names, for as long as it is open ---------------
+
+    async def middleware(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        """Track legacy sessions (for list-changed) and the URIs each modern listen stream names."""
+        if ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS:
+            self._sessions.add(ctx.session)
+            return await call_next(ctx)
+        if ctx.method != "subscriptions/listen":
+            return await call_next(ctx)
+        uris = _listen_uris(ctx.params)
+        for uri in uris:
+            await self._add_listener(uri)
+        try:
+            return await call_next(ctx)
+        finally:
+            for uri in uris:
+                await self._remove_listener(uri)
+
+    async def _add_listener(self, uri: str) -> None:
+        self._listeners[uri] += 1
+        if self._listeners[uri] == 1:
+            await self._on_watch(uri)
+
+    async def _remove_listener(self, uri: str) -> None:
+        if self._listeners[uri] <= 0:
+            return
+        self._listeners[uri] -= 1
+        if self._listeners[uri] == 0:
+            del self._listeners[uri]
+            await self._on_unwatch(uri)
+
+
+def _listen_uris(params: object) -> list[str]:
+    notifications = params.get("notifications") if isinstance(params, Mapping) else None
+    uris = notifications.get("resourceSubscriptions") if isinstance(notifications, Mapping) else None
+    return sorted({uri for uri in uris if isinstance(uri, str)}) if isinstance(uris, list) else []
+
+
+async def _quietly(notification: Awaitable[None]) -> None:
+    """Send a notification; a client that has gone away is not an error worth more than a log line."""
+    try:
+        await notification
+    except Exception as exc:  # a closed stream raises anyio errors we cannot name portably
+        logger.info("Could not deliver a notification: %r", exc)

@@ -1,0 +1,116 @@
+"""Test helpers every Moorings package reuses.
+
+- `connect(server, era=...)`: an SDK `Client` talking to a `MooringsServer` in
+  process, in either protocol era. The legacy path runs the server with *our*
+  initialization options (truthful `listChanged`), as `run_stdio` does.
+- `connect_stdio(command, *args, era=...)`: the same `Client`, but over real stdio
+  to a spawned console script, the way a host runs us.
+- `sandbox(tmp_path)`: a temporary tree with an allowed root beside an outside
+  directory holding a sentinel file, for hostile-path tests.
+- `text_of(result)`: the text of a tool result, for assertions.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import anyio
+import mcp_types as types
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+from mcp import Client, StdioServerParameters
+from mcp.shared.message import SessionMessage
+
+from moorings_core.server.app import MooringsServer
+
+__all__ = ["LEGACY", "MODERN", "Era", "Sandbox", "connect", "connect_stdio", "sandbox", "text_of"]
+
+Era = Literal["2025-11-25", "2026-07-28"]
+LEGACY: Era = "2025-11-25"
+MODERN: Era = "2026-07-28"
+
+
+@asynccontextmanager
+async def _legacy_transport(
+    server: MooringsServer,
+) -> AsyncIterator[
+    tuple[MemoryObjectReceiveStream[SessionMessage | Exception], MemoryObjectSendStream[SessionMessage]]
+]:
+    """The server's 2025-era loop on memory streams, with the options `run_stdio` uses."""
+    to_server, server_inbox = anyio.create_memory_object_stream[SessionMessage | Exception](16)
+    from_server, client_inbox = anyio.create_memory_object_stream[SessionMessage](16)
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(server.lowlevel.run, server_inbox, from_server, server.initialization_options())
+        try:
+            yield client_inbox, to_server
+        finally:
+            await to_server.aclose()
+            tasks.cancel_scope.cancel()
+
+
+@asynccontextmanager
+async def connect(server: MooringsServer, *, era: Era = MODERN) -> AsyncIterator[Client]:
+    """An in-process client connected to `server` in the given protocol era."""
+    if era == MODERN:
+        async with Client(server.mcp, mode=MODERN) as client:
+            yield client
+        return
+    async with Client(_legacy_transport(server), mode="legacy") as client:
+        yield client
+
+
+def installed_script(name: str) -> str:
+    """The path of an installed console script, looked up beside the running interpreter first."""
+    beside = Path(sys.executable).with_name(name)
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"console script {name!r} is not installed; run `make install`")
+    return found
+
+
+@asynccontextmanager
+async def connect_stdio(
+    script: str, *args: str, era: Era = LEGACY, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> AsyncIterator[Client]:
+    """A client speaking to the installed console script `script` over real stdio."""
+    params = StdioServerParameters(
+        command=installed_script(script),
+        args=list(args),
+        env={**os.environ, **(env or {})},
+        cwd=str(cwd) if cwd else None,
+    )
+    async with Client(params, mode="legacy" if era == LEGACY else era) as client:
+        yield client
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """An allowed root and, beside it, an outside directory that must never be touched."""
+
+    root: Path
+    outside: Path
+    sentinel: Path
+
+
+def sandbox(tmp_path: Path) -> Sandbox:
+    """Lay out `tmp_path/root` (allowed) and `tmp_path/outside` (forbidden, with a sentinel file)."""
+    root = tmp_path / "root"
+    outside = tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    sentinel = outside / "secret.txt"
+    sentinel.write_text("outside the sandbox\n")
+    return Sandbox(root.resolve(), outside.resolve(), sentinel.resolve())
+
+
+def text_of(result: types.CallToolResult) -> str:
+    """All text blocks of a tool result, joined."""
+    return "\n".join(block.text for block in result.content if isinstance(block, types.TextContent))
