@@ -6,6 +6,7 @@ slow part, ≈ 4 cold starts), and tiny commands that die or do not exist for th
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import sys
@@ -28,9 +29,10 @@ def run_benchmarks(*arguments: str) -> subprocess.CompletedProcess[str]:
 
 def table_rows(report: str, metric: str) -> dict[str, list[str]]:
     """The cells of each server's row in the table under the heading for `metric`."""
-    section = report.split(f"### {metric}\n", 1)[1].split("\n\n", 2)[1]
-    rows = [line.strip("|").split("|") for line in section.splitlines()[2:]]
-    return {cells[0].strip(): [cell.strip() for cell in cells[1:]] for cells in rows}
+    section = report.split(f"### {metric}\n\n", 1)[1]
+    table = list(itertools.takewhile(lambda line: line.startswith("|"), section.splitlines()))[2:]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table]
+    return {cells[0]: cells[1:] for cells in rows}
 
 
 def milliseconds(cell: str) -> float:

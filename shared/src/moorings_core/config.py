@@ -31,6 +31,7 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
@@ -46,7 +47,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
-__all__ = ["ConfigError", "Positional", "ServerSettings", "load_settings"]
+__all__ = ["ConfigError", "LogLevel", "Positional", "ServerSettings", "load_settings"]
+
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
 class ServerSettings(BaseModel):
@@ -57,32 +61,32 @@ class ServerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
     max_output_chars: int = Field(
-        100_000,
+        default=100_000,
         ge=1_000,
         description="Largest tool result in characters; longer results are truncated "
         "with a note on how to get the rest.",
     )
     call_timeout: float = Field(
-        60.0,
+        default=60.0,
         gt=0,
         le=3600,
         description="Seconds a single tool call may run before it is cancelled with an error.",
     )
     max_message_bytes: int = Field(
-        8 * 2**20,
+        default=8 * 2**20,
         ge=64 * 1024,
         description="Largest JSON-RPC message accepted on stdin; longer lines are refused "
         "without being buffered.",
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
-        "WARNING", description="Logging to stderr."
-    )
+    log_level: LogLevel = Field(default="WARNING", description="Logging to stderr.")
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_case_level(cls, value: object) -> object:
-        # `--log-level debug` is what people type.
-        return value.upper() if isinstance(value, str) else value
+        # `--log-level debug` is what people type; anything else keeps its spelling for the error.
+        if isinstance(value, str) and value.upper() in get_args(LogLevel):
+            return value.upper()
+        return value
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,7 @@ class _Value:
     origin: str | None = None
 
 
-# -- Reading the model -------------------------------------------------------------------------------------
+# -- Reading the model ---------------------------------------------------------------------------------------
 
 
 def _options_of(model: type[ServerSettings], env_prefix: str) -> list[_Option]:
@@ -288,7 +292,7 @@ def _shown_default(field: FieldInfo) -> str:
     return str(value) if value != "" else '""'
 
 
-# -- The command line ---------------------------------------------------------------------------------------
+# -- The command line ----------------------------------------------------------------------------------------
 
 
 class _Parser(argparse.ArgumentParser):
@@ -369,7 +373,7 @@ def _from_flags(parsed: dict[str, Any], options: list[_Option]) -> dict[str, _Va
     return values
 
 
-# -- The environment ----------------------------------------------------------------------------------------
+# -- The environment -----------------------------------------------------------------------------------------
 
 
 def _from_environment(
@@ -406,7 +410,7 @@ def _strip_unless_text(text: str, option: _Option) -> str:
     return text if option.kind in ("str", "path") else text.strip()
 
 
-# -- The TOML file ------------------------------------------------------------------------------------------
+# -- The TOML file -------------------------------------------------------------------------------------------
 
 
 def _from_file(path: Path, options: list[_Option], server: str) -> dict[str, _Value]:
@@ -474,11 +478,13 @@ def _expand_paths(raw: Any, option: _Option, base: Path | None) -> Any:
 def _expand_path(raw: object, base: Path | None) -> object:
     if not isinstance(raw, str) or not raw:
         return raw  # a wrong type is left for validation to report
-    path = Path(raw).expanduser()
+    path = Path(raw)
+    with contextlib.suppress(RuntimeError):  # "~nobody": keep the text; the server reports the path
+        path = path.expanduser()
     return str(base / path) if base is not None and not path.is_absolute() else str(path)
 
 
-# -- Putting it together ------------------------------------------------------------------------------------
+# -- Putting it together -------------------------------------------------------------------------------------
 
 
 def load_settings(

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import anyio
 import mcp_types as types
@@ -55,13 +55,20 @@ async def _legacy_transport(
 
 
 @asynccontextmanager
-async def connect(server: MooringsServer, *, era: Era = MODERN) -> AsyncIterator[Client]:
-    """An in-process client connected to `server` in the given protocol era."""
+async def connect(
+    server: MooringsServer, *, era: Era = MODERN, **client_options: Any
+) -> AsyncIterator[Client]:
+    """An in-process client connected to `server` in the given protocol era.
+
+    `client_options` go to `mcp.Client` (e.g. `message_handler`, `list_roots_callback`).
+    """
     if era == MODERN:
-        async with Client(server.mcp, mode=MODERN) as client:
+        # "auto" sends server/discover, as a 2026 host does; a version pin would skip it.
+        async with Client(server.mcp, mode="auto", **client_options) as client:
+            assert client.protocol_version == MODERN, client.protocol_version
             yield client
         return
-    async with Client(_legacy_transport(server), mode="legacy") as client:
+    async with Client(_legacy_transport(server), mode="legacy", **client_options) as client:
         yield client
 
 

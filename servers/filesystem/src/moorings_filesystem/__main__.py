@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from moorings_core.config import load_settings
-from moorings_core.errors import MooringsError
 from moorings_core.server import package_version, run_stdio
 from moorings_filesystem.server import build_server
 from moorings_filesystem.settings import FilesystemSettings
@@ -16,11 +15,7 @@ def main() -> None:
         version=package_version("moorings-filesystem"),
         description="Serve the files in DIR... to an MCP client over stdio.",
     )
-    try:
-        server = build_server(settings)
-    except MooringsError as exc:  # e.g. a directory that does not exist
-        raise SystemExit(f"moorings-filesystem: error: {exc}") from None
-    run_stdio(server)
+    run_stdio(build_server(settings))
 
 
 if __name__ == "__main__":

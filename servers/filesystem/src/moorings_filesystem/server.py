@@ -22,4 +22,3 @@ def build_server(settings: FilesystemSettings) -> MooringsServer:
     listing.register(server, jail)
     reading.register(server, jail, settings)
     return server
-

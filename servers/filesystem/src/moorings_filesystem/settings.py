@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from moorings_core.config import Positional, ServerSettings
 
@@ -18,9 +18,17 @@ class FilesystemSettings(ServerSettings):
         min_length=1,
         description="The directories the server may touch; everything else is refused.",
     )
-    read_only: bool = Field(False, description="Refuse every write.")
+    read_only: bool = Field(default=False, description="Refuse every write.")
     max_read_bytes: int = Field(
-        10 * 2**20,
+        default=10 * 2**20,
         ge=1024,
         description="Largest file read whole; bigger files must be read by head/tail.",
     )
+
+    @field_validator("directories")
+    @classmethod
+    def _directories_exist(cls, directories: list[Path]) -> list[Path]:
+        for directory in directories:
+            if not directory.is_dir():
+                raise ValueError(f"{directory} is not an existing directory")
+        return directories

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import string
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_network
-from typing import Union
+from typing import TypeAlias
 from urllib.parse import unquote
-
-from typing_extensions import TypeAlias
 
 __all__ = ["IPAddress", "non_public_kind", "parse_ip_literal"]
 
-IPAddress: TypeAlias = Union[IPv4Address, IPv6Address]
+IPAddress: TypeAlias = IPv4Address | IPv6Address
 
 # Checked in order: the first network that holds the address names its kind.
 _IPV4_KINDS: tuple[tuple[IPv4Network, str], ...] = tuple(
@@ -37,11 +35,12 @@ _IPV4_KINDS: tuple[tuple[IPv4Network, str], ...] = tuple(
         ("240.0.0.0/4", "reserved"),
     )
 )
+# `::` and `::1` sit inside the IPv4-compatible range but are not IPv4 forms: name them first.
+_IPV6_UNSPECIFIED = IPv6Address("::")
+_IPV6_LOOPBACK = IPv6Address("::1")
 _IPV6_KINDS: tuple[tuple[IPv6Network, str], ...] = tuple(
     (IPv6Network(net), kind)
     for net, kind in (
-        ("::/128", "unspecified"),
-        ("::1/128", "loopback"),
         ("fe80::/10", "link-local"),
         ("fd00:ec2::254/128", "cloud metadata"),
         ("fc00::/7", "unique local (private)"),
@@ -86,19 +85,21 @@ def _ipv4_kind(address: IPv4Address) -> str | None:
 
 
 def _ipv6_kind(address: IPv6Address) -> str | None:
-    for network, kind in _IPV6_KINDS[:2]:  # `::` and `::1` are not IPv4-compatible forms
-        if address in network:
-            return kind
+    address = IPv6Address(int(address))  # a zone id (`%eth0`) says which link, not what kind
+    if address == _IPV6_UNSPECIFIED:
+        return "unspecified"
+    if address == _IPV6_LOOPBACK:
+        return "loopback"
     embedded = _embedded_ipv4(address)
     if embedded is not None:
         kind = _ipv4_kind(embedded)
         return None if kind is None else f"{kind} (IPv4 {embedded} inside IPv6)"
-    for network, kind in _IPV6_KINDS[2:]:
+    for network, kind in _IPV6_KINDS:
         if address in network:
             return kind
-    if address.is_reserved or not address.is_global:
-        return "reserved" if address.is_reserved else "special-purpose"
-    return None
+    if address.is_reserved:
+        return "reserved"
+    return None if address.is_global else "special-purpose"
 
 
 def _embedded_ipv4(address: IPv6Address) -> IPv4Address | None:

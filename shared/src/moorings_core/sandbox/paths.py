@@ -216,8 +216,11 @@ class PathJail:
 
     def _locate(self, text: str, *, follow_final: bool) -> _Located:
         absolute = self._absolute(text)
+        # A root is canonical, so a path spelt under one can start walking there instead of at `/`.
+        start = self._root_of(absolute)
+        names = _components(absolute.relative_to(start)) if start else _components(absolute)
         try:
-            walked = _walk(absolute, follow_final=follow_final)
+            walked = _walk(start or _FILESYSTEM_ROOT, names, follow_final=follow_final)
         except _SymlinkLoop:
             raise InvalidInput(f"'{text}' goes through too many symbolic links (a loop?).") from None
         except OSError as exc:
@@ -229,7 +232,10 @@ class PathJail:
 
     def _absolute(self, text: str) -> Path:
         if _is_home_relative(text):
-            return Path(text).expanduser()
+            try:
+                return Path(text).expanduser()
+            except RuntimeError:  # no HOME and no password entry
+                raise InvalidInput("'~' cannot be used: this server has no home directory.") from None
         # `/` keeps an absolute path as it is and puts a relative one under the first root.
         return self.roots[0] / text
 
@@ -242,7 +248,8 @@ class PathJail:
 
     def _outside_message(self, text: str, absolute: Path) -> str:
         if _is_home_relative(text):
-            reason = f"'~' is the home directory {Path.home()}, which is outside the allowed ones"
+            home = Path("~").expanduser()  # known to work: `absolute` was made from it
+            reason = f"'~' is the home directory {home}, which is outside the allowed ones"
         elif self._root_of(Path(os.path.normpath(absolute))) is not None:
             reason = "it leads outside the allowed directories through a symbolic link"
         else:
@@ -380,15 +387,16 @@ class _Walked:
     parent_exists: bool
 
 
-def _walk(absolute: Path, *, follow_final: bool) -> _Walked:
-    """Canonicalise an absolute path component by component, like realpath but with more to say.
+def _walk(start: Path, names: list[str], *, follow_final: bool) -> _Walked:
+    """Canonicalise `start/names...` one name at a time, like realpath but with more to say.
 
     Symlinks are followed (the last one only with `follow_final`), even dangling ones, so the result
     names where a write would land. `..` is taken physically (the parent of what was resolved so far).
     Missing components are kept as spelt, or respelt NFC/NFD when only the other spelling exists.
+    `start` must be a canonical directory (`/` or a root).
     """
-    pending = _components(absolute)[::-1]  # a stack: the next component is at the end
-    current = _FILESYSTEM_ROOT
+    pending = names[::-1]  # a stack: the next name is at the end
+    current = start
     entry: os.stat_result | None = current.lstat()
     through_file = False
     links_followed = 0

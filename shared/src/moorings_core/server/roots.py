@@ -2,7 +2,7 @@
 
 Hosts on the 2025-11-25 protocol still send roots (deprecated in 2026-07-28,
 SEP-2577, where servers may no longer ask the client anything). We ask once per
-connection, cache the answer and forget it when the client says its roots
+connection, cache the answer in the connection's state and forget it when the client says its roots
 changed. A server uses roots only to *narrow* what the operator configured,
 never to widen it (the reference filesystem server lets a client root of
 file:///etc open /etc; we do not).
@@ -11,7 +11,6 @@ file:///etc open /etc; we do not).
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -19,14 +18,16 @@ from urllib.parse import unquote, urlsplit
 
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
-from mcp.server.session import ServerSession
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+
+from moorings_core.server._connection import connection_of
 
 __all__ = ["ClientRoots", "root_to_path"]
 
 logger = logging.getLogger(__name__)
 
 _ROOTS = types.ClientCapabilities(roots=types.RootsCapability())
+_CACHE_KEY = "moorings.client_roots"  # in the connection's scratch state
 
 
 def root_to_path(uri: str) -> Path | None:
@@ -41,7 +42,6 @@ class ClientRoots:
     """Asks each connection's client for its roots on demand, and caches the answer."""
 
     def __init__(self, on_change: Callable[[], Awaitable[None]] | None = None) -> None:
-        self._cache: weakref.WeakKeyDictionary[ServerSession, tuple[Path, ...]] = weakref.WeakKeyDictionary()
         self._on_change = on_change
 
     async def of(self, ctx: ServerRequestContext[Any, Any]) -> tuple[Path, ...] | None:
@@ -50,7 +50,8 @@ class ClientRoots:
             _ROOTS
         ):
             return None
-        cached = self._cache.get(ctx.session)
+        state = connection_of(ctx).state
+        cached: tuple[Path, ...] | None = state.get(_CACHE_KEY)
         if cached is None:
             try:
                 # Sent as a plain request: `list_roots()` carries a deprecation warning
@@ -60,11 +61,11 @@ class ClientRoots:
                 logger.warning("The client offers roots but did not list them: %r", exc)
                 return None
             cached = tuple(path for root in result.roots if (path := root_to_path(str(root.uri))) is not None)
-            self._cache[ctx.session] = cached
+            state[_CACHE_KEY] = cached
         return cached
 
     async def handle_list_changed(self, ctx: ServerRequestContext[Any, Any], params: object) -> None:
         """`notifications/roots/list_changed`: forget the cached roots; ask again next time."""
-        self._cache.pop(ctx.session, None)
+        connection_of(ctx).state.pop(_CACHE_KEY, None)
         if self._on_change is not None:
             await self._on_change()

@@ -95,9 +95,12 @@ def parse_line(line: bytes) -> SessionMessage | FramingError:
     again, with `json`, to tell a parse error from an invalid request.
     """
     try:
-        return SessionMessage(types.jsonrpc_message_adapter.validate_json(line, by_name=False))
+        message = types.jsonrpc_message_adapter.validate_json(line, by_name=False)
     except ValidationError:
-        pass
+        message = None
+    # A request whose id is not a string or integer would pass as a notification and go unanswered.
+    if message is not None and not (isinstance(message, types.JSONRPCNotification) and b'"id"' in line):
+        return SessionMessage(message)
     try:
         value = json.loads(line)
     except ValueError:
@@ -106,9 +109,12 @@ def parse_line(line: bytes) -> SessionMessage | FramingError:
         return FramingError(
             types.INVALID_REQUEST, "Invalid Request: JSON-RPC batches are not supported.", None
         )
+    if message is not None and isinstance(value, dict) and "id" not in value:
+        return SessionMessage(message)  # "id" was only inside the params
     return FramingError(
         types.INVALID_REQUEST,
-        'Invalid Request: expected a JSON-RPC 2.0 object with "jsonrpc": "2.0" and a string "method".',
+        'Invalid Request: expected a JSON-RPC 2.0 object with "jsonrpc": "2.0", a string "method" '
+        "and, for a request, a string or integer id.",
         _id_of(value),
     )
 
@@ -238,7 +244,10 @@ async def serve_stdio_streams(
     all_answered = anyio.Event()
 
     async def deliver(item: bytes | _Oversized) -> None:
-        parsed = _oversized_error(item, max_message_bytes) if isinstance(item, _Oversized) else parse_line(item)
+        if isinstance(item, _Oversized):
+            parsed: SessionMessage | FramingError = _oversized_error(item, max_message_bytes)
+        else:
+            parsed = parse_line(item)
         if isinstance(parsed, FramingError):
             logger.warning("Refused a message from the client: %s", parsed.message)
             writer.send(parsed.response())

@@ -22,11 +22,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import mcp_types as types
+from mcp.server.connection import Connection
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
-from mcp.server.session import ServerSession
 from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.shared.subscriptions import ResourcesListChanged, ResourceUpdated
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+
+from moorings_core.server._connection import connection_of
 
 __all__ = ["ResourceSubscriptions", "WatchCallback"]
 
@@ -47,8 +49,8 @@ class ResourceSubscriptions:
         self._on_watch = on_watch
         self._on_unwatch = on_unwatch
         self._listeners: Counter[str] = Counter()
-        self._legacy: dict[str, weakref.WeakSet[ServerSession]] = {}
-        self._sessions: weakref.WeakSet[ServerSession] = weakref.WeakSet()
+        self._legacy: dict[str, set[Connection]] = {}
+        self._connections: weakref.WeakSet[Connection] = weakref.WeakSet()
 
     @property
     def watched(self) -> frozenset[str]:
@@ -57,14 +59,14 @@ class ResourceSubscriptions:
 
     async def publish_updated(self, uri: str) -> None:
         """Tell every listener of `uri`, in either era, that it changed."""
-        for session in list(self._legacy.get(uri, ())):
-            await _quietly(session.send_resource_updated(uri))
+        for connection in list(self._legacy.get(uri, ())):
+            await _quietly(connection.outbound.notify("notifications/resources/updated", {"uri": uri}))
         await self.bus.publish(ResourceUpdated(uri=uri))
 
     async def publish_list_changed(self) -> None:
         """Tell every connected client that the list of resources changed."""
-        for session in list(self._sessions):
-            await _quietly(session.send_resource_list_changed())
+        for connection in list(self._connections):
+            await _quietly(connection.outbound.notify("notifications/resources/list_changed", None))
         await self.bus.publish(ResourcesListChanged())
 
     async def close(self) -> None:
@@ -80,9 +82,12 @@ class ResourceSubscriptions:
         self, ctx: ServerRequestContext[Any], params: types.SubscribeRequestParams
     ) -> types.EmptyResult:
         uri = str(params.uri)
-        sessions = self._legacy.setdefault(uri, weakref.WeakSet())
-        if ctx.session not in sessions:
-            sessions.add(ctx.session)
+        connection = connection_of(ctx)
+        listeners = self._legacy.setdefault(uri, set())
+        if connection not in listeners:
+            if not any(connection in others for others in self._legacy.values()):
+                connection.exit_stack.push_async_callback(self._drop_connection, connection)
+            listeners.add(connection)
             await self._add_listener(uri)
         return types.EmptyResult()
 
@@ -90,18 +95,25 @@ class ResourceSubscriptions:
         self, ctx: ServerRequestContext[Any], params: types.UnsubscribeRequestParams
     ) -> types.EmptyResult:
         uri = str(params.uri)
-        sessions = self._legacy.get(uri)
-        if sessions is not None and ctx.session in sessions:
-            sessions.discard(ctx.session)
+        listeners = self._legacy.get(uri, set())
+        if connection_of(ctx) in listeners:
+            listeners.discard(connection_of(ctx))
             await self._remove_listener(uri)
         return types.EmptyResult()
+
+    async def _drop_connection(self, connection: Connection) -> None:
+        """A client went away without unsubscribing: release what it watched."""
+        for uri, listeners in self._legacy.items():
+            if connection in listeners:
+                listeners.discard(connection)
+                await self._remove_listener(uri)
 
     # --- 2026-07-28: watch what a listen stream names, for as long as it is open ---------------
 
     async def middleware(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         """Track legacy sessions (for list-changed) and the URIs each modern listen stream names."""
         if ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS:
-            self._sessions.add(ctx.session)
+            self._connections.add(connection_of(ctx))
             return await call_next(ctx)
         if ctx.method != "subscriptions/listen":
             return await call_next(ctx)

@@ -50,7 +50,9 @@ def _list(jail: PathJail, path: str) -> DirectoryListing:
     fd = jail.open_directory(canonical)
     try:
         with os.scandir(fd) as scan:
-            entries = [Entry(name=item.name, type=_kind(item.stat(follow_symlinks=False).st_mode)) for item in scan]
+            entries = [
+                Entry(name=item.name, type=_kind(item.stat(follow_symlinks=False).st_mode)) for item in scan
+            ]
     finally:
         os.close(fd)
     entries.sort(key=lambda entry: entry.name)

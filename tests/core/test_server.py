@@ -1,0 +1,275 @@
+"""The server bootstrap, in process, in both protocol eras: what every Moorings server inherits."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from importlib.metadata import version
+from pathlib import Path
+
+import anyio
+import mcp_types as types
+import pytest
+from mcp.server.mcpserver import Context
+from mcp.shared.exceptions import MCPDeprecationWarning
+from mcp.shared.subscriptions import ResourceUpdated
+
+from moorings_core.config import ServerSettings
+from moorings_core.errors import InvalidInput
+from moorings_core.limits import run_blocking
+from moorings_core.server import ClientRoots, MooringsServer, ResourceSubscriptions
+from moorings_core.testing import LEGACY, MODERN, Era, connect, text_of
+
+pytestmark = pytest.mark.anyio
+ERAS = [pytest.param(LEGACY, id="2025"), pytest.param(MODERN, id="2026")]
+
+
+class Watches:
+    """Records what the subscriptions layer asks a server to watch."""
+
+    def __init__(self) -> None:
+        self.log: list[str] = []
+        self.released = anyio.Event()
+
+    async def watch(self, uri: str) -> None:
+        self.log.append(f"watch {uri}")
+
+    async def unwatch(self, uri: str) -> None:
+        self.log.append(f"unwatch {uri}")
+        self.released.set()
+
+
+def make_server(watches: Watches | None = None, **settings: object) -> MooringsServer:
+    watches = watches or Watches()
+    server = MooringsServer(
+        "demo",
+        settings=ServerSettings.model_validate({"max_output_chars": 1000, "call_timeout": 0.5, **settings}),
+        instructions="A server for tests.",
+        distribution="moorings-core",
+        subscriptions=ResourceSubscriptions(on_watch=watches.watch, on_unwatch=watches.unwatch),
+        roots=ClientRoots(),
+        resources_list_changes=True,
+    )
+
+    @server.tool(title="Add", read_only=True)
+    async def add(a: int, b: int) -> int:
+        """Add two integers."""
+        return a + b
+
+    @server.tool(title="Nap", read_only=True)
+    async def nap(seconds: float) -> str:
+        """Sleep on the event loop."""
+        await anyio.sleep(seconds)
+        return "rested"
+
+    @server.tool(title="Block", read_only=True)
+    async def block(seconds: float) -> str:
+        """Sleep in a worker thread."""
+        await run_blocking(time.sleep, seconds)
+        return "rested"
+
+    @server.tool(title="Echo", read_only=True)
+    async def echo(text: str) -> str:
+        """Return the text."""
+        return text
+
+    @server.tool(title="Refuse", read_only=False, destructive=True)
+    async def refuse() -> str:
+        """Always fails the way a tool fails on bad input."""
+        raise InvalidInput("That is not allowed.", hint="Try something else.")
+
+    @server.tool(title="Roots", read_only=True)
+    async def roots(ctx: Context) -> list[str]:
+        """The client's roots as paths."""
+        assert server.roots is not None
+        offered = await server.roots.of(ctx.request_context)
+        return ["none"] if offered is None else [str(path) for path in offered]
+
+    return server
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_server_info_carries_the_package_version(era: Era) -> None:
+    async with connect(make_server(), era=era) as client:
+        info = client.server_info
+        assert info is not None
+        assert (info.name, info.version) == ("moorings-demo", version("moorings-core"))
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_arguments_are_checked_strictly_against_the_schema(era: Era) -> None:
+    async with connect(make_server(), era=era) as client:
+        assert (await client.call_tool("add", {"a": 2, "b": 3})).structured_content == {"result": 5}
+        for bad in ({"a": "5", "b": 1}, {"a": True, "b": 1}, {"a": 1.5, "b": 1}):
+            result = await client.call_tool("add", bad)
+            assert result.is_error
+            assert "argument 'a'" in text_of(result)
+            assert "a: integer" in text_of(result)  # says what is allowed
+        missing = await client.call_tool("add", {"a": 1})
+        assert missing.is_error
+        assert "'b' is a required property" in text_of(missing)
+
+
+async def test_optional_arguments_report_the_constraint_not_the_union() -> None:
+    server = make_server()
+
+    @server.tool(title="Count", read_only=True)
+    async def count(limit: int | None = None) -> int:
+        """Echo a limit."""
+        return limit or 0
+
+    async with connect(server) as client:
+        wrong_type = await client.call_tool("count", {"limit": "x"})
+        assert "'x' is not of type 'integer' or 'null'" in text_of(wrong_type)
+        assert not (await client.call_tool("count", {"limit": None})).is_error
+
+
+@pytest.mark.parametrize("era", ERAS)
+@pytest.mark.parametrize("tool", ["nap", "block"])
+async def test_a_call_past_its_deadline_is_stopped_and_the_server_keeps_serving(era: Era, tool: str) -> None:
+    async with connect(make_server(call_timeout=0.2), era=era) as client:
+        result = await client.call_tool(tool, {"seconds": 30})
+        assert result.is_error
+        assert "did not finish within 0.2 seconds" in text_of(result)
+        assert "--call-timeout" in text_of(result)
+        assert text_of(await client.call_tool(tool, {"seconds": 0})) == "rested"
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_oversized_text_is_cut_with_a_note(era: Era) -> None:
+    async with connect(make_server(max_output_chars=1000), era=era) as client:
+        result = await client.call_tool("echo", {"text": "x" * 5000})
+        text = text_of(result)
+        assert text.startswith("x" * 1000)
+        assert "x" * 1001 not in text
+        assert "truncated by the server at 1,000 characters" in text
+        short = await client.call_tool("echo", {"text": "hello"})
+        assert text_of(short) == "hello"
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_an_expected_failure_is_an_error_result_and_serving_goes_on(era: Era) -> None:
+    async with connect(make_server(), era=era) as client:
+        result = await client.call_tool("refuse", {})
+        assert result.is_error
+        assert "That is not allowed. Try something else." in text_of(result)
+        assert "Traceback" not in text_of(result)
+        assert (await client.call_tool("add", {"a": 1, "b": 1})).structured_content == {"result": 2}
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_every_tool_states_every_annotation(era: Era) -> None:
+    async with connect(make_server(), era=era) as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    for tool in tools.values():
+        hints = tool.annotations
+        assert hints is not None
+        stated = (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint, hints.open_world_hint)
+        assert None not in stated
+    assert tools["add"].annotations is not None
+    assert tools["add"].annotations.read_only_hint is True
+    assert tools["refuse"].annotations is not None
+    assert tools["refuse"].annotations.destructive_hint is True
+
+
+async def test_legacy_capabilities_are_truthful() -> None:
+    async with connect(make_server(), era=LEGACY) as client:
+        capabilities = client.server_capabilities
+    assert capabilities.resources is not None
+    assert capabilities.resources.subscribe is True
+    assert capabilities.resources.list_changed is True
+    assert capabilities.tools is not None
+    assert capabilities.tools.list_changed is False  # our tool lists never change while serving
+
+
+async def test_a_server_without_subscriptions_does_not_claim_them() -> None:
+    plain = MooringsServer("plain", settings=ServerSettings(), instructions="", distribution="moorings-core")
+    for era in (LEGACY, MODERN):
+        async with connect(plain, era=era) as client:
+            resources = client.server_capabilities.resources
+            assert resources is not None
+            assert not resources.subscribe
+            assert not resources.list_changed
+
+
+async def test_legacy_subscribe_notifies_and_releases_the_watch() -> None:
+    watches = Watches()
+    server = make_server(watches)
+    assert server.subscriptions is not None
+    received: list[str] = []
+    arrived = anyio.Event()
+
+    async def on_message(message: object) -> None:
+        if isinstance(message, types.ResourceUpdatedNotification):
+            received.append(str(message.params.uri))
+            arrived.set()
+
+    async with connect(server, era=LEGACY, message_handler=on_message) as client:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MCPDeprecationWarning)  # the 2025 API, on purpose
+            await client.subscribe_resource("demo://a")
+            await client.subscribe_resource("demo://a")  # the same session twice: one watch
+            assert watches.log == ["watch demo://a"]
+            await server.subscriptions.publish_updated("demo://a")
+            await server.subscriptions.publish_updated("demo://other")
+            with anyio.fail_after(5):
+                await arrived.wait()
+            await client.unsubscribe_resource("demo://a")
+    assert received == ["demo://a"]
+    assert watches.log == ["watch demo://a", "unwatch demo://a"]
+
+
+async def test_modern_listen_stream_gets_updates_and_releases_the_watch() -> None:
+    watches = Watches()
+    server = make_server(watches)
+    assert server.subscriptions is not None
+    async with connect(server, era=MODERN) as client:
+        async with client.listen(resource_subscriptions=["demo://b"]) as subscription:
+            assert watches.log == ["watch demo://b"]
+            await server.subscriptions.publish_updated("demo://b")
+            with anyio.fail_after(5):
+                event = await subscription.__anext__()
+            assert event == ResourceUpdated(uri="demo://b")
+        with anyio.fail_after(5):
+            await watches.released.wait()
+    assert watches.log[-1] == "unwatch demo://b"
+    assert server.subscriptions.watched == frozenset()
+
+
+async def test_close_releases_every_watch() -> None:
+    watches = Watches()
+    server = make_server(watches)
+    assert server.subscriptions is not None
+    async with connect(server, era=LEGACY) as client:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MCPDeprecationWarning)
+            await client.subscribe_resource("demo://c")
+    await server.subscriptions.close()
+    assert watches.log == ["watch demo://c", "unwatch demo://c"]
+
+
+async def test_client_roots_are_asked_once_and_forgotten_on_change(tmp_path: Path) -> None:
+    asked: list[int] = []
+
+    async def list_roots(context: object) -> types.ListRootsResult:
+        asked.append(1)
+        return types.ListRootsResult(roots=[types.Root(uri=tmp_path.as_uri())])
+
+    async with connect(make_server(), era=LEGACY, list_roots_callback=list_roots) as client:
+        assert (await client.call_tool("roots", {})).structured_content == {"result": [str(tmp_path)]}
+        await client.call_tool("roots", {})
+        assert len(asked) == 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MCPDeprecationWarning)
+            await client.send_roots_list_changed()
+        # The notification is one-way: the next calls ask again once it has landed.
+        with anyio.fail_after(5):
+            while len(asked) < 2:
+                await client.call_tool("roots", {})
+    assert len(asked) == 2
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_no_roots_when_the_client_offers_none(era: Era) -> None:
+    async with connect(make_server(), era=era) as client:
+        assert (await client.call_tool("roots", {})).structured_content == {"result": ["none"]}

@@ -1,0 +1,236 @@
+"""The stdio transport, end to end: a real console script spawned the way a host spawns it.
+
+The abuse cases speak raw JSON-RPC lines (the point is what the SDK client would
+never send); the last tests use the SDK client over real stdio in both eras.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from moorings_core.server.stdio import FramingError, parse_line
+from moorings_core.testing import LEGACY, MODERN, Era, connect_stdio, installed_script
+
+pytestmark = pytest.mark.stdio
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 0,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
+
+
+class RawClient:
+    """Writes lines to a spawned server and reads its answers, one JSON object per line."""
+
+    def __init__(self, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [installed_script("moorings-filesystem"), *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.stdin = self.process.stdin
+        self.stdout = self.process.stdout
+
+    def send(self, line: bytes | dict[str, Any]) -> None:
+        data = json.dumps(line).encode() if isinstance(line, dict) else line
+        self.stdin.write(data + b"\n")
+        self.stdin.flush()
+
+    def receive(self) -> dict[str, Any]:
+        line = self.stdout.readline()
+        assert line, "the server closed its output"
+        message: dict[str, Any] = json.loads(line)
+        return message
+
+    def handshake(self) -> None:
+        self.send(INITIALIZE)
+        assert self.receive()["result"]["serverInfo"]["name"] == "moorings-filesystem"
+        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+    def call(self, request_id: int, tool: str, arguments: dict[str, Any]) -> None:
+        params = {"name": tool, "arguments": arguments}
+        self.send({"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params})
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for stream in (self.stdin, self.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    (tmp_path / "hello.txt").write_text("hello\n")
+    return tmp_path
+
+
+@pytest.fixture
+def raw(root: Path) -> Iterator[RawClient]:
+    client = RawClient(str(root), "--max-message-bytes", "65536")
+    client.handshake()
+    yield client
+    client.close()
+
+
+def test_a_line_that_is_not_json_gets_a_parse_error_and_serving_goes_on(raw: RawClient) -> None:
+    raw.send(b"this is not json")
+    error = raw.receive()
+    assert error["id"] is None
+    assert error["error"]["code"] == -32700
+    raw.send(b'{"jsonrpc": "2.0", "id": 5, "method": ')
+    assert raw.receive()["error"]["code"] == -32700
+    raw.call(1, "list_allowed_directories", {})
+    assert raw.receive()["id"] == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "expected_id"),
+    [
+        (b'{"id": 7, "method": "tools/list"}', 7),  # no "jsonrpc"
+        (b'{"jsonrpc": "2.0", "id": "a", "method": 12}', "a"),  # method not a string
+        (b'{"jsonrpc": "1.0", "id": 8, "method": "ping"}', 8),
+        (b"[1, 2, 3]", None),  # a batch
+        (b"42", None),
+    ],
+)
+def test_json_that_is_not_json_rpc_gets_invalid_request_with_its_id(
+    raw: RawClient, line: bytes, expected_id: object
+) -> None:
+    raw.send(line)
+    error = raw.receive()
+    assert error["error"]["code"] == -32600
+    assert error["id"] == expected_id
+    raw.call(2, "list_allowed_directories", {})
+    assert raw.receive()["id"] == 2
+
+
+def test_an_oversized_line_is_refused_with_its_id_and_serving_goes_on(raw: RawClient) -> None:
+    huge = {"jsonrpc": "2.0", "id": 42, "method": "tools/call", "params": {"name": "x", "pad": "y" * 300_000}}
+    raw.send(huge)
+    error = raw.receive()
+    assert error["id"] == 42
+    assert error["error"]["code"] == -32600
+    assert "exceeds the limit of 65,536 bytes" in error["error"]["message"]
+    raw.call(3, "read_text_file", {"path": "hello.txt"})
+    assert raw.receive()["result"]["content"][0]["text"] == "hello\n"
+
+
+def test_end_of_input_answers_what_was_asked_then_exits_cleanly(root: Path) -> None:
+    client = RawClient(str(root))
+    try:
+        client.send(INITIALIZE)
+        client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        client.call(1, "read_text_file", {"path": "hello.txt"})
+        client.stdin.close()
+        answers = [json.loads(line) for line in client.stdout]
+        assert [answer["id"] for answer in answers] == [0, 1]
+        assert client.process.wait(timeout=10) == 0
+    finally:
+        client.close()
+
+
+def test_sigterm_ends_the_process_within_two_seconds(raw: RawClient) -> None:
+    raw.process.send_signal(signal.SIGTERM)
+    assert raw.process.wait(timeout=2) == 0
+
+
+def test_sigterm_ends_the_process_even_when_the_client_stopped_reading(raw: RawClient) -> None:
+    # Fill the pipe to the client with answers nobody reads, so the server's writer blocks.
+    def flood() -> None:
+        try:
+            for request_id in range(100, 3000):
+                raw.call(request_id, "list_allowed_directories", {})
+        except (BrokenPipeError, ValueError):
+            pass
+
+    writer = threading.Thread(target=flood, daemon=True)
+    writer.start()
+    writer.join(timeout=5)
+    raw.process.send_signal(signal.SIGTERM)
+    assert raw.process.wait(timeout=2) == 0
+
+
+def test_stray_output_on_fd_1_never_reaches_the_protocol_stream() -> None:
+    program = (
+        "import os\n"
+        "from moorings_core.server.stdio import StdioStreams\n"
+        "with StdioStreams.claim() as wire:\n"
+        "    os.write(1, b'stray print\\n')\n"
+        "    os.write(wire.wire_out, b'protocol\\n')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, check=True, timeout=30)
+    assert done.stdout == b"protocol\n"
+    assert b"stray print" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [(b"\xff\xfe not utf-8", -32700), (b"{}", -32600), (b'{"jsonrpc": "2.0", "id": true, "method": "x"}', -32600)],
+)
+def test_parse_line_classifies_bad_lines(line: bytes, code: int) -> None:
+    parsed = parse_line(line)
+    assert isinstance(parsed, FramingError)
+    assert parsed.code == code
+
+
+def test_parse_line_accepts_every_message_kind() -> None:
+    for message in (
+        {"jsonrpc": "2.0", "id": 1, "method": "ping"},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 1, "result": {}},
+        {"jsonrpc": "2.0", "id": 1, "error": {"code": -1, "message": "no"}},
+    ):
+        assert not isinstance(parse_line(json.dumps(message).encode()), FramingError)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("era", [LEGACY, MODERN])
+async def test_the_sdk_client_works_over_real_stdio_in_both_eras(root: Path, era: Era) -> None:
+    async with connect_stdio("moorings-filesystem", str(root), era=era) as client:
+        assert client.protocol_version == era
+        names = {tool.name for tool in (await client.list_tools()).tools}
+        assert {"list_allowed_directories", "list_directory", "read_text_file"} <= names
+        listing = await client.call_tool("list_allowed_directories", {})
+        assert listing.structured_content == {"directories": [str(root.resolve())], "read_only": False}
+
+
+def test_no_output_before_the_first_request(root: Path) -> None:
+    """Hosts treat anything on stdout before their first request as a protocol error."""
+    client = RawClient(str(root))
+    try:
+        client.stdin.close()
+        assert client.stdout.read() == b""
+        assert client.process.wait(timeout=10) == 0
+    finally:
+        client.close()
+
+
+def test_the_environment_does_not_leak_into_the_protocol(root: Path) -> None:
+    env = {**os.environ, "PYTHONWARNINGS": "always"}
+    done = subprocess.run(
+        [installed_script("moorings-filesystem"), str(root)],
+        input=json.dumps(INITIALIZE).encode() + b"\n",
+        capture_output=True,
+        env=env,
+        timeout=30,
+        check=True,
+    )
+    for line in done.stdout.splitlines():
+        assert json.loads(line)["jsonrpc"] == "2.0"
