@@ -98,106 +98,116 @@ def list_through(jail: PathJail, path: str) -> list[str]:
         os.close(fd)
 
 
-Attempt = Callable[[World], object]
+def read(w: World, path: str) -> object:
+    return read_through(w.jail, path)
 
-# (what it is, the attempt, the refusal, a fragment of the message naming what is allowed)
-HOSTILE: list[tuple[str, Attempt, type[MooringsError], str]] = [
-    ("prefix sibling read", lambda w: read_through(w.jail, str(w.sibling / "x.txt")), AccessDenied, "{root}"),
-    (
-        "prefix sibling write",
-        lambda w: write_through(w.jail, str(w.sibling / "new.txt")),
-        AccessDenied,
-        "{root}",
-    ),
-    ("dotdot relative", lambda w: read_through(w.jail, "../outside/secret.txt"), AccessDenied, "{root}"),
-    ("dotdot deep", lambda w: read_through(w.jail, "sub/../../outside/secret.txt"), AccessDenied, "{root}"),
-    (
-        "dotdot absolute",
-        lambda w: read_through(w.jail, f"{w.root}/../outside/secret.txt"),
-        AccessDenied,
-        "{root}",
-    ),
-    (
-        "absolute outside",
-        lambda w: read_through(w.jail, str(w.outside / "secret.txt")),
-        AccessDenied,
-        "{root}",
-    ),
-    ("absolute outside resolve", lambda w: w.jail.resolve(str(w.outside)), AccessDenied, "{root}"),
-    ("symlink to file outside", lambda w: read_through(w.jail, "link_out_file"), AccessDenied, "{root}"),
-    ("write through file link", lambda w: write_through(w.jail, "link_out_file"), AccessDenied, "{root}"),
-    (
-        "symlink to dir outside",
-        lambda w: read_through(w.jail, "link_out_dir/secret.txt"),
-        AccessDenied,
-        "{root}",
-    ),
-    ("list through dir link", lambda w: list_through(w.jail, "link_out_dir"), AccessDenied, "{root}"),
-    (
-        "create through dir link",
-        lambda w: write_through(w.jail, "link_out_dir/new.txt"),
-        AccessDenied,
-        "{root}",
-    ),
-    ("dangling link create", lambda w: write_through(w.jail, "dangling_out"), AccessDenied, "{root}"),
-    (
-        "dangling link resolve",
-        lambda w: w.jail.resolve("dangling_out", intent="create"),
-        AccessDenied,
-        "{root}",
-    ),
-    ("intermediate link", lambda w: read_through(w.jail, "sub/hop/secret.txt"), AccessDenied, "{root}"),
-    ("intermediate link create", lambda w: write_through(w.jail, "sub/hop/new.txt"), AccessDenied, "{root}"),
-    ("mkdir via parent link", lambda w: w.jail.open_parent("link_out_dir/newdir"), AccessDenied, "{root}"),
-    ("quoted outside", lambda w: read_through(w.jail, '"../outside/secret.txt"'), AccessDenied, "{root}"),
-    ("nul byte", lambda w: read_through(w.jail, "a.txt\0../../outside/secret.txt"), InvalidInput, "NUL"),
-    ("very long path", lambda w: w.jail.resolve("d/" * 3000 + "a.txt"), InvalidInput, "4096 bytes"),
-    ("very long name", lambda w: w.jail.resolve("n" * 300), InvalidInput, "255 bytes"),
-    ("symlink loop", lambda w: read_through(w.jail, "loop_a"), InvalidInput, "symbolic links"),
-    ("fifo read", lambda w: read_through(w.jail, "fifo"), AccessDenied, "regular files"),
-    ("fifo write", lambda w: write_through(w.jail, "fifo"), AccessDenied, "regular files"),
-    ("fifo resolve", lambda w: w.jail.resolve("fifo"), AccessDenied, "regular files"),
-    ("unix socket read", lambda w: read_through(w.jail, "sock"), AccessDenied, "regular files"),
-    ("device outside", lambda w: read_through(w.jail, "/dev/null"), AccessDenied, "{root}"),
-    ("link to device", lambda w: read_through(w.jail, "link_dev_null"), AccessDenied, "{root}"),
-    ("read-only write", lambda w: write_through(w.read_only_jail, "a.txt"), AccessDenied, "read-only"),
-    ("read-only create", lambda w: write_through(w.read_only_jail, "new.txt"), AccessDenied, "read-only"),
-    (
-        "read-only resolve",
-        lambda w: w.read_only_jail.resolve("a.txt", intent="write"),
-        AccessDenied,
-        "read-only",
-    ),
-    ("read-only mkdir", lambda w: w.read_only_jail.open_parent("newdir"), AccessDenied, "read-only"),
-    ("replace a root", lambda w: w.jail.open_parent(str(w.root)), AccessDenied, "inside it"),
-    (
-        "client root outside",
-        lambda w: read_through(w.jail.narrowed_to([w.outside]), str(w.outside / "secret.txt")),
-        AccessDenied,
-        "{root}",
-    ),
-    (
-        "client root narrows",
-        lambda w: read_through(w.jail.narrowed_to([w.root / "sub"]), str(w.root / "a.txt")),
-        AccessDenied,
-        "{root}/sub",
-    ),
+
+def write(w: World, path: str) -> object:
+    write_through(w.jail, path)
+    return None
+
+
+def listing(w: World, path: str) -> object:
+    return list_through(w.jail, path)
+
+
+def resolve(w: World, path: str) -> object:
+    return w.jail.resolve(path)
+
+
+def resolve_create(w: World, path: str) -> object:
+    return w.jail.resolve(path, intent="create")
+
+
+def make_directory(w: World, path: str) -> object:
+    dir_fd, name = w.jail.open_parent(path)
+    try:
+        os.mkdir(name, dir_fd=dir_fd)
+    finally:
+        os.close(dir_fd)
+    return None
+
+
+def read_only_write(w: World, path: str) -> object:
+    write_through(w.read_only_jail, path)
+    return None
+
+
+def read_only_resolve_write(w: World, path: str) -> object:
+    return w.read_only_jail.resolve(path, intent="write")
+
+
+def read_only_mkdir(w: World, path: str) -> object:
+    return w.read_only_jail.open_parent(path)
+
+
+def read_narrowed_to_outside(w: World, path: str) -> object:
+    return read_through(w.jail.narrowed_to([w.outside]), path)
+
+
+def read_narrowed_to_sub(w: World, path: str) -> object:
+    return read_through(w.jail.narrowed_to([w.root / "sub"]), path)
+
+
+Attempt = Callable[[World, str], object]
+S = "{outside}/secret.txt"
+
+# (what it is, the attempt, the path ({root}, {outside} and {sibling} filled in), the refusal, and a
+# fragment of the message that says what is allowed instead)
+HOSTILE: list[tuple[str, Attempt, str, type[MooringsError], str]] = [
+    ("prefix sibling read", read, "{sibling}/x.txt", AccessDenied, "{root}"),
+    ("prefix sibling write", write, "{sibling}/new.txt", AccessDenied, "{root}"),
+    ("dotdot relative", read, "../outside/secret.txt", AccessDenied, "{root}"),
+    ("dotdot deep", read, "sub/../../outside/secret.txt", AccessDenied, "{root}"),
+    ("dotdot absolute", read, "{root}/../outside/secret.txt", AccessDenied, "{root}"),
+    ("absolute outside", read, S, AccessDenied, "{root}"),
+    ("absolute outside dir", resolve, "{outside}", AccessDenied, "{root}"),
+    ("symlink to file outside", read, "link_out_file", AccessDenied, "{root}"),
+    ("write through file link", write, "link_out_file", AccessDenied, "{root}"),
+    ("symlink to dir outside", read, "link_out_dir/secret.txt", AccessDenied, "{root}"),
+    ("list through dir link", listing, "link_out_dir", AccessDenied, "{root}"),
+    ("create through dir link", write, "link_out_dir/new.txt", AccessDenied, "{root}"),
+    ("dangling link write", write, "dangling_out", AccessDenied, "{root}"),
+    ("dangling link resolve", resolve_create, "dangling_out", AccessDenied, "{root}"),
+    ("intermediate link read", read, "sub/hop/secret.txt", AccessDenied, "{root}"),
+    ("intermediate link write", write, "sub/hop/new.txt", AccessDenied, "{root}"),
+    ("mkdir through dir link", make_directory, "link_out_dir/made", AccessDenied, "{root}"),
+    ("quoted outside", read, '"../outside/secret.txt"', AccessDenied, "{root}"),
+    ("nul byte", read, "a.txt\0../../outside/secret.txt", InvalidInput, "NUL"),
+    ("very long path", resolve, "d/" * 3000 + "a.txt", InvalidInput, "4096 bytes"),
+    ("very long name", resolve, "n" * 300, InvalidInput, "255 bytes"),
+    ("too long once joined", resolve_create, "d/" * 2040, InvalidInput, "shorter"),
+    ("symlink loop", read, "loop_a", InvalidInput, "symbolic links"),
+    ("fifo read", read, "fifo", AccessDenied, "regular files"),
+    ("fifo write", write, "fifo", AccessDenied, "regular files"),
+    ("fifo resolve", resolve, "fifo", AccessDenied, "regular files"),
+    ("unix socket read", read, "sock", AccessDenied, "regular files"),
+    ("device outside", read, "/dev/null", AccessDenied, "{root}"),
+    ("link to device", read, "link_dev_null", AccessDenied, "{root}"),
+    ("read-only write", read_only_write, "a.txt", AccessDenied, "read-only"),
+    ("read-only create", read_only_write, "new.txt", AccessDenied, "read-only"),
+    ("read-only resolve", read_only_resolve_write, "a.txt", AccessDenied, "read-only"),
+    ("read-only mkdir", read_only_mkdir, "made", AccessDenied, "read-only"),
+    ("replace a root", make_directory, "{root}", AccessDenied, "inside it"),
+    ("client root outside", read_narrowed_to_outside, S, AccessDenied, "{root}"),
+    ("client root narrows", read_narrowed_to_sub, "{root}/a.txt", AccessDenied, "{root}/sub"),
 ]
 
 
 @pytest.mark.parametrize(
-    ("attempt", "refusal", "fragment"),
-    [pytest.param(attempt, refusal, fragment, id=name) for name, attempt, refusal, fragment in HOSTILE],
+    ("attempt", "path", "refusal", "fragment"),
+    [pytest.param(*row[1:], id=row[0]) for row in HOSTILE],
 )
 def test_hostile_input_is_refused_without_side_effect(
-    world: World, attempt: Attempt, refusal: type[MooringsError], fragment: str
+    world: World, attempt: Attempt, path: str, refusal: type[MooringsError], fragment: str
 ) -> None:
+    places = {"root": world.root, "outside": world.outside, "sibling": world.sibling}
     before = snapshot(world.root.parent)  # the root, the outside directory and the sibling
 
     with pytest.raises(refusal) as caught:
-        attempt(world)
+        attempt(world, path.format(**places))
 
-    assert fragment.format(root=world.root) in str(caught.value)
+    assert fragment.format(**places) in str(caught.value)
     assert snapshot(world.root.parent) == before
 
 

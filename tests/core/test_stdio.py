@@ -27,7 +27,11 @@ INITIALIZE = {
     "jsonrpc": "2.0",
     "id": 0,
     "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"},
+    },
 }
 
 
@@ -182,7 +186,11 @@ def test_stray_output_on_fd_1_never_reaches_the_protocol_stream() -> None:
 
 @pytest.mark.parametrize(
     ("line", "code"),
-    [(b"\xff\xfe not utf-8", -32700), (b"{}", -32600), (b'{"jsonrpc": "2.0", "id": true, "method": "x"}', -32600)],
+    [
+        (b"\xff\xfe not utf-8", -32700),
+        (b"{}", -32600),
+        (b'{"jsonrpc": "2.0", "id": true, "method": "x"}', -32600),
+    ],
 )
 def test_parse_line_classifies_bad_lines(line: bytes, code: int) -> None:
     parsed = parse_line(line)
@@ -203,12 +211,13 @@ def test_parse_line_accepts_every_message_kind() -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize("era", [LEGACY, MODERN])
 async def test_the_sdk_client_works_over_real_stdio_in_both_eras(root: Path, era: Era) -> None:
+    canonical = str(root.resolve())
     async with connect_stdio("moorings-filesystem", str(root), era=era) as client:
         assert client.protocol_version == era
         names = {tool.name for tool in (await client.list_tools()).tools}
         assert {"list_allowed_directories", "list_directory", "read_text_file"} <= names
         listing = await client.call_tool("list_allowed_directories", {})
-        assert listing.structured_content == {"directories": [str(root.resolve())], "read_only": False}
+        assert listing.structured_content == {"directories": [canonical], "read_only": False}
 
 
 def test_no_output_before_the_first_request(root: Path) -> None:

