@@ -369,7 +369,7 @@ class _PinnedTransport(httpx.AsyncHTTPTransport):
         super().__init__(verify=ssl_context, trust_env=False)
         # httpx has no argument for the network backend, so replace the pool it built (still unused and
         # holding nothing) with the same pool on our backend.
-        pass
+        self._pool = httpcore.AsyncConnectionPool(ssl_context=ssl_context, network_backend=backend)
 
 
 class _Hop(NamedTuple):
@@ -389,7 +389,7 @@ class _Progress:
 
 @functools.cache
 def _default_ssl_context() -> ssl.SSLContext:
-    """The system-independent trust store (certifi, or SSL_CERT_FILE): loading it takes ~0.1 s, so once."""
+    """The default trust store (certifi, or SSL_CERT_FILE). Loading it takes about 0.1 s: do it once."""
     return httpx.create_ssl_context()
 
 

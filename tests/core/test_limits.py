@@ -1,0 +1,70 @@
+"""Output budgets, paging and abandonable blocking work."""
+
+from __future__ import annotations
+
+import threading
+
+import anyio
+import pytest
+
+from moorings_core.errors import InvalidInput
+from moorings_core.limits import decode_cursor, encode_cursor, paginate, run_blocking, truncate_text
+
+
+def test_text_within_the_budget_is_untouched() -> None:
+    cut = truncate_text("hello", 10, how_to_continue="never needed")
+    assert (cut.text, cut.truncated, cut.shown, cut.total) == ("hello", False, 5, 5)
+
+
+def test_text_over_the_budget_is_cut_and_says_how_to_continue() -> None:
+    cut = truncate_text("a" * 50, 20, how_to_continue="call again with offset=20")
+    assert cut.truncated
+    assert cut.text.startswith("a" * 20)
+    assert "a" * 21 not in cut.text
+    assert "showed 20 of 50 characters; call again with offset=20" in cut.text
+    assert (cut.shown, cut.total) == (20, 50)
+
+
+def test_pages_walk_the_whole_list_once() -> None:
+    items = list(range(25))
+    seen: list[int] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        page = paginate(items, cursor, 10)
+        seen.extend(page.items)
+        pages += 1
+        assert page.total == 25
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == items
+    assert pages == 3
+
+
+def test_cursor_round_trips_and_is_opaque() -> None:
+    cursor = encode_cursor(1234)
+    assert "1234" not in cursor
+    assert decode_cursor(cursor) == 1234
+    assert decode_cursor(None) == 0
+
+
+@pytest.mark.parametrize("forged", ["not-a-cursor", "!!!", encode_cursor(5)[:-2] + "zz", "bzotMQ"])
+def test_a_forged_cursor_is_a_clear_input_error(forged: str) -> None:
+    with pytest.raises(InvalidInput, match="Invalid cursor") as caught:
+        decode_cursor(forged)
+    assert "next_cursor" in str(caught.value)
+
+
+@pytest.mark.anyio
+async def test_blocking_work_can_be_abandoned_by_a_deadline() -> None:
+    release = threading.Event()
+    with anyio.move_on_after(0.1) as scope:
+        await run_blocking(release.wait, 30)
+    release.set()
+    assert scope.cancelled_caught
+
+
+@pytest.mark.anyio
+async def test_blocking_work_returns_its_result() -> None:
+    assert await run_blocking(sum, [1, 2, 3]) == 6
