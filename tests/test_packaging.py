@@ -46,7 +46,9 @@ def test_a_server_wheel_depends_on_core_by_name_and_ships_its_script(wheels: Pat
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         metadata = archive.read(next(name for name in names if name.endswith("METADATA"))).decode()
-        entry_points = archive.read(next(name for name in names if name.endswith("entry_points.txt"))).decode()
+        entry_points = archive.read(
+            next(name for name in names if name.endswith("entry_points.txt"))
+        ).decode()
     assert "Requires-Dist: moorings-core" in metadata
     assert "file://" not in metadata  # a wheel must not bake in a path of this machine
     assert f"moorings-{server} = moorings_{server}.__main__:main" in entry_points
@@ -72,7 +74,11 @@ def test_pip_install_of_core_and_one_server_gives_a_working_command(tmp_path: Pa
         "jsonrpc": "2.0",
         "id": 1,
         "method": "initialize",
-        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}},
+        "params": {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "t", "version": "0"},
+        },
     }
     done = subprocess.run(
         [script, *(arg.format(tmp=tmp_path) for arg in START_ARGS.get(server, []))],
@@ -83,7 +89,10 @@ def test_pip_install_of_core_and_one_server_gives_a_working_command(tmp_path: Pa
         check=True,
     )
     reply = json.loads(done.stdout.splitlines()[0])
-    assert reply["result"]["serverInfo"] == {"name": f"moorings-{server}", "version": _version_of(venv, server)}
+    assert reply["result"]["serverInfo"] == {
+        "name": f"moorings-{server}",
+        "version": _version_of(venv, server),
+    }
 
 
 def _version_of(venv: Path, server: str) -> str:
