@@ -1,9 +1,12 @@
-"""Command line: ``python -m benchmarks SCENARIO [--runs N] [--servers a,b,c]``.
+"""Command line: ``python -m benchmarks SCENARIO... [--runs N] [--servers a,b,c] [--quick]``.
 
-Prints a markdown report on stdout and progress on stderr. Servers that are not installed are
-skipped with a note, so the same command works before every server or peer exists. Examples::
+Prints a markdown report on stdout, one section per scenario, and progress on stderr. Servers
+and baseline tools that are not installed are skipped with a note, so the same command works
+before every server or peer exists. Without ``--runs``, each scenario runs its own default count
+(heavy ones fewer). Examples::
 
     python -m benchmarks cold-start --runs 10 --servers sdk-hello,filesystem,ref-filesystem
+    python -m benchmarks search-files grep --servers filesystem,ref-filesystem
     python -m benchmarks cold-start --servers sdk-hello --command 'mine=python my_server.py {root}'
     python -m benchmarks --list
 """
@@ -19,12 +22,15 @@ from benchmarks import harness, report, scenarios, servers
 
 def main(argv: Sequence[str] | None = None) -> int:
     registry = scenarios.load()
-    arguments = _parser(sorted(registry)).parse_args(argv)
+    arguments = _parser().parse_args(argv)
     if arguments.list:
         print(_listing(registry))
         return 0
-    if arguments.scenario is None:
+    if not arguments.scenarios:
         return _usage_error("name a scenario, or pass --list to see them")
+    unknown = [name for name in arguments.scenarios if name not in registry]
+    if unknown:
+        return _usage_error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(registry)}")
     try:
         specs = _selected_servers(arguments.servers, arguments.command)
     except (KeyError, ValueError) as error:
@@ -40,23 +46,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not runnable:
         print("\n".join(notes), file=sys.stderr)
         return 1
+    all_measured = True
+    for name in arguments.scenarios:
+        scenario = registry[name].quick() if arguments.quick else registry[name]
+        all_measured &= _run(scenario, runnable, notes, arguments)
+    return 0 if all_measured else 1
+
+
+def _run(
+    scenario: scenarios.Scenario,
+    specs: Sequence[servers.ServerSpec],
+    notes: Sequence[str],
+    arguments: argparse.Namespace,
+) -> bool:
+    """Run one scenario, print its report, and say whether any row produced numbers."""
+    baselines = scenario.baselines()
+    notes = [*notes, *(f"{tool.name}: skipped, {reason}" for tool in baselines if (reason := tool.missing()))]
+    runs = arguments.runs or scenario.default_runs
     results = harness.run_scenario(
-        registry[arguments.scenario],
-        runnable,
-        runs=arguments.runs,
+        scenario,
+        specs,
+        runs=runs,
         warmup=arguments.warmup,
-        timeout=arguments.timeout,
+        timeout=arguments.timeout or scenario.default_timeout,
         progress=_progress,
+        baselines=[tool for tool in baselines if tool.missing() is None],
     )
-    print(report.render(registry[arguments.scenario], results, runs=arguments.runs, notes=notes), end="")
-    return 0 if any(result.failure is None for result in results) else 1
+    print(report.render(scenario, results, runs=runs, notes=notes), flush=True)
+    return any(result.timings for result in results)
 
 
-def _parser(scenario_names: Sequence[str]) -> argparse.ArgumentParser:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description="Benchmark stdio MCP servers.")
-    parser.add_argument("scenario", nargs="?", choices=scenario_names, help="what to measure")
+    parser.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="what to measure, in this order")
     parser.add_argument("--list", action="store_true", help="list scenarios and servers, then exit")
-    parser.add_argument("--runs", type=_positive_int, default=10, help="measured runs per server")
+    parser.add_argument(
+        "--runs", type=_positive_int, help="measured runs per server (default: the scenario's own)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="small fixtures and few calls: checks that everything runs"
+    )
     parser.add_argument("--warmup", type=_non_negative_int, default=1, help="unmeasured runs first")
     parser.add_argument(
         "--servers",
@@ -70,7 +99,9 @@ def _parser(scenario_names: Sequence[str]) -> argparse.ArgumentParser:
         metavar="NAME=COMMAND",
         help="also run any stdio MCP server; {root} in COMMAND is the scenario's directory",
     )
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for one response")
+    parser.add_argument(
+        "--timeout", type=float, help="seconds to wait for one response (default: the scenario's own)"
+    )
     return parser
 
 

@@ -8,6 +8,10 @@ so that a noisy machine slows every server alike instead of whichever happened t
 Peak RSS is the server process's own high-water mark (`VmHWM` in /proc), read after the
 scenario's last response and before shutdown: `getrusage(RUSAGE_CHILDREN)` would mix every
 child of this process, and `wait4` would fold in the server's own children.
+
+A scenario's baselines (command-line tools such as `find`) take their turn in every round too,
+first, and become rows like the servers'. A server the scenario raises `Unsupported` for is
+asked once and keeps its reason instead of numbers.
 """
 
 from __future__ import annotations
@@ -21,9 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from benchmarks.baselines import CommandFailed, run_command
 from benchmarks.rpc import ConnectionClosed, JsonRpcClient, RpcError
+from benchmarks.scenarios import Unsupported
 
 if TYPE_CHECKING:
+    from benchmarks.baselines import Baseline
     from benchmarks.scenarios import Scenario
     from benchmarks.servers import ServerSpec
 
@@ -45,6 +52,8 @@ class Server:
         self.process = process
         self.started_at = started_at
         self.rpc = JsonRpcClient(process.stdin, process.stdout, timeout)
+        # What the scenario got back, in a few words (`Scenario.summarize`), for the report.
+        self.returned: str | None = None
 
     def initialize(self) -> dict[str, Any]:
         """The 2025-11-25 handshake's first half: send `initialize`, return its result."""
@@ -90,12 +99,14 @@ class Server:
 
 @dataclass
 class Result:
-    """What one server produced over all measured runs of one scenario."""
+    """What one server (or baseline tool) produced over all measured runs of one scenario."""
 
     server: str
     timings: dict[str, list[float]] = field(default_factory=dict)
     peak_rss: list[int] = field(default_factory=list)
     failure: str | None = None
+    unsupported: str | None = None
+    returned: str | None = None
 
 
 def run_scenario(
@@ -106,21 +117,28 @@ def run_scenario(
     warmup: int = 1,
     timeout: float = 30.0,
     progress: Callable[[str], None] | None = None,
+    baselines: Sequence[Baseline] = (),
 ) -> list[Result]:
-    """Run `scenario` `warmup + runs` times per server, interleaved; keep the last `runs`."""
-    results = [Result(spec.name) for spec in servers]
+    """Run `scenario` `warmup + runs` times per server and baseline tool, interleaved.
+
+    Keep the last `runs`; the results list the `baselines` first, then the `servers`.
+    """
+    baseline_results = [Result(baseline.name) for baseline in baselines]
+    server_results = [Result(spec.name) for spec in servers]
     with tempfile.TemporaryDirectory(prefix="moorings-bench-") as workdir:
-        root = Path(workdir)
-        scenario.prepare(root)
+        root = scenario.prepare(Path(workdir)) or Path(workdir)
         for round_number in range(warmup + runs):
             measured = round_number >= warmup
             if progress is not None:
                 label = f"run {round_number - warmup + 1}/{runs}" if measured else "warm-up"
                 progress(f"{scenario.name}: {label}")
-            for spec, result in zip(servers, results, strict=True):
+            for baseline, result in zip(baselines, baseline_results, strict=True):
                 if result.failure is None:
+                    _run_baseline_once(scenario, baseline, root, timeout, result, measured)
+            for spec, result in zip(servers, server_results, strict=True):
+                if result.failure is None and result.unsupported is None:
                     _run_once(scenario, spec, root, timeout, result, measured)
-    return results
+    return baseline_results + server_results
 
 
 def _run_once(
@@ -128,16 +146,37 @@ def _run_once(
 ) -> None:
     try:
         with spawn(spec.argv(root), cwd=root, timeout=timeout) as server:
-            timings = scenario.measure(server, root)
+            try:
+                timings = scenario.measure(server, root)
+            except Unsupported as reason:
+                result.unsupported = str(reason)
+                return
             rss = server.peak_rss()
     except ServerFailed as error:
         result.failure = str(error)
         return
     if measured:
-        for metric, seconds in timings.items():
-            result.timings.setdefault(metric, []).append(seconds)
-        if rss is not None:
-            result.peak_rss.append(rss)
+        _record(result, timings, rss, server.returned)
+
+
+def _run_baseline_once(
+    scenario: Scenario, baseline: Baseline, root: Path, timeout: float, result: Result, measured: bool
+) -> None:
+    try:
+        run = run_command(baseline.argv(root), cwd=root, timeout=timeout)
+    except CommandFailed as error:
+        result.failure = str(error)
+        return
+    if measured:
+        _record(result, {baseline.metric: run.seconds}, run.peak_rss, scenario.summarize(run.output))
+
+
+def _record(result: Result, timings: dict[str, float], rss: int | None, returned: str | None) -> None:
+    for metric, seconds in timings.items():
+        result.timings.setdefault(metric, []).append(seconds)
+    if rss is not None:
+        result.peak_rss.append(rss)
+    result.returned = returned
 
 
 @contextlib.contextmanager

@@ -1,8 +1,11 @@
 """Turn raw samples into the markdown a person reads: one table per metric, ratios to a baseline.
 
 Medians, because a noisy machine adds long outliers but rarely makes anything faster; min and
-max beside them show the spread. The baseline is the first server that produced numbers, so the
-ratio column answers "how many times the baseline's time" (below 1.00× is faster).
+max beside them show the spread. The baseline is the first row that produced numbers (a
+command-line tool when the scenario has one, else the first server), so the ratio column answers
+"how many times the baseline's time" (below 1.00× is faster). A server without a tool for the
+scenario gets a row of "n/a"; a batch metric gets a calls-per-second column; what each row got
+back is listed under the tables, so a fast row that did less work is easy to spot.
 """
 
 from __future__ import annotations
@@ -29,34 +32,47 @@ class Summary:
 
 
 def render(scenario: Scenario, results: Sequence[Result], *, runs: int, notes: Sequence[str] = ()) -> str:
-    """The markdown report: a heading, one table per metric, then notes on skipped servers."""
-    measured = [result for result in results if result.failure is None and result.timings]
+    """The markdown report: a heading, one table per metric, then what came back and notes."""
+    shown = [
+        result for result in results if result.unsupported or (result.failure is None and result.timings)
+    ]
     lines = [f"## {scenario.name}: {scenario.description}", ""]
-    lines.append(f"{runs} runs per server, interleaved; peak RSS is the median of the per-run peaks.")
+    runs_text = "1 run" if runs == 1 else f"{runs} runs"
+    lines.append(f"{runs_text} per server, interleaved; peak RSS is the median of the per-run peaks.")
     for metric in scenario.metrics:
-        lines += ["", *_metric_table(metric, measured)]
+        lines += ["", *_metric_table(metric, shown, scenario.calls_timed(metric))]
+    returned = [f"{result.server} returned {result.returned}" for result in shown if result.returned]
     failures = [f"{result.server}: failed, {result.failure}" for result in results if result.failure]
-    if failures or notes:
-        lines += ["", *(f"- {note}" for note in [*notes, *failures])]
+    unsupported = [f"{result.server}: n/a, {result.unsupported}" for result in shown if result.unsupported]
+    if returned or failures or unsupported or notes:
+        lines += ["", *(f"- {note}" for note in [*returned, *notes, *unsupported, *failures])]
     return "\n".join(lines) + "\n"
 
 
-def _metric_table(metric: str, results: Sequence[Result]) -> list[str]:
-    if not results:
+def _metric_table(metric: str, results: Sequence[Result], calls: int | None) -> list[str]:
+    measured = [result for result in results if metric in result.timings]
+    if not measured:
         return [f"### {metric}", "", "No server produced numbers."]
-    summaries = [Summary.of(result.timings[metric]) for result in results]
-    baseline = results[0].server
+    summaries = {result.server: Summary.of(result.timings[metric]) for result in measured}
+    baseline = measured[0].server
+    rate_header, rate_rule = (" calls/s |", "---:|") if calls else ("", "")
     rows = [
         f"### {metric}",
         "",
-        f"| server | median | min | max | peak RSS | ratio vs {baseline} |",
-        "|---|---:|---:|---:|---:|---:|",
+        f"| server | median | min | max |{rate_header} peak RSS | ratio vs {baseline} |",
+        f"|---|---:|---:|---:|{rate_rule}---:|---:|",
     ]
-    for result, summary in zip(results, summaries, strict=True):
-        ratio = summary.median / summaries[0].median
+    for result in results:
+        summary = summaries.get(result.server)
+        if summary is None:
+            if result.unsupported:
+                rows.append(f"| {result.server} | n/a | n/a | n/a |{' n/a |' if calls else ''} n/a | n/a |")
+            continue
+        ratio = summary.median / summaries[baseline].median
+        rate = f" {calls / summary.median:,.0f} |" if calls else ""
         rows.append(
             f"| {result.server} | {_duration(summary.median)} | {_duration(summary.minimum)}"
-            f" | {_duration(summary.maximum)} | {_memory(result.peak_rss)} | {ratio:.2f}× |"
+            f" | {_duration(summary.maximum)} |{rate} {_memory(result.peak_rss)} | {ratio:.2f}× |"
         )
     return rows
 

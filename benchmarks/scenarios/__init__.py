@@ -4,6 +4,13 @@ A scenario builds a fixture once per invocation (`prepare`), then measures one f
 run (`measure`) and returns seconds per metric, timed from whatever point it chooses
 (`server.started_at` for start-up, its own clock around a call for everything else). To add
 one, drop a module here that calls `register(MyScenario())`; `load()` imports every module.
+
+Optional hooks, all with do-nothing defaults: `prepare` may return another directory to serve (a
+fixture cached across invocations); `baselines` names command-line tools timed on the same
+fixture (`find`, `rg`); `quick` gives a smaller variant that only checks that everything works;
+`calls_timed` turns a batch metric into calls per second; `summarize` says in a few words what
+came back, so a reader can check that every row did the same work. A server that has no tool for
+what the scenario measures raises `Unsupported` and shows as "n/a".
 """
 
 from __future__ import annotations
@@ -11,24 +18,53 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
+    from benchmarks.baselines import Baseline
     from benchmarks.harness import Server
+
+
+class Unsupported(Exception):
+    """The server has nothing that does what the scenario measures; its row reads "n/a"."""
 
 
 class Scenario(ABC):
     name: ClassVar[str]
-    description: ClassVar[str]
+    description: str
     metrics: ClassVar[tuple[str, ...]]
+    default_runs: ClassVar[int] = 10
+    default_timeout: ClassVar[float] = 30.0  # seconds to wait for one response
 
-    def prepare(self, root: Path) -> None:  # noqa: B027 (most scenarios need a fixture; some do not)
-        """Build the fixture that every server of this invocation works on, under `root`."""
+    def prepare(self, root: Path) -> Path | None:
+        """Build the fixture that every server of this invocation works on, under `root`.
+
+        Return another directory to serve instead of `root` (a fixture cached across
+        invocations), or None to serve `root`.
+        """
+        return None
 
     @abstractmethod
     def measure(self, server: Server, root: Path) -> dict[str, float]:
         """Drive one freshly spawned `server` and return seconds for each name in `metrics`."""
+
+    def baselines(self) -> Sequence[Baseline]:
+        """Command-line tools that do the same work on the same fixture, shown first in the tables."""
+        return ()
+
+    def quick(self) -> Scenario:
+        """A smaller variant, to check that everything runs; most scenarios are small already."""
+        return self
+
+    def calls_timed(self, metric: str) -> int | None:
+        """How many calls one sample of `metric` covers, when it times a batch; None otherwise."""
+        return None
+
+    def summarize(self, output: str) -> str | None:
+        """What a tool result's text or a baseline's output holds, in a few words, or None."""
+        return None
 
 
 _REGISTRY: dict[str, Scenario] = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -18,7 +18,16 @@ class FilesystemSettings(ServerSettings):
         min_length=1,
         description="The directories the server may touch; everything else is refused.",
     )
-    read_only: bool = Field(default=False, description="Refuse every write.")
+    read_only: bool = Field(default=False, description="Refuse every write; write tools are not even listed.")
+    roots_mode: Literal["intersect", "replace", "ignore"] = Field(
+        default="intersect",
+        description="What client-offered MCP roots do: narrow the directories (intersect), "
+        "replace them (replace, as the reference server does), or nothing (ignore).",
+    )
+    follow_gitignore: bool = Field(
+        default=True,
+        description="Skip what .gitignore files exclude in searches and directory trees.",
+    )
     max_read_bytes: int = Field(
         default=10 * 2**20,
         ge=1024,

@@ -10,6 +10,8 @@ it adds, once for all servers:
 - tool annotations stated explicitly for every tool;
 - resource subscriptions in both protocol eras, and client roots, when the
   server asks for them;
+- background work started once serving begins (`run_in_background`), so slow
+  housekeeping never delays the first answer;
 - `listChanged` advertised truthfully (the SDK's `run()` always says false).
 
 The SDK keeps its low-level server private and gives no other way to set the
@@ -21,7 +23,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
 
@@ -88,6 +91,7 @@ class MooringsServer:
         self.roots = roots
         self._arguments = ArgumentChecker()
         self._tools: dict[str, types.Tool] | None = None
+        self._background: list[Callable[[], Awaitable[None]]] = []
         middleware = [subscriptions.middleware] if subscriptions else []
         self.mcp: MCPServer[Any] = MCPServer(
             name=self.name,
@@ -96,6 +100,7 @@ class MooringsServer:
             log_level=settings.log_level,
             subscriptions=subscriptions.bus if subscriptions else False,
             middleware=middleware,
+            lifespan=self._lifespan,
         )
         self._call_tool = self._sdk_handler("tools/call")
         self.lowlevel.add_request_handler("tools/call", types.CallToolRequestParams, self._guard_tool_call)
@@ -150,6 +155,28 @@ class MooringsServer:
             return fn
 
         return register
+
+    def run_in_background(self, task: Callable[[], Awaitable[None]]) -> None:
+        """Start `task` when serving begins, beside the session, without delaying any answer.
+
+        It runs once per served connection (once per process on stdio), in either era, and is
+        cancelled when serving ends. A failure is logged, never raised into the session.
+        """
+        self._background.append(task)
+
+    @asynccontextmanager
+    async def _lifespan(self, _app: MCPServer[Any]) -> AsyncIterator[dict[str, Any]]:
+        async with anyio.create_task_group() as tasks:
+            for task in self._background:
+                tasks.start_soon(self._logged, task)
+            yield {}
+            tasks.cancel_scope.cancel()
+
+    async def _logged(self, task: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await task()
+        except Exception:
+            logger.exception("background task %r of %s failed", task, self.name)
 
     def _sdk_handler(self, method: str) -> RequestHandler[Any, Any]:
         entry = self.lowlevel.get_request_handler(method)

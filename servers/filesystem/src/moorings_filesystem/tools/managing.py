@@ -1,0 +1,612 @@
+"""Tools that move, copy and delete files and directories.
+
+`move_file`, `copy_file`, `copy_directory`, `delete_file`, `delete_directory`.
+
+Nothing is overwritten unless the call asks for it: a move or a directory copy lands with "rename
+without replacing" (renameat2 RENAME_NOREPLACE), so even an entry that appears meanwhile survives.
+Copies are built under a temporary name beside the destination and renamed into place, so a copy
+is whole or absent; a move across file systems is such a copy followed by removing the source.
+A directory is deleted by renaming it to a temporary name first (it vanishes at once), then
+emptying that; a crash midway leaves a temporary that the next start sweeps away. Symlinks are
+moved, copied and deleted as links: their targets are never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import mcp_types as types
+from mcp.server.mcpserver import Context
+from pydantic import BaseModel, Field
+
+from moorings_core.errors import InvalidInput, LimitExceeded, MooringsError, OperationFailed
+from moorings_core.limits import run_blocking
+from moorings_core.sandbox.paths import PathJail
+from moorings_core.server import MooringsServer
+from moorings_filesystem import atomic
+from moorings_filesystem.tools.writing import CreateParents, PathArgument, open_parent, reply
+from moorings_filesystem.workspace import Workspace
+
+__all__ = ["CopyResult", "DeleteResult", "MoveResult", "register"]
+
+_DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_SOURCE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+_MAX_DEPTH = 256  # deeper trees are refused rather than risk the recursion limit
+_COUNT_BEFORE_REFUSING = 10_000  # how far a refusal counts what a recursive delete would remove
+_SKIPPED_LISTED = 100  # special files named in a copy's result; all are counted
+
+
+class MoveResult(BaseModel):
+    source: str = Field(description="Absolute path the entry had.")
+    destination: str = Field(description="Absolute path it has now.")
+    kind: str = Field(description="file, directory or symlink.")
+    across_filesystems: bool = Field(description="True when it was copied to another file system.")
+    created_directories: list[str] = Field(description="Parent directories created first.")
+
+
+class CopyResult(BaseModel):
+    source: str = Field(description="Absolute path of what was copied.")
+    destination: str = Field(description="Absolute path of the copy.")
+    files: int = Field(description="Regular files copied.")
+    directories: int = Field(description="Directories created, the top one included.")
+    symlinks: int = Field(description="Symbolic links copied as links.")
+    bytes: int = Field(description="Bytes of file content copied.")
+    special_files: int = Field(description="Special files (FIFOs, sockets, devices) left out.")
+    skipped: list[str] = Field(
+        description=f"The special files left out, by path (the first {_SKIPPED_LISTED})."
+    )
+    overwritten: bool = Field(description="True when an existing file was replaced.")
+    created_directories: list[str] = Field(description="Parent directories created first.")
+
+
+class DeleteResult(BaseModel):
+    path: str = Field(description="Absolute path of what was (or would be) deleted.")
+    kind: str = Field(description="file, symlink or directory.")
+    deleted: bool = Field(description="False for a dry run.")
+    files: int = Field(description="Regular files deleted (or that would be).")
+    directories: int = Field(description="Directories deleted, the top one included.")
+    symlinks: int = Field(description="Symbolic links deleted (their targets are untouched).")
+    other: int = Field(description="Special files deleted.")
+    bytes: int = Field(description="Bytes of file content freed.")
+
+
+@dataclass
+class _Tally:
+    """What a tree holds."""
+
+    files: int = 0
+    directories: int = 0
+    symlinks: int = 0
+    other: int = 0
+    bytes: int = 0
+    skipped: list[str] = field(default_factory=list)
+    complete: bool = True  # False when counting stopped early
+
+    @property
+    def entries(self) -> int:
+        return self.files + self.directories + self.symlinks + self.other
+
+    def count(self, entry: os.stat_result) -> None:
+        if stat.S_ISREG(entry.st_mode):
+            self.files += 1
+            self.bytes += entry.st_size
+        elif stat.S_ISDIR(entry.st_mode):
+            self.directories += 1
+        elif stat.S_ISLNK(entry.st_mode):
+            self.symlinks += 1
+        else:
+            self.other += 1
+
+    def describe(self) -> str:
+        counts = (
+            (self.files, "file", "files"),
+            (self.directories, "directory", "directories"),
+            (self.symlinks, "symlink", "symlinks"),
+            (self.other, "special file", "special files"),
+        )
+        parts = [f"{count:,} {one if count == 1 else many}" for count, one, many in counts if count]
+        size = f", {self.bytes:,} bytes" if self.files else ""
+        at_least = "" if self.complete else "at least "
+        return f"{at_least}{', '.join(parts) or 'nothing'}{size}"
+
+
+def _kind(entry: os.stat_result) -> str:
+    if stat.S_ISDIR(entry.st_mode):
+        return "directory"
+    return "symlink" if stat.S_ISLNK(entry.st_mode) else "file"
+
+
+def _entry_at(dir_fd: int, name: str) -> os.stat_result | None:
+    try:
+        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+
+
+def _refuse_existing(display: str, existing: os.stat_result, *, hint: str) -> MooringsError:
+    kind = {stat.S_IFDIR: " (a directory)", stat.S_IFREG: " (a file)"}.get(stat.S_IFMT(existing.st_mode), "")
+    return OperationFailed(f"'{display}' already exists{kind}; nothing was overwritten.", hint=hint)
+
+
+# -- move ---------------------------------------------------------------------------------------
+
+
+def _move(jail: PathJail, source: str, destination: str, create_parents: bool) -> MoveResult:
+    origin = jail.resolve(source, intent="write", follow_symlinks=False)
+    target = jail.resolve(destination, intent="create", follow_symlinks=False)
+    source_fd, source_name = jail.open_parent(origin, intent="write")
+    try:
+        if target.is_relative_to(origin) and target != origin:
+            raise InvalidInput(f"'{source}' cannot be moved into itself ('{destination}' is inside it).")
+        target_fd, target_name, made = open_parent(jail, target, destination, create_parents)
+        try:
+            entry = os.stat(source_name, dir_fd=source_fd, follow_symlinks=False)
+            existing = _entry_at(target_fd, target_name)
+            if existing is not None:
+                raise _refuse_existing(
+                    destination,
+                    existing,
+                    hint="move_file never overwrites: choose another name, or delete it first. To move "
+                    f"into a directory, give the full new path (e.g. '{destination}/{origin.name}').",
+                )
+            across = _rename_or_copy(source_fd, source_name, target_fd, target_name, entry, destination)
+            atomic.fsync_directory(source_fd, source)
+            atomic.fsync_directory(target_fd, destination)
+        finally:
+            os.close(target_fd)
+    finally:
+        os.close(source_fd)
+    return MoveResult(
+        source=jail.display(origin),
+        destination=jail.display(target),
+        kind=_kind(entry),
+        across_filesystems=across,
+        created_directories=made,
+    )
+
+
+def _rename_or_copy(
+    source_fd: int, source: str, target_fd: int, target: str, entry: os.stat_result, display: str
+) -> bool:
+    """Rename without replacing; across file systems, copy then remove. Return whether it crossed."""
+    try:
+        atomic.rename_noreplace(source_fd, source, target_fd, target)
+        return False
+    except FileExistsError:
+        raise OperationFailed(f"'{display}' appeared meanwhile; nothing was overwritten.") from None
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise atomic.failure(exc, display, "move to") from None
+    try:
+        _copy_entry(source_fd, source, target_fd, target, entry, display)
+    except OSError as exc:
+        raise atomic.failure(exc, display, "move to") from None
+    _remove_moved_source(source_fd, source, display)
+    return True
+
+
+def _copy_entry(
+    source_fd: int, source: str, target_fd: int, target: str, entry: os.stat_result, display: str
+) -> None:
+    """Copy one entry (file, symlink or tree) to `target`, whole or not at all, never replacing."""
+    if stat.S_ISDIR(entry.st_mode):
+        directory = os.open(source, _DIRECTORY_FLAGS, dir_fd=source_fd)
+        try:
+            _copy_tree(directory, target_fd, target, display)
+        finally:
+            os.close(directory)
+    elif stat.S_ISLNK(entry.st_mode):
+        temporary = atomic.temporary_name()
+        with atomic.removed_on_failure(target_fd, temporary, display, "copy to"):
+            os.symlink(os.readlink(source, dir_fd=source_fd), temporary, dir_fd=target_fd)
+            atomic.rename_noreplace(target_fd, temporary, target_fd, target)
+    else:
+        reader = _open_regular(source_fd, source)
+        try:
+            atomic.replace_file(
+                target_fd,
+                target,
+                lambda writer: _copy_with_times(reader, writer, entry),
+                display=display,
+                overwrite=False,
+                mode=stat.S_IMODE(entry.st_mode),
+            )
+        finally:
+            os.close(reader)
+
+
+def _remove_moved_source(dir_fd: int, name: str, display: str) -> None:
+    try:
+        _remove_whole(dir_fd, name)
+    except OSError as exc:
+        raise OperationFailed(
+            f"'{display}' was copied to the other file system, but the source could not be removed "
+            f"completely: {exc.strerror}. What is left of it is still at its old path."
+        ) from None
+
+
+def _remove_whole(dir_fd: int, name: str) -> None:
+    """Remove an entry and all below it: renamed to a temporary first, so it vanishes at once.
+
+    If removing fails midway, what is left is put back under its name (rather than left for the
+    sweeper to finish) and the error is raised.
+    """
+    temporary = atomic.temporary_name()
+    os.rename(name, temporary, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    try:
+        atomic.remove_tree(dir_fd, temporary)
+    except OSError:
+        with contextlib.suppress(OSError):
+            atomic.rename_noreplace(dir_fd, temporary, dir_fd, name)
+        raise
+
+
+# -- copy ---------------------------------------------------------------------------------------
+
+
+def _copy_file(
+    jail: PathJail, source: str, destination: str, overwrite: bool, create_parents: bool
+) -> CopyResult:
+    origin = jail.resolve(source)
+    target = jail.resolve(destination, intent="create")
+    if target == origin:
+        raise InvalidInput(f"'{source}' and '{destination}' are the same file.")
+    source_fd = jail.open_file(origin)
+    try:
+        entry = os.fstat(source_fd)
+        target_fd, target_name, made = open_parent(jail, target, destination, create_parents)
+        try:
+            existing = _entry_at(target_fd, target_name)
+            if existing is not None and not overwrite:
+                raise _refuse_existing(destination, existing, hint="Pass overwrite: true to replace it.")
+
+            def fill(fd: int) -> None:
+                _copy_with_times(source_fd, fd, entry)
+
+            mode = None if existing is not None else stat.S_IMODE(entry.st_mode)
+            replaced = atomic.replace_file(
+                target_fd, target_name, fill, display=destination, overwrite=overwrite, mode=mode
+            )
+        finally:
+            os.close(target_fd)
+    finally:
+        os.close(source_fd)
+    return CopyResult(
+        source=jail.display(origin),
+        destination=jail.display(target),
+        files=1,
+        directories=0,
+        symlinks=0,
+        bytes=replaced.size,
+        special_files=0,
+        skipped=[],
+        overwritten=not replaced.created,
+        created_directories=made,
+    )
+
+
+def _copy_directory(jail: PathJail, source: str, destination: str, create_parents: bool) -> CopyResult:
+    origin = jail.resolve(source)
+    target = jail.resolve(destination, intent="create")
+    if target.is_relative_to(origin):
+        raise InvalidInput(f"'{destination}' is inside '{source}'; a directory cannot be copied into itself.")
+    source_fd = jail.open_directory(origin)
+    try:
+        target_fd, target_name, made = open_parent(jail, target, destination, create_parents)
+        try:
+            existing = _entry_at(target_fd, target_name)
+            if existing is not None:
+                raise _refuse_existing(
+                    destination, existing, hint="copy_directory never overwrites: choose a new name."
+                )
+            tally = _copy_tree(source_fd, target_fd, target_name, destination)
+            atomic.fsync_directory(target_fd, destination)
+        finally:
+            os.close(target_fd)
+    finally:
+        os.close(source_fd)
+    return CopyResult(
+        source=jail.display(origin),
+        destination=jail.display(target),
+        files=tally.files,
+        directories=tally.directories,
+        symlinks=tally.symlinks,
+        bytes=tally.bytes,
+        special_files=tally.other,
+        skipped=tally.skipped,
+        overwritten=False,
+        created_directories=made,
+    )
+
+
+def _copy_tree(source_fd: int, target_fd: int, target: str, display: str) -> _Tally:
+    """Copy the directory open at `source_fd` to `target`: built under a temporary name, then renamed."""
+    tally = _Tally(directories=1)
+    temporary = atomic.temporary_name()
+    with atomic.removed_on_failure(target_fd, temporary, display, "copy to"):
+        os.mkdir(temporary, 0o700, dir_fd=target_fd)
+        built = os.open(temporary, _DIRECTORY_FLAGS, dir_fd=target_fd)
+        try:
+            _copy_children(source_fd, built, tally, "", 0)
+            os.fchmod(built, stat.S_IMODE(os.fstat(source_fd).st_mode))
+            atomic.sync_filesystem(built)  # every copied file on disk before the copy appears
+        finally:
+            os.close(built)
+        atomic.rename_noreplace(target_fd, temporary, target_fd, target)
+    return tally
+
+
+def _copy_children(source_fd: int, target_fd: int, tally: _Tally, prefix: str, depth: int) -> None:
+    if depth > _MAX_DEPTH:
+        raise LimitExceeded(f"The tree is more than {_MAX_DEPTH} directories deep; nothing was copied.")
+    with os.scandir(source_fd) as scan:
+        entries = [(item.name, item.stat(follow_symlinks=False)) for item in scan]
+    for name, entry in entries:
+        if stat.S_ISDIR(entry.st_mode):
+            os.mkdir(name, 0o700, dir_fd=target_fd)
+            source_child = os.open(name, _DIRECTORY_FLAGS, dir_fd=source_fd)
+            try:
+                target_child = os.open(name, _DIRECTORY_FLAGS, dir_fd=target_fd)
+                try:
+                    _copy_children(source_child, target_child, tally, f"{prefix}{name}/", depth + 1)
+                    os.fchmod(target_child, stat.S_IMODE(entry.st_mode))  # last: it may forbid writing
+                finally:
+                    os.close(target_child)
+            finally:
+                os.close(source_child)
+        elif stat.S_ISLNK(entry.st_mode):
+            os.symlink(os.readlink(name, dir_fd=source_fd), name, dir_fd=target_fd)
+        elif stat.S_ISREG(entry.st_mode):
+            _copy_file_into(source_fd, name, target_fd, name, entry)
+        elif len(tally.skipped) < _SKIPPED_LISTED:
+            tally.skipped.append(prefix + name)
+        tally.count(entry)
+
+
+def _copy_file_into(source_fd: int, source: str, target_fd: int, target: str, entry: os.stat_result) -> None:
+    """Copy a regular file to a new name, with its permission bits and modification time."""
+    reader = _open_regular(source_fd, source)
+    try:
+        writer = os.open(target, _CREATE_FLAGS, 0o600, dir_fd=target_fd)
+        try:
+            _copy_with_times(reader, writer, entry)
+            os.fchmod(writer, stat.S_IMODE(entry.st_mode))
+        finally:
+            os.close(writer)
+    finally:
+        os.close(reader)
+
+
+def _open_regular(dir_fd: int, name: str) -> int:
+    """Open `name` for reading if it is still a regular file (never blocking on a FIFO swapped in)."""
+    reader = os.open(name, _SOURCE_FLAGS, dir_fd=dir_fd)
+    if not stat.S_ISREG(os.fstat(reader).st_mode):
+        os.close(reader)
+        raise InvalidInput(f"'{name}' stopped being a regular file during the copy; nothing was copied.")
+    os.set_blocking(reader, True)
+    return reader
+
+
+def _copy_with_times(reader: int, writer: int, entry: os.stat_result) -> None:
+    atomic.copy_contents(reader, writer)
+    os.utime(writer, ns=(entry.st_atime_ns, entry.st_mtime_ns))
+
+
+# -- delete -------------------------------------------------------------------------------------
+
+
+def _delete_file(jail: PathJail, path: str, dry_run: bool) -> DeleteResult:
+    canonical = jail.resolve(path, intent="write", follow_symlinks=False)
+    dir_fd, name = jail.open_parent(canonical, intent="write")
+    try:
+        entry = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        if stat.S_ISDIR(entry.st_mode):
+            raise InvalidInput(f"'{path}' is a directory; delete it with delete_directory.")
+        if not dry_run:
+            try:
+                os.unlink(name, dir_fd=dir_fd)
+            except OSError as exc:
+                raise atomic.failure(exc, path, "delete") from None
+            atomic.fsync_directory(dir_fd, path)
+    finally:
+        os.close(dir_fd)
+    tally = _Tally()
+    tally.count(entry)
+    return _deleted(jail, canonical, entry, tally, dry_run)
+
+
+def _delete_directory(jail: PathJail, path: str, recursive: bool, dry_run: bool) -> DeleteResult:
+    canonical = jail.resolve(path, intent="write", follow_symlinks=False)
+    dir_fd, name = jail.open_parent(canonical, intent="write")
+    try:
+        entry = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        if stat.S_ISLNK(entry.st_mode):
+            raise InvalidInput(
+                f"'{path}' is a symbolic link, not a directory; delete_file removes the link "
+                "and leaves what it points to untouched."
+            )
+        if not stat.S_ISDIR(entry.st_mode):
+            raise InvalidInput(f"'{path}' is a file, not a directory; delete it with delete_file.")
+        inside = _tally_inside(dir_fd, name, None if recursive else _COUNT_BEFORE_REFUSING)
+        if inside.entries and not recursive:
+            raise InvalidInput(
+                f"'{path}' is not empty: it holds {inside.describe()}; nothing was deleted.",
+                hint="Pass recursive: true to delete it with everything in it (dryRun: true to check first).",
+            )
+        if not dry_run:
+            _remove_directory(dir_fd, name, path)
+    finally:
+        os.close(dir_fd)
+    inside.directories += 1  # the directory itself
+    return _deleted(jail, canonical, entry, inside, dry_run)
+
+
+def _tally_inside(dir_fd: int, name: str, limit: int | None) -> _Tally:
+    """Count what the directory `name` holds, without following symlinks; stop past `limit` entries."""
+    tally = _Tally()
+    directory = os.open(name, _DIRECTORY_FLAGS, dir_fd=dir_fd)
+    try:
+        _tally_below(directory, tally, limit, 0)
+    finally:
+        os.close(directory)
+    return tally
+
+
+def _tally_below(dir_fd: int, tally: _Tally, limit: int | None, depth: int) -> None:
+    with os.scandir(dir_fd) as scan:
+        for item in scan:
+            with contextlib.suppress(FileNotFoundError):  # gone since it was listed
+                tally.count(item.stat(follow_symlinks=False))
+            if limit is not None and tally.entries > limit:
+                tally.complete = False
+                return
+            if not item.is_dir(follow_symlinks=False):
+                continue
+            if depth >= _MAX_DEPTH:
+                tally.complete = False
+                continue
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                child = os.open(item.name, _DIRECTORY_FLAGS, dir_fd=dir_fd)
+                try:
+                    _tally_below(child, tally, limit, depth + 1)
+                finally:
+                    os.close(child)
+            if not tally.complete:
+                return
+
+
+def _remove_directory(dir_fd: int, name: str, display: str) -> None:
+    try:
+        _remove_whole(dir_fd, name)
+    except OSError as exc:
+        raise OperationFailed(
+            f"Could not delete all of '{display}': {exc.strerror}. Whatever is left is still at '{display}'."
+        ) from None
+    atomic.fsync_directory(dir_fd, display)
+
+
+def _deleted(
+    jail: PathJail, canonical: Path, entry: os.stat_result, tally: _Tally, dry_run: bool
+) -> DeleteResult:
+    return DeleteResult(
+        path=jail.display(canonical),
+        kind=_kind(entry),
+        deleted=not dry_run,
+        files=tally.files,
+        directories=tally.directories,
+        symlinks=tally.symlinks,
+        other=tally.other,
+        bytes=tally.bytes,
+    )
+
+
+# -- tools --------------------------------------------------------------------------------------
+
+
+def register(server: MooringsServer, workspace: Workspace) -> None:
+    @server.tool(title="Move file", read_only=False, destructive=True)
+    async def move_file(
+        source: PathArgument,
+        destination: PathArgument,
+        ctx: Context[Any, Any],
+        create_parents: CreateParents = False,
+    ) -> Annotated[types.CallToolResult, MoveResult]:
+        """Move or rename a file or directory; never overwrites.
+
+        Works across directories, and renames in place when only the name changes. If the
+        destination exists (even an empty directory), the move is refused and nothing changes: to
+        move into a directory, give the full new path. A symlink is moved as a link. Across file
+        systems the entry is copied whole, then the source removed.
+        """
+        jail = await workspace.jail_for(ctx)
+        result = await run_blocking(_move, jail, source, destination, create_parents)
+        return reply(f"Successfully moved {source} to {destination}", result)
+
+    @server.tool(title="Copy file", read_only=False, destructive=True)
+    async def copy_file(
+        source: PathArgument,
+        destination: PathArgument,
+        ctx: Context[Any, Any],
+        overwrite: Annotated[bool, Field(description="Replace the destination file if it exists.")] = False,
+        create_parents: CreateParents = False,
+    ) -> Annotated[types.CallToolResult, CopyResult]:
+        """Copy a file to a new path, with its permission bits and modification time.
+
+        An existing destination is refused unless overwrite is true (it then keeps its own
+        permissions). The copy appears whole or not at all. A symlink source is copied as the file it points
+        to. For directories use copy_directory.
+        """
+        jail = await workspace.jail_for(ctx)
+        result = await run_blocking(_copy_file, jail, source, destination, overwrite, create_parents)
+        replaced = " (replaced the existing file)" if result.overwritten else ""
+        return reply(
+            f"Successfully copied {source} to {destination}{replaced} ({result.bytes:,} bytes)", result
+        )
+
+    @server.tool(title="Copy directory", read_only=False)
+    async def copy_directory(
+        source: PathArgument,
+        destination: PathArgument,
+        ctx: Context[Any, Any],
+        create_parents: CreateParents = False,
+    ) -> Annotated[types.CallToolResult, CopyResult]:
+        """Copy a directory and everything in it to a new path; never overwrites or merges.
+
+        The destination must not exist. Symlinks are copied as links; FIFOs, sockets and devices
+        are skipped (and listed). The copy is assembled under a temporary name and appears whole.
+        """
+        jail = await workspace.jail_for(ctx)
+        result = await run_blocking(_copy_directory, jail, source, destination, create_parents)
+        tally = _Tally(result.files, result.directories, result.symlinks, 0, result.bytes)
+        skipped = f"; skipped {result.special_files:,} special files" if result.special_files else ""
+        return reply(f"Successfully copied {source} to {destination} ({tally.describe()}{skipped})", result)
+
+    @server.tool(title="Delete file", read_only=False, destructive=True)
+    async def delete_file(
+        path: PathArgument,
+        ctx: Context[Any, Any],
+        dryRun: Annotated[  # noqa: N803 - named like edit_file's
+            bool, Field(description="Only say what would be deleted.")
+        ] = False,
+    ) -> Annotated[types.CallToolResult, DeleteResult]:
+        """Delete one file, permanently. A symlink is deleted as a link: what it points to is untouched.
+
+        Directories are refused (use delete_directory). The result names what was deleted and its
+        size; dryRun says the same without deleting.
+        """
+        jail = await workspace.jail_for(ctx)
+        result = await run_blocking(_delete_file, jail, path, dryRun)
+        what = "the symlink" if result.kind == "symlink" else f"the file ({result.bytes:,} bytes)"
+        verb = "Would delete" if dryRun else "Deleted"
+        return reply(f"{verb} {what} {result.path}", result)
+
+    @server.tool(title="Delete directory", read_only=False, destructive=True)
+    async def delete_directory(
+        path: PathArgument,
+        ctx: Context[Any, Any],
+        recursive: Annotated[
+            bool, Field(description="Also delete everything inside; required for a non-empty directory.")
+        ] = False,
+        dryRun: Annotated[  # noqa: N803 - named like edit_file's
+            bool, Field(description="Only say what would be deleted.")
+        ] = False,
+    ) -> Annotated[types.CallToolResult, DeleteResult]:
+        """Delete a directory, permanently; a non-empty one only with recursive: true.
+
+        Without recursive, a non-empty directory is refused with a count of what it holds.
+        Symlinks inside are deleted as links, never followed; a symlink to a directory is not a
+        directory (delete it with delete_file). An allowed directory itself cannot be deleted. The
+        result counts the files, directories and bytes deleted; dryRun counts without deleting.
+        """
+        jail = await workspace.jail_for(ctx)
+        result = await run_blocking(_delete_directory, jail, path, recursive, dryRun)
+        tally = _Tally(result.files, result.directories, result.symlinks, result.other, result.bytes)
+        verb = "Would delete" if dryRun else "Deleted"
+        return reply(f"{verb} the directory {result.path} ({tally.describe()})", result)
