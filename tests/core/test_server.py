@@ -182,6 +182,18 @@ async def test_legacy_capabilities_are_truthful() -> None:
     assert capabilities.tools.list_changed is False  # our tool lists never change while serving
 
 
+async def test_modern_capabilities_are_truthful() -> None:
+    async with connect(make_server(), era=MODERN) as client:
+        capabilities = client.server_capabilities
+    assert capabilities.resources is not None
+    assert capabilities.resources.subscribe is True
+    assert capabilities.resources.list_changed is True
+    assert capabilities.tools is not None
+    assert capabilities.tools.list_changed is False
+    assert capabilities.prompts is not None
+    assert capabilities.prompts.list_changed is False
+
+
 async def test_a_server_without_subscriptions_does_not_claim_them() -> None:
     plain = MooringsServer("plain", settings=ServerSettings(), instructions="", distribution="moorings-core")
     for era in (LEGACY, MODERN):

@@ -3,10 +3,12 @@
 `MooringsServer` (app) builds the SDK server with our guarantees; `run_stdio`
 (run) serves it on a hardened stdio transport (stdio) in both protocol eras;
 `ResourceSubscriptions` (subscriptions) and `ClientRoots` (roots) are opt-in;
-`ArgumentChecker` (arguments) keeps tool arguments honest.
+`ArgumentChecker` (arguments) keeps tool arguments honest; `Output` and
+`tool_result` (results) shape what tools return.
 """
 
 from moorings_core.server.app import MooringsServer, package_version
+from moorings_core.server.results import Output, tool_result
 from moorings_core.server.roots import ClientRoots, root_to_path
 from moorings_core.server.run import run_stdio, serve
 from moorings_core.server.subscriptions import ResourceSubscriptions
@@ -14,9 +16,11 @@ from moorings_core.server.subscriptions import ResourceSubscriptions
 __all__ = [
     "ClientRoots",
     "MooringsServer",
+    "Output",
     "ResourceSubscriptions",
     "package_version",
     "root_to_path",
     "run_stdio",
     "serve",
+    "tool_result",
 ]

@@ -21,6 +21,7 @@ place that reaches for it.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -105,6 +106,8 @@ class MooringsServer:
         self._call_tool = self._sdk_handler("tools/call")
         self.lowlevel.add_request_handler("tools/call", types.CallToolRequestParams, self._guard_tool_call)
         self._notifications = NotificationOptions(resources_changed=resources_list_changes)
+        self._discover = self._sdk_handler("server/discover")
+        self.lowlevel.add_request_handler("server/discover", types.RequestParams, self._truthful_discover)
         if subscriptions is not None:
             self.lowlevel.add_request_handler(
                 "resources/subscribe", types.SubscribeRequestParams, subscriptions.handle_subscribe
@@ -150,7 +153,9 @@ class MooringsServer:
         )
 
         def register(fn: F) -> F:
-            self.mcp.add_tool(fn, name=name, title=title, annotations=annotations)
+            # cleandoc: the docstring's indentation would otherwise reach the model.
+            description = inspect.cleandoc(fn.__doc__ or "")
+            self.mcp.add_tool(fn, name=name, title=title, description=description, annotations=annotations)
             self._tools = None
             return fn
 
@@ -177,6 +182,27 @@ class MooringsServer:
             await task()
         except Exception:
             logger.exception("background task %r of %s failed", task, self.name)
+
+    async def _truthful_discover(
+        self, ctx: ServerRequestContext[Any, Any], params: types.RequestParams
+    ) -> HandlerResult:
+        """`server/discover` (2026-07-28) with `listChanged` as true as in the 2025 era.
+
+        The SDK claims every list may change whenever listen streams are served; our
+        tool and prompt lists never change while serving, and resources only when
+        the server says so.
+        """
+        result = await self._discover(ctx, params)
+        if not isinstance(result, types.DiscoverResult):  # pragma: no cover - the SDK's own handler
+            return result
+        capabilities = result.capabilities.model_copy(deep=True)
+        if capabilities.tools is not None:
+            capabilities.tools.list_changed = False
+        if capabilities.prompts is not None:
+            capabilities.prompts.list_changed = False
+        if capabilities.resources is not None:
+            capabilities.resources.list_changed = self._notifications.resources_changed
+        return result.model_copy(update={"capabilities": capabilities})
 
     def _sdk_handler(self, method: str) -> RequestHandler[Any, Any]:
         entry = self.lowlevel.get_request_handler(method)
