@@ -47,6 +47,8 @@ bench: install ## Install the reference servers into .bench/ and run the benchma
 	bash benchmarks/install_peers.sh
 	@$(PY) -m compileall -q shared/src servers > /dev/null
 	$(PY) -m benchmarks cold-start --runs $(BENCH_RUNS)
+	$(PY) -m benchmarks search-files grep directory-tree list-directory read-head-tail cheap-calls \
+		--servers filesystem,ref-filesystem
 
 dist: install ## Build a wheel and sdist of every package into dist/
 	$(UV) build --all-packages --out-dir dist

@@ -15,6 +15,24 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bench="$root/.bench"
 mkdir -p "$bench"
 
+# uv from PATH, else the copy pip installed (as the Makefile does).
+uv() { if command -v uv >/dev/null; then command uv "$@"; else python3 -m uv "$@"; fi; }
+
+# The command-line baselines the filesystem scenarios compare with: find is always there;
+# ripgrep comes from Debian's packages where we may install them, else its rows are skipped.
+install_baselines() {
+    if command -v rg >/dev/null; then
+        echo "install_peers: ripgrep already installed"
+    elif [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        echo "install_peers: installing ripgrep"
+        apt-get install -y -qq ripgrep >/dev/null 2>&1 \
+            || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq ripgrep >/dev/null 2>&1; } \
+            || echo "install_peers: could not install ripgrep; the rg rows will be skipped" >&2
+    else
+        echo "install_peers: ripgrep not found; the rg rows will be skipped" >&2
+    fi
+}
+
 install_node_peers() {
     local prefix="$bench/node"
     local name="${NPM_FILESYSTEM%@*}" version="${NPM_FILESYSTEM##*@}"
@@ -55,3 +73,4 @@ install_python_peers() {
 
 install_node_peers
 install_python_peers
+install_baselines
