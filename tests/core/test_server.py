@@ -110,6 +110,17 @@ async def test_arguments_are_checked_strictly_against_the_schema(era: Era) -> No
         assert "'b' is a required property" in text_of(missing)
 
 
+@pytest.mark.parametrize("era", ERAS)
+async def test_unknown_arguments_are_refused_and_advertised_as_such(era: Era) -> None:
+    async with connect(make_server(), era=era) as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+        assert tools["add"].input_schema["additionalProperties"] is False
+        result = await client.call_tool("add", {"a": 1, "b": 2, "c": 3})
+        assert result.is_error
+        assert "'c' was unexpected" in text_of(result)
+        assert "Expected parameters: a: integer, b: integer." in text_of(result)
+
+
 async def test_optional_arguments_report_the_constraint_not_the_union() -> None:
     server = make_server()
 

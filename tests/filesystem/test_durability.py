@@ -339,7 +339,7 @@ async def test_a_move_across_file_systems_copies_whole_then_removes_the_source(
     for result in (moved_file, moved_dir):
         assert not result.is_error, text_of(result)
         assert isinstance(result.structured_content, dict)
-        assert result.structured_content["across_filesystems"] is True
+        assert result.structured_content["acrossFilesystems"] is True
     assert (small_disk / "file.bin").read_bytes() == expected
     assert (small_disk / "file.bin").stat().st_mode & 0o777 == 0o640
     assert (small_disk / "dir" / "sub" / "a.txt").read_text() == "a"

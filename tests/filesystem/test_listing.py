@@ -220,7 +220,7 @@ async def test_pages_of_a_big_directory_come_from_one_listing_until_it_changes(
     directory.mkdir()
     for index in range(6_000):
         os.close(os.open(directory / f"n{index:05d}", os.O_CREAT | os.O_WRONLY, 0o644))
-    async with connect(make_server(directory)) as client:
+    async with connect(make_server(directory, max_output_chars=20_000)) as client:
 
         async def page(cursor: str | None = None) -> dict[str, Any]:
             arguments = {"path": "."} | ({"cursor": cursor} if cursor else {})
@@ -241,6 +241,56 @@ async def test_pages_of_a_big_directory_come_from_one_listing_until_it_changes(
         again = await page(first["nextCursor"])
         assert again["total"] == 6_001
         assert again["entries"][0]["name"] == f"n{last_of_first:05d}"  # everything moved down one
+
+
+async def test_a_page_holds_as_many_entries_as_the_budget_allows(
+    make_server: ServerFactory, big_directory: Path, era: Era
+) -> None:
+    # "[FILE] file00000.txt" is 20 characters and a newline: 5,000 of them fit in 110,000.
+    everything = await call(
+        make_server,
+        big_directory,
+        "list_directory",
+        era=era,
+        settings={"max_output_chars": 110_000},
+        path=".",
+    )
+    assert everything.structured_content is not None
+    assert len(everything.structured_content["entries"]) == BIG_DIRECTORY_FILES
+    assert "nextCursor" not in everything.structured_content
+    assert "cursor" not in text_of(everything)
+    cut = await call(
+        make_server, big_directory, "list_directory", era=era, settings={"max_output_chars": 50_000}, path="."
+    )
+    assert cut.structured_content is not None
+    shown = len(cut.structured_content["entries"])
+    assert 2_000 < shown < BIG_DIRECTORY_FILES  # filled to the budget, not to a fixed count
+    assert len(text_of(cut)) <= 50_000
+
+
+async def test_pages_with_sizes_agree_on_the_totals_of_their_snapshot(
+    make_server: ServerFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(listing, "_RACY_NS", -(10**12))  # keep every listing, as above
+    directory = tmp_path / "sized"
+    directory.mkdir()
+    for index in range(3_000):
+        (directory / f"f{index:04d}").write_bytes(b"x" * (index % 7))
+    async with connect(make_server(directory, max_output_chars=20_000)) as client:
+        arguments: dict[str, Any] = {"path": ".", "sortBy": "size"}
+        first = (await client.call_tool("list_directory_with_sizes", arguments)).structured_content
+        assert first is not None
+        (directory / "f0001").write_bytes(b"x" * 10_000)  # a file grows; the directory is unchanged
+        second = (
+            await client.call_tool("list_directory_with_sizes", arguments | {"cursor": first["nextCursor"]})
+        ).structured_content
+        assert second is not None
+        assert second["combinedSize"] == first["combinedSize"] == sum(i % 7 for i in range(3_000))
+        sizes = [entry["size"] for entry in first["entries"] + second["entries"]]
+        assert sizes == sorted(sizes, reverse=True)  # one order across the pages
+        fresh = (await client.call_tool("list_directory_with_sizes", arguments)).structured_content
+        assert fresh is not None
+        assert fresh["entries"][0] == {"name": "f0001", "type": "file", "size": 10_000}
 
 
 async def test_list_directory_refuses_a_forged_cursor(make_server: ServerFactory, box: Sandbox) -> None:

@@ -104,8 +104,8 @@ async def test_move_file_renames_a_file_in_both_eras(box: Sandbox, era: Era) -> 
         "source": str(box.root / "old.txt"),
         "destination": str(box.root / "new.txt"),
         "kind": "file",
-        "across_filesystems": False,
-        "created_directories": [],
+        "acrossFilesystems": False,
+        "createdDirectories": [],
     }
     assert tree(box.root) == {"new.txt": "content"}
 
@@ -115,9 +115,9 @@ async def test_move_file_moves_a_directory_into_new_parents_on_request(box: Sand
     (box.root / "src/a.txt").write_text("a")
 
     refused = await refusal(box, "move_file", source="src", destination="x/y/src")
-    _, result = await succeed(box, "move_file", source="src", destination="x/y/src", create_parents=True)
+    _, result = await succeed(box, "move_file", source="src", destination="x/y/src", createParents=True)
 
-    assert "create_parents" in refused
+    assert "createParents: true" in refused
     assert tree(box.root) == {"x": "dir", "x/y": "dir", "x/y/src": "dir", "x/y/src/a.txt": "a"}
     assert result["kind"] == "directory"
 
@@ -278,7 +278,7 @@ async def test_copy_directory_copies_a_tree_with_links_as_links(box: Sandbox) ->
     assert result["directories"] == 3
     assert result["symlinks"] == 2
     assert result["bytes"] == 3
-    assert result["special_files"] == 1
+    assert result["specialFiles"] == 1
     assert result["skipped"] == ["pipe"]
     assert "skipped 1 special files" in text
     assert box.sentinel.read_text() == "outside the sandbox\n"
@@ -448,7 +448,7 @@ async def test_the_managing_tools_are_annotated(box: Sandbox) -> None:
         if name in MANAGING_TOOLS and tool.annotations is not None
     }
     assert destructive == {
-        "move_file": True,
+        "move_file": False,  # never overwrites: nothing that existed is lost
         "copy_file": True,
         "copy_directory": False,
         "delete_file": True,

@@ -87,14 +87,15 @@ async def test_a_whole_file_comes_back_as_the_reference_server_sends_it(box: San
     facts = result.structured_content
     assert facts["content"] == "first\nsecond\n"
     assert facts["path"] == str(box.root / "notes.txt")
-    assert (facts["start_line"], facts["end_line"], facts["total_lines"]) == (1, 2, 2)
-    assert (facts["partial"], facts["truncated"], facts["continuation"]) == (False, False, None)
+    assert (facts["startLine"], facts["endLine"], facts["totalLines"]) == (1, 2, 2)
+    assert (facts["partial"], facts["truncated"]) == (False, False)
+    assert not {"continuation", "nextOffset"} & set(facts)  # a field with no value is left out
 
 
 async def test_line_endings_and_a_missing_final_newline_are_kept(box: Sandbox) -> None:
     facts = await read(box, b"a\r\nb\r\nc")
     assert facts["content"] == "a\r\nb\r\nc"
-    assert facts["total_lines"] == 3
+    assert facts["totalLines"] == 3
 
 
 async def test_a_byte_order_mark_is_left_out_and_reported(box: Sandbox) -> None:
@@ -108,15 +109,15 @@ async def test_a_byte_order_mark_is_left_out_and_reported(box: Sandbox) -> None:
 async def test_invalid_utf8_becomes_replacement_characters(box: Sandbox) -> None:
     facts = await read(box, b"ok \xff\xfe end\n")
     assert facts["content"] == "ok \ufffd\ufffd end\n"
-    assert facts["replaced_invalid_bytes"] is True
-    assert (await read(box, "ünïcode\n".encode()))["replaced_invalid_bytes"] is False
+    assert facts["replacedInvalidBytes"] is True
+    assert (await read(box, "ünïcode\n".encode()))["replacedInvalidBytes"] is False
 
 
-@pytest.mark.parametrize("ask", [{}, {"head": 3}, {"tail": 3}, {"offset": 1}, {"byte_offset": 0}], ids=str)
+@pytest.mark.parametrize("ask", [{}, {"head": 3}, {"tail": 3}, {"offset": 1}, {"byteOffset": 0}], ids=str)
 async def test_an_empty_file_reads_as_nothing_however_it_is_asked(box: Sandbox, ask: dict[str, Any]) -> None:
     facts = await read(box, b"", **ask)
-    assert (facts["content"], facts["continuation"], facts["partial"]) == ("", None, False)
-    assert facts["total_lines"] == 0 or "byte_offset" in ask  # a byte range knows nothing of lines
+    assert (facts["content"], facts.get("continuation"), facts["partial"]) == ("", None, False)
+    assert facts.get("totalLines") == 0 or "byteOffset" in ask  # a byte range knows nothing of lines
 
 
 async def test_a_file_over_max_read_bytes_is_refused_whole_but_read_in_parts(box: Sandbox) -> None:
@@ -128,7 +129,7 @@ async def test_a_file_over_max_read_bytes_is_refused_whole_but_read_in_parts(box
     message = text_of(refused)
     assert "2,100 bytes" in message
     assert "1,024-byte limit" in message
-    for way in ("head", "tail", "offset", "byte_offset"):
+    for way in ("head", "tail", "offset", "byteOffset"):
         assert way in message
     assert text_of(head).startswith("x" * 99 + "\n")
 
@@ -149,7 +150,7 @@ async def test_a_binary_file_is_refused_with_a_pointer_to_read_media_file(box: S
 async def test_head_returns_the_first_lines_and_says_where_to_go_on(box: Sandbox, content: bytes) -> None:
     facts = await read(box, content, head=2)
     assert facts["content"] == "a\nb\n"
-    assert (facts["start_line"], facts["end_line"], facts["next_offset"]) == (1, 2, 3)
+    assert (facts["startLine"], facts["endLine"], facts["nextOffset"]) == (1, 2, 3)
     assert "offset=3" in facts["continuation"]
 
 
@@ -162,7 +163,7 @@ async def test_tail_returns_the_last_lines_not_one_fewer(box: Sandbox, content: 
     facts = await read(box, content, tail=2)
     assert facts["content"] == last_two
     assert facts["partial"] is True
-    assert "byte_offset=0" in facts["continuation"]
+    assert "byteOffset=0" in facts["continuation"]
 
 
 async def test_tail_keeps_a_trailing_empty_line(box: Sandbox) -> None:
@@ -173,14 +174,14 @@ async def test_tail_keeps_a_trailing_empty_line(box: Sandbox) -> None:
 @pytest.mark.parametrize("ask", [{"head": 0}, {"tail": 0}, {"offset": 2, "limit": 0}], ids=str)
 async def test_head_and_tail_of_zero_return_nothing(box: Sandbox, ask: dict[str, Any]) -> None:
     facts = await read(box, b"a\nb\n", **ask)
-    assert (facts["content"], facts["continuation"], facts["partial"]) == ("", None, True)
+    assert (facts["content"], facts.get("continuation"), facts["partial"]) == ("", None, True)
 
 
 @pytest.mark.parametrize("ask", [{"head": 10}, {"tail": 10}, {"offset": 1, "limit": 10}], ids=str)
 async def test_head_or_tail_beyond_the_file_is_the_whole_file(box: Sandbox, ask: dict[str, Any]) -> None:
     facts = await read(box, b"a\nb\nc\n", **ask)
     assert facts["content"] == "a\nb\nc\n"
-    assert (facts["partial"], facts["total_lines"], facts["start_line"], facts["end_line"]) == (
+    assert (facts["partial"], facts["totalLines"], facts["startLine"], facts["endLine"]) == (
         False,
         3,
         1,
@@ -224,9 +225,9 @@ async def test_offset_and_limit_read_lines_by_number_from_one(box: Sandbox) -> N
     content = "".join(f"{number}\n" for number in range(1, 11)).encode()
     facts = await read(box, content, offset=3, limit=2)
     assert facts["content"] == "3\n4\n"
-    assert (facts["start_line"], facts["end_line"], facts["next_offset"]) == (3, 4, 5)
+    assert (facts["startLine"], facts["endLine"], facts["nextOffset"]) == (3, 4, 5)
     rest = await read(box, content, offset=9)
-    assert (rest["content"], rest["total_lines"], rest["continuation"]) == ("9\n10\n", 10, None)
+    assert (rest["content"], rest["totalLines"], rest.get("continuation")) == ("9\n10\n", 10, None)
 
 
 async def test_an_offset_past_the_end_is_an_error_that_says_how_long_the_file_is(box: Sandbox) -> None:
@@ -248,10 +249,10 @@ async def test_following_the_continuations_reassembles_the_file(box: Sandbox) ->
             assert facts is not None
             assert len(text_of(result)) <= SMALL_OUTPUT
             pieces.append(facts["content"])
-            if facts["next_offset"] is None:
+            if "nextOffset" not in facts:
                 break
-            assert f"offset={facts['next_offset']}" in text_of(result)
-            arguments = {"path": "f.txt", "offset": facts["next_offset"]}
+            assert f"offset={facts['nextOffset']}" in text_of(result)
+            arguments = {"path": "f.txt", "offset": facts["nextOffset"]}
     assert "".join(pieces) == original
     assert len(pieces) > 10
 
@@ -260,26 +261,26 @@ async def test_following_byte_continuations_never_splits_a_character(box: Sandbo
     original = "".join(f"{number}: ✓✓ ünïcödé 日本語\n" for number in range(300)).encode()
     (box.root / "f.txt").write_bytes(original)
     pieces: list[str] = []
-    arguments: dict[str, Any] = {"path": "f.txt", "byte_offset": 0}
+    arguments: dict[str, Any] = {"path": "f.txt", "byteOffset": 0}
     async with client_for(box, max_output_chars=SMALL_OUTPUT) as client:
         while True:
             facts = (await client.call_tool("read_text_file", arguments)).structured_content
             assert facts is not None
-            assert facts["replaced_invalid_bytes"] is False
+            assert facts["replacedInvalidBytes"] is False
             pieces.append(facts["content"])
-            if facts["next_byte_offset"] is None:
+            if "nextByteOffset" not in facts:
                 break
-            arguments = {"path": "f.txt", "byte_offset": facts["next_byte_offset"]}
+            arguments = {"path": "f.txt", "byteOffset": facts["nextByteOffset"]}
     assert "".join(pieces).encode() == original
 
 
 async def test_a_byte_range_returns_those_bytes(box: Sandbox) -> None:
-    facts = await read(box, b"0123456789", byte_offset=2, byte_limit=3)
+    facts = await read(box, b"0123456789", byteOffset=2, byteLimit=3)
     assert facts["content"] == "234"
-    assert (facts["start_byte"], facts["end_byte"], facts["next_byte_offset"]) == (2, 5, 5)
-    assert "byte_offset=5" in facts["continuation"]
+    assert (facts["startByte"], facts["endByte"], facts["nextByteOffset"]) == (2, 5, 5)
+    assert "byteOffset=5" in facts["continuation"]
     (box.root / "f.txt").write_bytes(b"0123456789")
-    assert "has 10 bytes" in await refusal(box, "read_text_file", path="f.txt", byte_offset=11)
+    assert "has 10 bytes" in await refusal(box, "read_text_file", path="f.txt", byteOffset=11)
 
 
 async def test_a_line_longer_than_the_budget_continues_by_bytes(box: Sandbox) -> None:
@@ -292,13 +293,13 @@ async def test_a_line_longer_than_the_budget_continues_by_bytes(box: Sandbox) ->
         assert first is not None
         assert "Line 1 is longer than the output budget" in first["continuation"]
         pieces.append(first["content"])
-        offset = first["next_byte_offset"]
+        offset = first.get("nextByteOffset")
         while offset is not None and offset < len(line) + 1:
-            arguments = {"path": "f.txt", "byte_offset": offset}
+            arguments = {"path": "f.txt", "byteOffset": offset}
             facts = (await client.call_tool("read_text_file", arguments)).structured_content
             assert facts is not None
             pieces.append(facts["content"])
-            offset = facts["next_byte_offset"]
+            offset = facts.get("nextByteOffset")
     assert "".join(pieces).startswith(line + "\n")
 
 
@@ -306,13 +307,13 @@ async def test_two_ways_of_choosing_a_part_at_once_are_refused(box: Sandbox) -> 
     (box.root / "f.txt").write_text("a\n")
     message = await refusal(box, "read_text_file", path="f.txt", head=1, tail=1)
     assert "head, tail" in message
-    message = await refusal(box, "read_text_file", path="f.txt", offset=1, byte_limit=4)
-    assert "offset/limit, byte_offset/byte_limit" in message
+    message = await refusal(box, "read_text_file", path="f.txt", offset=1, byteLimit=4)
+    assert "offset/limit, byteOffset/byteLimit" in message
 
 
 async def test_negative_counts_are_refused_by_the_schema(box: Sandbox) -> None:
     (box.root / "f.txt").write_text("a\n")
-    for ask in ({"head": -1}, {"tail": -1}, {"offset": 0}, {"byte_offset": -5}):
+    for ask in ({"head": -1}, {"tail": -1}, {"offset": 0}, {"byteOffset": -5}):
         assert "Invalid arguments" in await refusal(box, "read_text_file", path="f.txt", **ask), ask
 
 
@@ -356,7 +357,7 @@ async def test_head_and_tail_of_a_50_mb_file_read_only_a_few_blocks(big_root: Pa
 
         read_for_head = await _bytes_read_during(lambda: ask("head", head=3))
         read_for_tail = await _bytes_read_during(lambda: ask("tail", tail=3))
-        read_for_range = await _bytes_read_during(lambda: ask("range", byte_offset=size // 2, byte_limit=64))
+        read_for_range = await _bytes_read_during(lambda: ask("range", byteOffset=size // 2, byteLimit=64))
     assert text_of(results["head"]).startswith("00000000 payload")
     assert text_of(results["head"]).endswith(
         "\n\n[Showed lines 1-3 of a 51,200,000-byte file. "
@@ -380,13 +381,13 @@ async def test_a_big_file_with_huge_line_counts_stays_within_the_budget(big_root
     for result in (head, tail):
         assert result.structured_content is not None
         assert result.structured_content["truncated"] is True
-        assert result.structured_content["total_lines"] is None  # nothing counted the whole file
+        assert "totalLines" not in result.structured_content  # nothing counted the whole file
         assert 90_000 < len(text_of(result)) <= 100_000
     assert head.structured_content is not None
-    assert f"offset={head.structured_content['next_offset']}" in text_of(head)
+    assert f"offset={head.structured_content['nextOffset']}" in text_of(head)
     assert deep.structured_content is not None
     assert deep.structured_content["content"].startswith("00799998 ")
-    assert (deep.structured_content["end_line"], deep.structured_content["total_lines"]) == (800_000, 800_000)
+    assert (deep.structured_content["endLine"], deep.structured_content["totalLines"]) == (800_000, 800_000)
 
 
 # -- read_file ----------------------------------------------------------------------------------
@@ -413,9 +414,9 @@ async def test_the_schema_says_how_offsets_count(box: Sandbox) -> None:
     async with client_for(box) as client:
         tool = next(tool for tool in (await client.list_tools()).tools if tool.name == "read_text_file")
     properties = tool.input_schema["properties"]
-    assert set(properties) == {"path", "head", "tail", "offset", "limit", "byte_offset", "byte_limit"}
+    assert set(properties) == {"path", "head", "tail", "offset", "limit", "byteOffset", "byteLimit"}
     assert "counting from 1" in properties["offset"]["description"]
-    assert "counting from 0" in properties["byte_offset"]["description"]
+    assert "counting from 0" in properties["byteOffset"]["description"]
     assert tool.input_schema["required"] == ["path"]
 
 
@@ -441,7 +442,7 @@ async def test_each_file_gets_its_content_or_its_own_error(box: Sandbox, era: Er
     facts = result.structured_content
     assert facts is not None
     assert (facts["read"], facts["failed"]) == (2, 2)
-    assert [file["content"] for file in facts["files"]] == ["alpha\n", None, None, "beta\n"]
+    assert [file.get("content") for file in facts["files"]] == ["alpha\n", None, None, "beta\n"]
 
 
 async def test_files_share_the_output_budget_fairly(box: Sandbox) -> None:
@@ -462,7 +463,7 @@ async def test_files_share_the_output_budget_fairly(box: Sandbox) -> None:
         assert cut["truncated"] is True
         assert len(cut["content"]) > 100
         assert "read_text_file" in cut["continuation"]
-        assert f"offset={cut['next_offset']}" in cut["continuation"]
+        assert f"offset={cut['nextOffset']}" in cut["continuation"]
 
 
 async def test_binary_and_oversized_files_fail_alone(box: Sandbox) -> None:
@@ -525,10 +526,10 @@ async def test_an_image_comes_back_as_an_image_block(box: Sandbox, era: Era) -> 
     assert base64.b64decode(image.data) == png_bytes()
     assert result.structured_content == {
         "path": str(box.root / "pixel.png"),
-        "mime_type": "image/png",
+        "mimeType": "image/png",
         "kind": "image",
         "size": len(png_bytes()),
-        "detected_by": "content",
+        "detectedBy": "content",
     }
 
 
@@ -559,7 +560,7 @@ async def test_the_extension_decides_when_the_content_is_unknown(box: Sandbox) -
     assert isinstance(result.content[0], types.AudioContent)
     assert result.content[0].mime_type == "audio/mpeg"
     assert result.structured_content is not None
-    assert result.structured_content["detected_by"] == "extension"
+    assert result.structured_content["detectedBy"] == "extension"
 
 
 async def test_a_pdf_comes_back_as_an_embedded_blob(box: Sandbox) -> None:

@@ -101,7 +101,7 @@ async def test_write_file_creates_a_file_in_both_eras(box: Sandbox, era: Era) ->
         "size": 6,
         "created": True,
         "kept": [],
-        "created_directories": [],
+        "createdDirectories": [],
     }
     assert (box.root / "notes.txt").read_bytes() == b"hello\n"
     assert permissions(box.root / "notes.txt") == 0o644 & ~current_umask()
@@ -155,13 +155,13 @@ async def test_write_file_writes_through_a_symlink_inside_the_root(box: Sandbox)
 async def test_write_file_needs_the_parent_unless_asked_to_create_it(box: Sandbox) -> None:
     message = await refusal(box, "write_file", path="a/b/c.txt", content="x")
     assert "does not exist" in message
-    assert "create_parents: true" in message
+    assert "createParents: true" in message
     assert not (box.root / "a").exists()
 
-    text, result = await succeed(box, "write_file", path="a/b/c.txt", content="x", create_parents=True)
+    text, result = await succeed(box, "write_file", path="a/b/c.txt", content="x", createParents=True)
 
     assert (box.root / "a/b/c.txt").read_text() == "x"
-    assert result["created_directories"] == [str(box.root / "a"), str(box.root / "a/b")]
+    assert result["createdDirectories"] == [str(box.root / "a"), str(box.root / "a/b")]
     assert "Created directories" in text
 
 
@@ -271,7 +271,7 @@ async def test_a_symlink_to_a_file_outside_is_not_written_through(box: Sandbox) 
     for tool, arguments in (
         ("write_file", {"content": "pwned"}),
         ("append_file", {"content": "pwned"}),
-        ("write_binary_file", {"content_base64": "cHduZWQ="}),
+        ("write_binary_file", {"contentBase64": "cHduZWQ="}),
         ("edit_file", {"edits": [{"oldText": "outside", "newText": "pwned"}]}),
     ):
         assert "denied" in await refusal(box, tool, path="secret_link", **arguments), tool
@@ -329,6 +329,32 @@ async def test_read_only_servers_do_not_list_the_write_tools(box: Sandbox) -> No
     assert not (box.root / "x.txt").exists()
 
 
+def property_names(schema: Any) -> set[str]:
+    """Every property name anywhere in a JSON schema: nested objects, array items and $defs included."""
+    if isinstance(schema, list):
+        return set().union(*map(property_names, schema))
+    if not isinstance(schema, dict):
+        return set()
+    names = set(schema.get("properties") or {})
+    return names.union(*map(property_names, schema.values()))
+
+
+async def test_every_name_a_client_sees_is_camel_case(box: Sandbox) -> None:
+    server = build_server(FilesystemSettings.model_validate({"directories": [box.root]}))
+    async with connect(server) as client:
+        tools = (await client.list_tools()).tools
+
+    names = {
+        (tool.name, name)
+        for tool in tools
+        for name in property_names(tool.input_schema) | property_names(tool.output_schema)
+    }
+    assert ("read_text_file", "byteOffset") in names  # the walk reaches parameters,
+    assert ("read_multiple_files", "totalLines") in names  # nested result objects
+    assert ("edit_file", "replaceAll") in names  # and array items
+    assert [(tool, name) for tool, name in sorted(names) if "_" in name or not name[0].islower()] == []
+
+
 async def test_the_write_tools_are_annotated(box: Sandbox) -> None:
     async with client_for(box) as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
@@ -355,7 +381,7 @@ async def test_write_binary_file_writes_the_exact_bytes(box: Sandbox) -> None:
     payload = bytes(range(256)) * 4
 
     _, result = await succeed(
-        box, "write_binary_file", path="blob.bin", content_base64=base64.b64encode(payload).decode()
+        box, "write_binary_file", path="blob.bin", contentBase64=base64.b64encode(payload).decode()
     )
 
     assert (box.root / "blob.bin").read_bytes() == payload
@@ -363,9 +389,9 @@ async def test_write_binary_file_writes_the_exact_bytes(box: Sandbox) -> None:
 
 
 async def test_write_binary_file_refuses_invalid_base64(box: Sandbox) -> None:
-    message = await refusal(box, "write_binary_file", path="blob.bin", content_base64="not base64!")
+    message = await refusal(box, "write_binary_file", path="blob.bin", contentBase64="not base64!")
 
-    assert "base64" in message
+    assert "contentBase64 is not valid base64" in message
     assert not (box.root / "blob.bin").exists()
 
 
@@ -386,14 +412,14 @@ async def test_append_file_adds_to_the_end_and_keeps_permissions(box: Sandbox) -
         "appended": 4,
         "size": 8,
         "created": False,
-        "created_directories": [],
+        "createdDirectories": [],
     }
     assert text.startswith("Successfully appended to log.txt")
     assert temporaries(box.root) == []
 
 
 async def test_append_file_creates_a_missing_file(box: Sandbox) -> None:
-    _, result = await succeed(box, "append_file", path="logs/new.txt", content="first\n", create_parents=True)
+    _, result = await succeed(box, "append_file", path="logs/new.txt", content="first\n", createParents=True)
 
     assert (box.root / "logs/new.txt").read_text() == "first\n"
     assert result["created"] is True

@@ -18,8 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pathspec import GitIgnoreSpec
+if TYPE_CHECKING:  # imported on first use: pathspec costs ~20 ms, and start-up time matters
+    from pathspec import GitIgnoreSpec
 
 __all__ = ["IgnoreRules"]
 
@@ -96,6 +98,8 @@ class IgnoreRules:
         }
 
     def _pushed(self, lines: Iterable[str], *, prefix: str, strip: int) -> IgnoreRules:
+        from pathspec import GitIgnoreSpec
+
         spec = GitIgnoreSpec.from_lines(lines)
         if all(pattern.include is None for pattern in spec.patterns):  # only comments: nothing to ask
             return self

@@ -66,6 +66,13 @@ def configure_logging(level: str) -> None:
     root.setLevel(level)
 
 
+def _closed(tool: types.Tool) -> types.Tool:
+    """`tool` with `additionalProperties: false` on its input schema unless it says otherwise."""
+    if "additionalProperties" in tool.input_schema:
+        return tool
+    return tool.model_copy(update={"input_schema": {**tool.input_schema, "additionalProperties": False}})
+
+
 def _error_result(text: str) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=True)
 
@@ -105,6 +112,7 @@ class MooringsServer:
         )
         self._call_tool = self._sdk_handler("tools/call")
         self.lowlevel.add_request_handler("tools/call", types.CallToolRequestParams, self._guard_tool_call)
+        self.lowlevel.add_request_handler("tools/list", types.PaginatedRequestParams, self._list_tools)
         self._notifications = NotificationOptions(resources_changed=resources_list_changes)
         self._discover = self._sdk_handler("server/discover")
         self.lowlevel.add_request_handler("server/discover", types.RequestParams, self._truthful_discover)
@@ -235,9 +243,22 @@ class MooringsServer:
         return self._bounded(result)
 
     async def _tool(self, name: str) -> types.Tool | None:
+        return (await self._tool_table()).get(name)
+
+    async def _tool_table(self) -> dict[str, types.Tool]:
+        """The tools as clients see them, built once: every input schema closed to unknown arguments.
+
+        A misspelt or stale argument name (`byte_offset` for `byteOffset`) would otherwise be
+        dropped without a word and the call would quietly do something else.
+        """
         if self._tools is None:
-            self._tools = {tool.name: tool for tool in await self.mcp.list_tools()}
-        return self._tools.get(name)
+            self._tools = {tool.name: _closed(tool) for tool in await self.mcp.list_tools()}
+        return self._tools
+
+    async def _list_tools(
+        self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams
+    ) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=list((await self._tool_table()).values()))
 
     def _bounded(self, result: HandlerResult) -> HandlerResult:
         """Cut any text block over the output budget: the safety net behind each tool's own paging."""

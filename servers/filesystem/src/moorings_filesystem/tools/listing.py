@@ -14,6 +14,7 @@ work unchanged; the structured result carries the same facts as an object. Beyon
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import stat
@@ -27,14 +28,13 @@ from typing import Annotated, Any, Literal
 
 import mcp_types as types
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
 from moorings_core.limits import decode_cursor, encode_cursor, run_blocking
 from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import MooringsServer
+from moorings_core.server import MooringsServer, Output, tool_result
 from moorings_filesystem.globs import PathPatterns
-from moorings_filesystem.walking import TreeWalk, WalkOptions, deadline_for, mode_kind, sorted_entries
+from moorings_filesystem.walking import TreeWalk, WalkOptions, deadline_for, entry_kind, mode_kind
 from moorings_filesystem.workspace import Workspace
 
 __all__ = ["register"]
@@ -49,26 +49,20 @@ _TAGS = {
     "other": "[OTHER]",
 }
 _OUTSIDE = "(outside the allowed directories)"
-_MAX_PAGE = 1_000  # entries per listing page, whatever the budget
-# What an entry costs beyond its name, in the larger of its text line and its structured form.
-_ENTRY_OVERHEAD = 36
-_SIZED_ENTRY_OVERHEAD = 56  # the sizes table pads names to 30 characters
+_CACHED_FROM = 1_000  # a smaller directory is listed again for each page: it is cheap
+_RESERVED = 400  # of a page's budget: its note on how to continue, the sizes' totals
 _CACHED_ENTRIES = 200_000  # a bigger directory is listed again for each page, not kept in memory
 _RACY_NS = 2 * 10**9
 _TREE_SCAN_LIMIT = 200_000  # entries a tree walk looks at before it stops counting
 _SIZE_UNITS = ("B", "KB", "MB", "GB", "TB")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
-
-class AllowedDirectories(_Model):
+class AllowedDirectories(Output):
     directories: list[str] = Field(description="Absolute paths of the directories this server may touch.")
     read_only: bool = Field(description="Whether every write is refused.")
 
 
-class DirectoryEntry(_Model):
+class DirectoryEntry(Output):
     name: str
     type: str = Field(description="file, directory, symlink, fifo, socket, device or other.")
     size: int | None = Field(None, description="Bytes, for regular files (list_directory_with_sizes).")
@@ -77,7 +71,7 @@ class DirectoryEntry(_Model):
     )
 
 
-class DirectoryListing(_Model):
+class DirectoryListing(Output):
     path: str = Field(description="The directory listed, as an absolute path.")
     entries: list[DirectoryEntry] = Field(description="This page of entries.")
     total: int = Field(description="How many entries the directory has.")
@@ -90,7 +84,7 @@ class SizedListing(DirectoryListing):
     combined_size: int = Field(description="Bytes in the directory's regular files (not recursive).")
 
 
-class TreeNode(_Model):
+class TreeNode(Output):
     name: str
     type: str = Field(description="file, directory, symlink, fifo, socket, device or other.")
     children: list[TreeNode] | None = Field(None, description="For directories: the entries shown.")
@@ -99,7 +93,7 @@ class TreeNode(_Model):
     )
 
 
-class DirectoryTree(_Model):
+class DirectoryTree(Output):
     path: str = Field(description="The directory the tree starts at.")
     tree: list[TreeNode]
     shown: int = Field(description="Entries in `tree`.")
@@ -109,7 +103,7 @@ class DirectoryTree(_Model):
     note: str | None = Field(None, description="What was left out and how to see it.")
 
 
-class FileInfo(_Model):
+class FileInfo(Output):
     path: str
     size: int
     created: datetime | None = Field(None, description="Birth time, when the file system reports it.")
@@ -122,58 +116,48 @@ class FileInfo(_Model):
     target: str | None = Field(None, description="For a symlink: what it points to, when that is inside.")
 
 
-def _result(text: str, structured: BaseModel | dict[str, Any]) -> types.CallToolResult:
-    """The reference's text for the model to read, and the object for programs (the SDK checks it
-    against the tool's output model either way)."""
-    if isinstance(structured, BaseModel):
-        structured = structured.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return types.CallToolResult(
-        content=[types.TextContent(type="text", text=text)], structured_content=structured
-    )
-
-
 # -- list_directory and list_directory_with_sizes --------------------------------------------------
 #
-# A directory may hold 10,000 entries or more: they are listed as plain tuples, sorted, and only
-# the page shown is described further (symlink targets) and turned into the structured form.
+# A directory may hold 10,000 entries or more. They are listed once as sorted (name, kind) pairs
+# and kept while the directory is unchanged (`_RecentListings`), so a next page costs only its own
+# entries. A page takes as many entries as their text lines fit in the output budget (the text is
+# what the model reads and what the server's last cap measures; the structured copy beside it is
+# for programs); only the entries shown are described further (symlink targets).
 
 
-@dataclass(frozen=True)
-class _Page:
-    """The entries shown: `items[start:end]` of the sorted (name, kind) pairs, with the sizes of the
-    directory's files (when asked for) and the targets of the shown symlinks."""
+class _Listing:
+    """One snapshot of a directory: its sorted (name, kind) pairs and, once asked for, the sizes of
+    its files and its entries largest first. Shared by the threads paging it; guarded by a lock."""
 
-    path: str
-    items: list[tuple[str, str]]
-    start: int
-    end: int
-    sizes: dict[str, int] | None
-    targets: dict[str, str | None]
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        self.items = items
+        self._sizes: dict[str, int] | None = None
+        self._by_size: list[tuple[str, str]] | None = None
+        self._lock = threading.Lock()
 
-    @property
-    def shown(self) -> list[tuple[str, str]]:
-        return self.items[self.start : self.end]
+    def sizes(self, fd: int, *, fresh: bool) -> dict[str, int]:
+        """The size of each file; `fresh` stats them again (a first page), otherwise the snapshot's
+        sizes serve, so that every page of one listing agrees on its sizes and totals."""
+        with self._lock:
+            if fresh or self._sizes is None:
+                self._sizes = {name: _size(fd, name) for name, kind in self.items if kind == "file"}
+                self._by_size = None
+            return self._sizes
 
-    @property
-    def next_cursor(self) -> str | None:
-        return encode_cursor(self.end) if self.end < len(self.items) else None
-
-    def entries(self) -> list[dict[str, Any]]:
-        """The shown entries as the structured result spells them (see `DirectoryEntry`)."""
-        described: list[dict[str, Any]] = []
-        for name, kind in self.shown:
-            entry: dict[str, Any] = {"name": name, "type": kind}
-            if self.sizes is not None and name in self.sizes:
-                entry["size"] = self.sizes[name]
-            if self.targets.get(name):
-                entry["target"] = self.targets[name]
-            described.append(entry)
-        return described
+    def by_size(self, sizes: dict[str, int]) -> list[tuple[str, str]]:
+        """The entries largest first, as the reference sorts them (directories last, by name)."""
+        with self._lock:
+            if self._by_size is not None and sizes is self._sizes:
+                return self._by_size
+            ordered = sorted(self.items, key=lambda item: sizes.get(item[0], -1), reverse=True)
+            if sizes is self._sizes:  # not replaced by a fresher first page meanwhile
+                self._by_size = ordered
+            return ordered
 
 
 class _RecentListings:
-    """The sorted entries of the last few big directories listed, so that their next pages are not
-    listed again and every page comes from one snapshot.
+    """The listings of the last few big directories, so that their next pages are not listed again
+    and every page comes from one snapshot.
 
     A listing is reused only while the directory's identity and change times stay the same (adding,
     removing or renaming an entry updates them). Timestamps are coarse, so a directory changed in
@@ -183,13 +167,11 @@ class _RecentListings:
 
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
-        self._listings: OrderedDict[tuple[int, int], tuple[tuple[int, int], list[tuple[str, str]]]] = (
-            OrderedDict()
-        )
+        self._listings: OrderedDict[tuple[int, int], tuple[tuple[int, int], _Listing]] = OrderedDict()
         self._lock = threading.Lock()  # tools run in worker threads
 
-    def entries(self, fd: int) -> list[tuple[str, str]]:
-        """The sorted (name, kind) pairs of the open directory `fd`; callers must not change the list."""
+    def listing(self, fd: int) -> _Listing:
+        """The listing of the open directory `fd`, kept or made now."""
         info = os.fstat(fd)
         key, stamp = (info.st_dev, info.st_ino), (info.st_mtime_ns, info.st_ctime_ns)
         with self._lock:
@@ -197,39 +179,100 @@ class _RecentListings:
             if cached is not None and cached[0] == stamp:
                 self._listings.move_to_end(key)
                 return cached[1]
-        entries = sorted_entries(fd)
+        listing = _Listing(_scan(fd))
         settled = time.time_ns() - max(stamp) > _RACY_NS
-        if _MAX_PAGE < len(entries) <= _CACHED_ENTRIES and settled:
+        if _CACHED_FROM < len(listing.items) <= _CACHED_ENTRIES and settled:
             with self._lock:
-                self._listings[key] = (stamp, entries)
+                self._listings[key] = (stamp, listing)
                 while len(self._listings) > self._capacity:
                     self._listings.popitem(last=False)
-        return entries
+        return listing
 
 
 _RECENT = _RecentListings(capacity=8)
 
 
+def _scan(fd: int) -> list[tuple[str, str]]:
+    """The (name, kind) pairs of the open directory `fd`, sorted by name.
+
+    Like `walking.sorted_entries`, but sorts the bare names, which costs half as much as sorting
+    the pairs at 10,000 entries; an entry that vanished while being listed is left out.
+    """
+    with os.scandir(fd) as scan:
+        kinds = {
+            entry.name: "directory"
+            if entry.is_dir(follow_symlinks=False)
+            else "file"
+            if entry.is_file(follow_symlinks=False)
+            else entry_kind(entry)
+            for entry in scan
+        }
+    return [(name, kind) for name in sorted(kinds) if (kind := kinds[name])]
+
+
+@dataclass(frozen=True)
+class _Page:
+    """The entries shown, `[start, end)` of `total`, as text lines and as structured entries."""
+
+    path: str
+    lines: list[str]
+    entries: list[dict[str, Any]]
+    start: int
+    end: int
+    total: int
+
+    @property
+    def next_cursor(self) -> str | None:
+        return encode_cursor(self.end) if self.end < self.total else None
+
+
 def _listed(
-    jail: PathJail, path: str, cursor: str | None, budget: int, *, sizes: bool, by_size: bool = False
-) -> _Page:
+    jail: PathJail, path: str, cursor: str | None, budget: int, *, sized: bool, by_size: bool = False
+) -> tuple[_Page, _Listing, dict[str, int] | None]:
+    """The page at `cursor`, the listing it comes from, and the file sizes when `sized`."""
     canonical = jail.resolve(path)
     fd = jail.open_directory(canonical)
     try:
-        items = _RECENT.entries(fd)
-        file_sizes = {name: _size(fd, name) for name, kind in items if kind == "file"} if sizes else None
-        if file_sizes is not None and by_size:  # largest first, as the reference; then the rest
-            items = sorted(items, key=lambda item: file_sizes.get(item[0], -1), reverse=True)
-        overhead = _SIZED_ENTRY_OVERHEAD if sizes else _ENTRY_OVERHEAD
-        start, end = _bounds(items, cursor, budget, overhead)
-        targets = {
-            name: _link_target(jail, canonical, fd, name)
-            for name, kind in items[start:end]
-            if kind == "symlink"
-        }
+        listing = _RECENT.listing(fd)
+        sizes = listing.sizes(fd, fresh=cursor is None) if sized else None
+        items = listing.by_size(sizes) if sizes is not None and by_size else listing.items
+        page = _fill(jail, canonical, fd, items, decode_cursor(cursor), budget, sizes)
     finally:
         os.close(fd)
-    return _Page(jail.display(canonical), items, start, end, file_sizes, targets)
+    return page, listing, sizes
+
+
+def _fill(
+    jail: PathJail,
+    directory: Path,
+    fd: int,
+    items: list[tuple[str, str]],
+    start: int,
+    budget: int,
+    sizes: dict[str, int] | None,
+) -> _Page:
+    """As many entries from `start` as fit `budget` (at least one), described in both forms."""
+    start = min(start, len(items))
+    spent = _RESERVED
+    lines: list[str] = []
+    entries: list[dict[str, Any]] = []
+    for name, kind in itertools.islice(items, start, None):
+        entry: dict[str, Any] = {"name": name, "type": kind}
+        target = _link_target(jail, directory, fd, name) if kind == "symlink" else None
+        if sizes is None:
+            line = _line(name, kind, target)
+        else:
+            line = _sized_line(name, kind, sizes.get(name), target)
+            if name in sizes:
+                entry["size"] = sizes[name]
+        if target:
+            entry["target"] = target
+        spent += len(line) + 1
+        if spent > budget and entries:
+            break
+        lines.append(line)
+        entries.append(entry)
+    return _Page(jail.display(directory), lines, entries, start, start + len(entries), len(items))
 
 
 def _size(fd: int, name: str) -> int:
@@ -246,19 +289,6 @@ def _link_target(jail: PathJail, directory: Path, fd: int, name: str) -> str | N
     except OSError:
         return None
     return target if jail.is_inside(directory / name) else None
-
-
-def _bounds(items: list[tuple[str, str]], cursor: str | None, budget: int, overhead: int) -> tuple[int, int]:
-    """The [start, end) of the page at `cursor`: as many entries as fit the output budget."""
-    start = min(decode_cursor(cursor), len(items))
-    spent = 0
-    end = start
-    while end < len(items) and end - start < _MAX_PAGE:
-        spent += len(items[end][0]) + overhead
-        if spent > budget and end > start:
-            break
-        end += 1
-    return start, end
 
 
 def _line(name: str, kind: str, target: str | None) -> str:
@@ -292,7 +322,7 @@ def _page_note(tool: str, page: _Page) -> str:
     if page.next_cursor is None:
         return ""
     return (
-        f"\n\n[Showed entries {page.start + 1:,}-{page.end:,} of {len(page.items):,}; call {tool} "
+        f"\n\n[Showed entries {page.start + 1:,}-{page.end:,} of {page.total:,}; call {tool} "
         f'again with cursor "{page.next_cursor}" for the next page.]'
     )
 
@@ -302,41 +332,39 @@ def _nothing_shown(total: int) -> str:
 
 
 def _list(jail: PathJail, path: str, cursor: str | None, budget: int) -> types.CallToolResult:
-    page = _listed(jail, path, cursor, budget, sizes=False)
-    lines = [_line(name, kind, page.targets.get(name)) for name, kind in page.shown]
-    text = "\n".join(lines) if lines else _nothing_shown(len(page.items))
-    structured = {"path": page.path, "entries": page.entries(), "total": len(page.items)}
-    if page.next_cursor is not None:
-        structured["nextCursor"] = page.next_cursor
-    return _result(text + _page_note("list_directory", page), structured)  # a `DirectoryListing`
+    page, _, _ = _listed(jail, path, cursor, budget, sized=False)
+    text = "\n".join(page.lines) if page.lines else _nothing_shown(page.total)
+    listing = DirectoryListing.model_validate(
+        {"path": page.path, "entries": page.entries, "total": page.total, "next_cursor": page.next_cursor}
+    )
+    return tool_result(text + _page_note("list_directory", page), listing)
 
 
 def _list_with_sizes(
     jail: PathJail, path: str, sort_by: str, cursor: str | None, budget: int
 ) -> types.CallToolResult:
-    page = _listed(jail, path, cursor, budget, sizes=True, by_size=sort_by == "size")
-    sizes = page.sizes or {}
-    directories = sum(kind == "directory" for _, kind in page.items)
-    files = len(page.items) - directories  # everything else, as the reference counts
-    combined = sum(sizes.values())
-    lines = [_sized_line(name, kind, sizes.get(name), page.targets.get(name)) for name, kind in page.shown]
-    lines += [
+    page, listing, sizes = _listed(jail, path, cursor, budget, sized=True, by_size=sort_by == "size")
+    directories = sum(kind == "directory" for _, kind in listing.items)
+    files = len(listing.items) - directories  # everything else, as the reference counts
+    combined = sum((sizes or {}).values())
+    lines = [
+        *page.lines,
         "",
         f"Total: {files} files, {directories} directories",
         f"Combined size: {_format_size(combined)}",
     ]
-    structured = {
-        "path": page.path,
-        "entries": page.entries(),
-        "total": len(page.items),
-        "files": files,
-        "directories": directories,
-        "combinedSize": combined,
-    }
-    if page.next_cursor is not None:
-        structured["nextCursor"] = page.next_cursor
-    text = "\n".join(lines) + _page_note("list_directory_with_sizes", page)
-    return _result(text, structured)  # a `SizedListing`
+    sized_listing = SizedListing.model_validate(
+        {
+            "path": page.path,
+            "entries": page.entries,
+            "total": page.total,
+            "next_cursor": page.next_cursor,
+            "files": files,
+            "directories": directories,
+            "combined_size": combined,
+        }
+    )
+    return tool_result("\n".join(lines) + _page_note("list_directory_with_sizes", page), sized_listing)
 
 
 # -- directory_tree -------------------------------------------------------------------------------
@@ -383,7 +411,7 @@ def _tree(
         ignored=ignored,
         note=note,
     )
-    return _result(f"{text}\n\n[{note}]" if note else text, tree)
+    return tool_result(f"{text}\n\n[{note}]" if note else text, tree)
 
 
 def _shallow_first(seen: list[_Seen], budget: int) -> set[str]:
@@ -485,7 +513,7 @@ def _info(jail: PathJail, path: str, follow: bool) -> types.CallToolResult:
         type=kind,
         target=target,
     )
-    return _result(_info_text(details), details)
+    return tool_result(_info_text(details), details)
 
 
 def _info_text(details: FileInfo) -> str:
@@ -527,7 +555,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         text = "Allowed directories:\n" + "\n".join(directories)
         if jail.read_only:
             text += "\n(read-only: every change is refused)"
-        return _result(text, AllowedDirectories(directories=directories, read_only=jail.read_only))
+        return tool_result(text, AllowedDirectories(directories=directories, read_only=jail.read_only))
 
     @server.tool(title="List directory", read_only=True)
     async def list_directory(

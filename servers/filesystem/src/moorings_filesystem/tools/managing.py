@@ -8,7 +8,8 @@ Copies are built under a temporary name beside the destination and renamed into 
 is whole or absent; a move across file systems is such a copy followed by removing the source.
 A directory is deleted by renaming it to a temporary name first (it vanishes at once), then
 emptying that; a crash midway leaves a temporary that the next start sweeps away. Symlinks are
-moved, copied and deleted as links: their targets are never touched.
+moved, copied and deleted as links: their targets are never touched. Parameters and structured
+results are camelCase, like the reference's.
 """
 
 from __future__ import annotations
@@ -23,14 +24,14 @@ from typing import Annotated, Any
 
 import mcp_types as types
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from moorings_core.errors import InvalidInput, LimitExceeded, MooringsError, OperationFailed
 from moorings_core.limits import run_blocking
 from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import MooringsServer
+from moorings_core.server import MooringsServer, Output, tool_result
 from moorings_filesystem import atomic
-from moorings_filesystem.tools.writing import CreateParents, PathArgument, open_parent, reply
+from moorings_filesystem.tools.writing import CreateParents, PathArgument, open_parent
 from moorings_filesystem.workspace import Workspace
 
 __all__ = ["CopyResult", "DeleteResult", "MoveResult", "register"]
@@ -43,7 +44,7 @@ _COUNT_BEFORE_REFUSING = 10_000  # how far a refusal counts what a recursive del
 _SKIPPED_LISTED = 100  # special files named in a copy's result; all are counted
 
 
-class MoveResult(BaseModel):
+class MoveResult(Output):
     source: str = Field(description="Absolute path the entry had.")
     destination: str = Field(description="Absolute path it has now.")
     kind: str = Field(description="file, directory or symlink.")
@@ -51,7 +52,7 @@ class MoveResult(BaseModel):
     created_directories: list[str] = Field(description="Parent directories created first.")
 
 
-class CopyResult(BaseModel):
+class CopyResult(Output):
     source: str = Field(description="Absolute path of what was copied.")
     destination: str = Field(description="Absolute path of the copy.")
     files: int = Field(description="Regular files copied.")
@@ -66,7 +67,7 @@ class CopyResult(BaseModel):
     created_directories: list[str] = Field(description="Parent directories created first.")
 
 
-class DeleteResult(BaseModel):
+class DeleteResult(Output):
     path: str = Field(description="Absolute path of what was (or would be) deleted.")
     kind: str = Field(description="file, symlink or directory.")
     deleted: bool = Field(description="False for a dry run.")
@@ -511,12 +512,13 @@ def _deleted(
 
 
 def register(server: MooringsServer, workspace: Workspace) -> None:
-    @server.tool(title="Move file", read_only=False, destructive=True)
+    # Not destructive: it never overwrites, so nothing that existed is lost (the source moves).
+    @server.tool(title="Move file", read_only=False)
     async def move_file(
         source: PathArgument,
         destination: PathArgument,
         ctx: Context[Any, Any],
-        create_parents: CreateParents = False,
+        createParents: CreateParents = False,  # noqa: N803 - client-visible names are camelCase
     ) -> Annotated[types.CallToolResult, MoveResult]:
         """Move or rename a file or directory; never overwrites.
 
@@ -526,8 +528,8 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         systems the entry is copied whole, then the source removed.
         """
         jail = await workspace.jail_for(ctx)
-        result = await run_blocking(_move, jail, source, destination, create_parents)
-        return reply(f"Successfully moved {source} to {destination}", result)
+        result = await run_blocking(_move, jail, source, destination, createParents)
+        return tool_result(f"Successfully moved {source} to {destination}", result)
 
     @server.tool(title="Copy file", read_only=False, destructive=True)
     async def copy_file(
@@ -535,7 +537,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         destination: PathArgument,
         ctx: Context[Any, Any],
         overwrite: Annotated[bool, Field(description="Replace the destination file if it exists.")] = False,
-        create_parents: CreateParents = False,
+        createParents: CreateParents = False,  # noqa: N803
     ) -> Annotated[types.CallToolResult, CopyResult]:
         """Copy a file to a new path, with its permission bits and modification time.
 
@@ -544,9 +546,9 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         to. For directories use copy_directory.
         """
         jail = await workspace.jail_for(ctx)
-        result = await run_blocking(_copy_file, jail, source, destination, overwrite, create_parents)
+        result = await run_blocking(_copy_file, jail, source, destination, overwrite, createParents)
         replaced = " (replaced the existing file)" if result.overwritten else ""
-        return reply(
+        return tool_result(
             f"Successfully copied {source} to {destination}{replaced} ({result.bytes:,} bytes)", result
         )
 
@@ -555,7 +557,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         source: PathArgument,
         destination: PathArgument,
         ctx: Context[Any, Any],
-        create_parents: CreateParents = False,
+        createParents: CreateParents = False,  # noqa: N803 - client-visible names are camelCase
     ) -> Annotated[types.CallToolResult, CopyResult]:
         """Copy a directory and everything in it to a new path; never overwrites or merges.
 
@@ -563,10 +565,12 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         are skipped (and listed). The copy is assembled under a temporary name and appears whole.
         """
         jail = await workspace.jail_for(ctx)
-        result = await run_blocking(_copy_directory, jail, source, destination, create_parents)
+        result = await run_blocking(_copy_directory, jail, source, destination, createParents)
         tally = _Tally(result.files, result.directories, result.symlinks, 0, result.bytes)
         skipped = f"; skipped {result.special_files:,} special files" if result.special_files else ""
-        return reply(f"Successfully copied {source} to {destination} ({tally.describe()}{skipped})", result)
+        return tool_result(
+            f"Successfully copied {source} to {destination} ({tally.describe()}{skipped})", result
+        )
 
     @server.tool(title="Delete file", read_only=False, destructive=True)
     async def delete_file(
@@ -585,7 +589,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         result = await run_blocking(_delete_file, jail, path, dryRun)
         what = "the symlink" if result.kind == "symlink" else f"the file ({result.bytes:,} bytes)"
         verb = "Would delete" if dryRun else "Deleted"
-        return reply(f"{verb} {what} {result.path}", result)
+        return tool_result(f"{verb} {what} {result.path}", result)
 
     @server.tool(title="Delete directory", read_only=False, destructive=True)
     async def delete_directory(
@@ -609,4 +613,4 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         result = await run_blocking(_delete_directory, jail, path, recursive, dryRun)
         tally = _Tally(result.files, result.directories, result.symlinks, result.other, result.bytes)
         verb = "Would delete" if dryRun else "Deleted"
-        return reply(f"{verb} the directory {result.path} ({tally.describe()})", result)
+        return tool_result(f"{verb} the directory {result.path} ({tally.describe()})", result)

@@ -6,13 +6,14 @@ positioned reads (`os.pread`), a block at a time, on the fd the jail opened:
 - forward spans (the whole file, `head`, `offset`/`limit`) count newlines from the start with
   `bytes.count` and stop at the last line asked for or at the output budget, whichever comes first;
 - `tail` counts newlines backwards from the end, so the last lines of a 50 MB file cost a block;
-- byte spans (`byte_offset`/`byte_limit`) are just that range, cut at a character boundary.
+- byte spans (`byteOffset`/`byteLimit`) are just that range, cut at a character boundary.
 
 A line ends with "\\n" (a CRLF line counts once and keeps its "\\r"); a last line without a final
 newline is still a line, and a final newline does not start an empty one. A result that is not the
 whole file says which lines and bytes it holds and, in one sentence, the exact arguments of the call
 that gets the rest. Text results keep the reference server's plain text in the text block, so
-prompts written for it still work, and carry the facts as structured content.
+prompts written for it still work, and carry the facts as structured content (camelCase fields,
+like the parameters; a field with no value is left out).
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ from typing import Annotated, Any, Literal
 
 import mcp_types as types
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from moorings_core.errors import InvalidInput, LimitExceeded, MooringsError, OperationFailed
 from moorings_core.limits import run_blocking
 from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import MooringsServer
+from moorings_core.server import MooringsServer, Output, tool_result
 from moorings_filesystem.tools._media import SNIFF_BYTES, media_type
 from moorings_filesystem.workspace import Workspace
 
@@ -49,7 +50,7 @@ _EVERY_LINE = sys.maxsize
 # -- results ------------------------------------------------------------------------------------
 
 
-class TextFileContent(BaseModel):
+class TextFileContent(Output):
     """A text file, or the part of it that was asked for."""
 
     content: str = Field(
@@ -59,36 +60,43 @@ class TextFileContent(BaseModel):
     path: str = Field(description="The absolute path that was read.")
     size: int = Field(description="The file's size in bytes.")
     start_line: int | None = Field(
-        description="Number of the first line returned, counting from 1; null when no line was "
-        "returned or the number is unknown (a tail or byte range that does not start at the top)."
+        default=None,
+        description="Number of the first line returned, counting from 1; absent when no line was "
+        "returned or the number is unknown (a tail or byte range that does not start at the top).",
     )
-    end_line: int | None = Field(description="Number of the last line returned; null like start_line.")
+    end_line: int | None = Field(
+        default=None, description="Number of the last line returned; absent like startLine."
+    )
     total_lines: int | None = Field(
-        description="Lines in the file, when the read reached its end from a known line; null "
-        "otherwise (knowing would mean reading the whole file)."
+        default=None,
+        description="Lines in the file, when the read reached its end from a known line; absent "
+        "otherwise (knowing would mean reading the whole file).",
     )
     start_byte: int = Field(description="Offset of the first byte returned, counting from 0.")
     end_byte: int = Field(description="Offset just past the last byte returned.")
     partial: bool = Field(description="True when this is not the whole file.")
     truncated: bool = Field(description="True when the output budget cut the result short of what was asked.")
     next_offset: int | None = Field(
-        description="The offset that reads the lines after these; null at the end of the file or "
-        "when the result ends inside a line."
+        default=None,
+        description="The offset that reads the lines after these; absent at the end of the file or "
+        "when the result ends inside a line.",
     )
     next_byte_offset: int | None = Field(
-        description="The byte_offset that reads on from end_byte; null at the end of the file."
+        default=None, description="The byteOffset that reads on from endByte; absent at the end of the file."
     )
-    continuation: str | None = Field(description="How to get the rest, when there is more to get.")
+    continuation: str | None = Field(
+        default=None, description="How to get the rest, when there is more to get."
+    )
     bom: bool = Field(description="The file starts with a UTF-8 byte order mark (never part of content).")
     replaced_invalid_bytes: bool = Field(description="Some bytes were not UTF-8 and became U+FFFD.")
 
 
-class FileText(BaseModel):
+class FileText(Output):
     """One file of a read_multiple_files call: its text, or why it could not be read."""
 
     path: str = Field(description="The path as it was given.")
     content: str | None = Field(default=None, description="The text, or its start when truncated.")
-    error: str | None = Field(default=None, description="Why the file was not read; null on success.")
+    error: str | None = Field(default=None, description="Why the file was not read; absent on success.")
     total_lines: int | None = Field(default=None, description="Lines in the file, when read to its end.")
     truncated: bool = Field(default=False, description="The content stops before the end of the file.")
     next_offset: int | None = Field(
@@ -97,7 +105,7 @@ class FileText(BaseModel):
     continuation: str | None = Field(default=None, description="How to read the rest, when truncated.")
 
 
-class MultipleFiles(BaseModel):
+class MultipleFiles(Output):
     """The files of a read_multiple_files call, in the order they were asked for."""
 
     files: list[FileText]
@@ -105,11 +113,11 @@ class MultipleFiles(BaseModel):
     failed: int = Field(description="How many files could not be read (each says why).")
 
 
-class MediaFile(BaseModel):
+class MediaFile(Output):
     """What read_media_file returned; the data itself is in the image, audio or resource block."""
 
     path: str = Field(description="The absolute path that was read.")
-    mime_type: str
+    mime_type: str = Field(description="The MIME type, e.g. image/png.")
     kind: Literal["image", "audio", "other"] = Field(
         description="image and audio come as image/audio content blocks, anything else as an "
         "embedded resource with a base64 blob."
@@ -142,7 +150,7 @@ _LimitArg = Annotated[
 _ByteOffsetArg = Annotated[int | None, Field(ge=0, description="Byte to start at, counting from 0.")]
 _ByteLimitArg = Annotated[
     int | None,
-    Field(ge=0, description="How many bytes to return from byte_offset (default: as many as fit)."),
+    Field(ge=0, description="How many bytes to return from byteOffset (default: as many as fit)."),
 ]
 _PathsArg = Annotated[
     list[str],
@@ -194,13 +202,13 @@ def _requested(
         "head": head is not None,
         "tail": tail is not None,
         "offset/limit": offset is not None or limit is not None,
-        "byte_offset/byte_limit": byte_offset is not None or byte_limit is not None,
+        "byteOffset/byteLimit": byte_offset is not None or byte_limit is not None,
     }
     used = [way for way, given in ways.items() if given]
     if len(used) > 1:
         raise InvalidInput(
             f"This call chose the part to read in {len(used)} ways at once ({', '.join(used)}).",
-            hint="Use one of head, tail, offset/limit (lines) or byte_offset/byte_limit (bytes).",
+            hint="Use one of head, tail, offset/limit (lines) or byteOffset/byteLimit (bytes).",
         )
     if head is not None:
         return _Lines(1, head)
@@ -259,7 +267,7 @@ def _line_span(fd: int, size: int, request: _Lines, budget: int, tool: str) -> _
             truncated=True,
             next_byte_offset=end,
             continuation=f"Line {first:,} is longer than the output budget; this is its first "
-            f"{end - start:,} bytes. Call {tool} again with byte_offset={end} to read on.",
+            f"{end - start:,} bytes. Call {tool} again with byteOffset={end} to read on.",
         )
     last = first + taken - 1 if taken else None
     shown_from = first if taken else None
@@ -305,7 +313,7 @@ def _tail_span(fd: int, size: int, count: int, budget: int, tool: str) -> _Span:
         size,
         truncated=cut,
         continuation=f"{said} To read what comes before them, call {tool} again with "
-        f"byte_offset={before} and byte_limit={start - before}.",
+        f"byteOffset={before} and byteLimit={start - before}.",
     )
 
 
@@ -313,8 +321,8 @@ def _byte_span(fd: int, size: int, request: _Bytes, budget: int, tool: str) -> _
     start = request.offset
     if start > size:
         raise InvalidInput(
-            f"byte_offset={start} is past the end of the file, which has {size:,} bytes.",
-            hint=f"Use a byte_offset from 0 to {size}.",
+            f"byteOffset={start} is past the end of the file, which has {size:,} bytes.",
+            hint=f"Use a byteOffset from 0 to {size}.",
         )
     wanted = size if request.limit is None else min(size, start + request.limit)
     end = min(wanted, start + budget)
@@ -323,7 +331,7 @@ def _byte_span(fd: int, size: int, request: _Bytes, budget: int, tool: str) -> _
         end = _align_end(fd, start, end)  # so the next call starts on a whole character
     if end >= size:
         return _Span(start, end)
-    if end == start:  # byte_limit: 0 asked for nothing
+    if end == start:  # byteLimit: 0 asked for nothing
         return _Span(start, end, next_byte_offset=end)
     why = "; the rest of the range did not fit in the output budget" if truncated else ""
     return _Span(
@@ -332,7 +340,7 @@ def _byte_span(fd: int, size: int, request: _Bytes, budget: int, tool: str) -> _
         truncated=truncated,
         next_byte_offset=end,
         continuation=f"Showed bytes {start:,}-{end - 1:,} of {size:,}{why}. "
-        f"Call {tool} again with byte_offset={end} to continue.",
+        f"Call {tool} again with byteOffset={end} to continue.",
     )
 
 
@@ -497,7 +505,7 @@ def _read_open_text(
             f"'{path}' is {size:,} bytes, over this server's {max_read_bytes:,}-byte limit for "
             "reading a whole file.",
             hint="Read it in parts: head or tail for the first or last N lines, offset and limit for "
-            "lines from a line number (counting from 1), or byte_offset and byte_limit for bytes.",
+            "lines from a line number (counting from 1), or byteOffset and byteLimit for bytes.",
         )
     span = _span_for(fd, size, request, budget, tool)
     text, replaced = _decode(_read_range(fd, span.start, span.end), at_start=span.start == 0)
@@ -628,10 +636,7 @@ def _text_result(read: TextFileContent) -> types.CallToolResult:
     # One blank line between the text and the note, whether or not the text ends a line.
     gap = "\n" if read.content.endswith("\n") else "\n\n"
     note = f"{gap}[{read.continuation}]" if read.continuation else ""
-    return types.CallToolResult(
-        content=[types.TextContent(type="text", text=read.content + note)],
-        structured_content=read.model_dump(mode="json"),
-    )
+    return tool_result(read.content + note, read)
 
 
 def register(server: MooringsServer, workspace: Workspace) -> None:
@@ -651,25 +656,25 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         tail: _TailArg = None,
         offset: _OffsetArg = None,
         limit: _LimitArg = None,
-        byte_offset: _ByteOffsetArg = None,
-        byte_limit: _ByteLimitArg = None,
+        byteOffset: _ByteOffsetArg = None,  # noqa: N803 - client-visible names are camelCase
+        byteLimit: _ByteLimitArg = None,  # noqa: N803
     ) -> Annotated[types.CallToolResult, TextFileContent]:
         """Read a text file as UTF-8, whole or in part.
 
         Without a range the whole file comes back, if it is within the server's size limit
         (--max-read-bytes). For part of a file use ONE of: `head` or `tail` for the first or last N
         lines (head: 0 returns nothing); `offset` (the first line is 1) with an optional `limit` for
-        lines from a line number; `byte_offset` (the first byte is 0) with an optional `byte_limit`
+        lines from a line number; `byteOffset` (the first byte is 0) with an optional `byteLimit`
         for a byte range. Only the part asked for is read, so head and tail are fast on huge files.
 
         A result that is not the whole file ends with a note in square brackets saying what it
         holds and the exact arguments that get the rest, e.g. "Call read_text_file again with
-        offset=2001 to continue."; the structured content has the same facts (start_line,
-        end_line, total_lines, next_offset, next_byte_offset). Invalid UTF-8 becomes U+FFFD and a
+        offset=2001 to continue."; the structured content has the same facts (startLine,
+        endLine, totalLines, nextOffset, nextByteOffset). Invalid UTF-8 becomes U+FFFD and a
         byte order mark is left out. Binary files are refused: use read_media_file for images
         and audio. Works only inside the allowed directories.
         """
-        request = _requested(head, tail, offset, limit, byte_offset, byte_limit)
+        request = _requested(head, tail, offset, limit, byteOffset, byteLimit)
         return await read_text(ctx, "read_text_file", path, request)
 
     @server.tool(title="Read file (deprecated)", read_only=True)
@@ -680,14 +685,14 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         tail: _TailArg = None,
         offset: _OffsetArg = None,
         limit: _LimitArg = None,
-        byte_offset: _ByteOffsetArg = None,
-        byte_limit: _ByteLimitArg = None,
+        byteOffset: _ByteOffsetArg = None,  # noqa: N803 - as read_text_file
+        byteLimit: _ByteLimitArg = None,  # noqa: N803
     ) -> Annotated[types.CallToolResult, TextFileContent]:
         """DEPRECATED: use read_text_file, which takes the same parameters and does the same.
 
-        Reads a text file as UTF-8, whole or in part (head, tail, offset/limit, byte_offset/byte_limit).
+        Reads a text file as UTF-8, whole or in part (head, tail, offset/limit, byteOffset/byteLimit).
         """
-        request = _requested(head, tail, offset, limit, byte_offset, byte_limit)
+        request = _requested(head, tail, offset, limit, byteOffset, byteLimit)
         return await read_text(ctx, "read_file", path, request)
 
     @server.tool(title="Read multiple files", read_only=True)
@@ -704,10 +709,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         """
         jail = await workspace.jail_for(ctx)
         result = await run_blocking(_read_many, jail, paths, settings.max_read_bytes, budget)
-        return types.CallToolResult(
-            content=[types.TextContent(type="text", text=_multiple_files_text(result))],
-            structured_content=result.model_dump(mode="json"),
-        )
+        return tool_result(_multiple_files_text(result), result)
 
     @server.tool(title="Read media file", read_only=True)
     async def read_media_file(
@@ -723,7 +725,6 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         """
         jail = await workspace.jail_for(ctx)
         info, block = await run_blocking(_read_media, jail, path, settings.max_read_bytes)
-        return types.CallToolResult(
-            content=[block, types.TextContent(type="text", text=_media_summary(info))],
-            structured_content=info.model_dump(mode="json"),
-        )
+        result = tool_result(_media_summary(info), info)
+        result.content.insert(0, block)  # the media first, then its one-line summary
+        return result

@@ -27,13 +27,12 @@ from typing import Annotated, Any, AnyStr, Generic, NamedTuple, TypeVar
 
 import mcp_types as types
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
 from moorings_core.errors import InvalidInput
 from moorings_core.limits import decode_cursor, encode_cursor, run_blocking
 from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import MooringsServer
+from moorings_core.server import MooringsServer, Output, tool_result
 from moorings_filesystem.globs import Glob, PathPatterns
 from moorings_filesystem.walking import FileTooBig, TreeWalk, WalkOptions, deadline_for, read_regular_file
 from moorings_filesystem.workspace import Workspace
@@ -51,11 +50,7 @@ _SKIPPED_NAMES = 5  # files named in a note about big files
 _T = TypeVar("_T")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
-
-class FileSearch(_Model):
+class FileSearch(Output):
     path: str = Field(description="The directory searched.")
     pattern: str
     matches: list[str] = Field(description="Absolute paths of this page's matches, in walk order.")
@@ -65,7 +60,7 @@ class FileSearch(_Model):
     note: str | None = None
 
 
-class ContentMatch(_Model):
+class ContentMatch(Output):
     path: str = Field(description="Absolute path of the file.")
     line: int = Field(description="1-based line number.")
     text: str = Field(description="The matching line (cut around the match when very long).")
@@ -73,7 +68,7 @@ class ContentMatch(_Model):
     after: list[str] | None = Field(None, description="Context lines after it, in order.")
 
 
-class ContentSearch(_Model):
+class ContentSearch(Output):
     path: str = Field(description="The directory or file searched.")
     pattern: str
     matches: list[ContentMatch] = Field(description="This page of matching lines, in walk order.")
@@ -85,14 +80,6 @@ class ContentSearch(_Model):
     skipped_large: int = Field(description="Files skipped for being over the read limit.")
     ignored: int = Field(description="Entries left out by .gitignore (an ignored directory counts once).")
     note: str | None = None
-
-
-def _result(text: str, model: BaseModel) -> types.CallToolResult:
-    """The text the model reads, and the object for programs."""
-    structured = model.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return types.CallToolResult(
-        content=[types.TextContent(type="text", text=text)], structured_content=structured
-    )
 
 
 def _ignored_note(ignored: int, gitignore: bool) -> str | None:
@@ -180,7 +167,7 @@ def _find(
         note=note,
     )
     text = "\n".join(page.items) if page.items else _nothing_on_page(page)
-    return _result(f"{text}\n\n[{note}]" if note else text, result)
+    return tool_result(f"{text}\n\n[{note}]" if note else text, result)
 
 
 def _nothing_on_page(page: _Page[Any]) -> str:
@@ -483,7 +470,7 @@ def _content_result(
         ignored=ignored,
         note=note,
     )
-    return _result(f"{text}\n\n[{note}]" if note else text, result)
+    return tool_result(f"{text}\n\n[{note}]" if note else text, result)
 
 
 def _render(matches: list[ContentMatch]) -> str:

@@ -10,6 +10,9 @@ compares line by line ignoring leading and trailing whitespace, like the referen
 re-indents `newText` to where the match was found. Unlike the reference, an empty `oldText` is an
 error, an `oldText` found more than once is refused unless the edit says `replaceAll`, and one not
 found is answered with the closest lines of the file.
+
+Parameters and structured results are camelCase, like the reference's `oldText` and `dryRun`; each
+result pairs the reference's text with an object (`moorings_core.server.tool_result`).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from moorings_core.errors import InvalidInput, LimitExceeded, NotFound, OperationFailed
 from moorings_core.limits import run_blocking, truncate_text
 from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import MooringsServer
+from moorings_core.server import MooringsServer, Output, tool_result
 from moorings_filesystem import atomic
 from moorings_filesystem.workspace import Workspace
 
@@ -50,7 +53,6 @@ __all__ = [
     "make_directories",
     "open_parent",
     "register",
-    "reply",
 ]
 
 _SNIFF_BYTES = 64 * 1024
@@ -65,12 +67,13 @@ PathArgument = Annotated[
     str, Field(description="Absolute path, or relative to the first allowed directory.", min_length=1)
 ]
 CreateParents = Annotated[bool, Field(description="Create missing parent directories first (like mkdir -p).")]
+"""The `createParents` parameter of every tool that makes a new entry."""
 
 
 # -- results ------------------------------------------------------------------------------------
 
 
-class WriteResult(BaseModel):
+class WriteResult(Output):
     path: str = Field(description="Absolute path of the file written.")
     size: int = Field(description="Size of the file now, in bytes.")
     created: bool = Field(description="True when the file did not exist before.")
@@ -78,7 +81,7 @@ class WriteResult(BaseModel):
     created_directories: list[str] = Field(description="Parent directories created first.")
 
 
-class AppendResult(BaseModel):
+class AppendResult(Output):
     path: str = Field(description="Absolute path of the file appended to.")
     appended: int = Field(description="Bytes added.")
     size: int = Field(description="Size of the file now, in bytes.")
@@ -86,14 +89,14 @@ class AppendResult(BaseModel):
     created_directories: list[str] = Field(description="Parent directories created first.")
 
 
-class EditResult(BaseModel):
+class EditResult(Output):
     path: str = Field(description="Absolute path of the file edited.")
     diff: str = Field(description="Unified diff of the change (possibly truncated).")
     replacements: int = Field(description="Occurrences replaced, over all edits.")
     written: bool = Field(description="False for a dry run or when nothing changed.")
 
 
-class DirectoryResult(BaseModel):
+class DirectoryResult(Output):
     path: str = Field(description="Absolute path of the directory.")
     created: list[str] = Field(description="Directories created, outermost first; empty if it existed.")
 
@@ -109,14 +112,6 @@ class Edit(BaseModel):
         default=False,
         alias="replaceAll",
         description="Replace every occurrence; without it, an oldText found more than once is refused.",
-    )
-
-
-def reply(text: str, result: BaseModel) -> types.CallToolResult:
-    """The reference server's text for prompts that read it, and the object for clients that parse."""
-    return types.CallToolResult(
-        content=[types.TextContent(type="text", text=text)],
-        structured_content=result.model_dump(mode="json"),
     )
 
 
@@ -217,7 +212,7 @@ def open_parent(
             raise
         raise NotFound(
             f"The directory that would hold '{display}' does not exist.",
-            hint="Pass create_parents: true to create it, or create it first with create_directory.",
+            hint="Pass createParents: true to create it, or create it first with create_directory.",
         ) from None
     return dir_fd, name, created
 
@@ -302,12 +297,12 @@ def _write_text(jail: PathJail, path: str, content: str, create_parents: bool) -
     return _written(jail, canonical, replaced, style.describe(), made)
 
 
-def _write_bytes(jail: PathJail, path: str, content_base64: str, create_parents: bool) -> WriteResult:
+def _write_bytes(jail: PathJail, path: str, encoded: str, create_parents: bool) -> WriteResult:
     try:
-        data = base64.b64decode("".join(content_base64.split()), validate=True)
+        data = base64.b64decode("".join(encoded.split()), validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInput(
-            "content_base64 is not valid base64; give the bytes in standard base64 (A-Z, a-z, 0-9, +, /, =)."
+            "contentBase64 is not valid base64; give the bytes in standard base64 (A-Z, a-z, 0-9, +, /, =)."
         ) from None
     canonical = jail.resolve(path, intent="create")
     replaced, made = _replace(jail, canonical, path, lambda fd: atomic.write_all(fd, data), create_parents)
@@ -628,7 +623,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         path: PathArgument,
         content: Annotated[str, Field(description="The complete new content of the file, as text.")],
         ctx: Context[Any, Any],
-        create_parents: CreateParents = False,
+        createParents: CreateParents = False,  # noqa: N803 - client-visible names are camelCase
     ) -> Annotated[types.CallToolResult, WriteResult]:
         """Create a new file or completely overwrite an existing file with new content.
 
@@ -636,37 +631,44 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         part of a file, append_file to add to its end). The write is atomic: readers see the old
         file or the new one, never a mix. An existing file keeps its permissions, its byte-order
         mark and its CRLF line endings. Text is stored as UTF-8 (for binary content use
-        write_binary_file). The parent directory must exist unless create_parents is true.
+        write_binary_file). The parent directory must exist unless createParents is true.
         """
         jail = await workspace.jail_for(ctx)
-        result = await run_blocking(_write_text, jail, path, content, create_parents)
+        result = await run_blocking(_write_text, jail, path, content, createParents)
         kept = f" Kept: {', '.join(result.kept)}." if result.kept else ""
         note = f" ({result.size:,} bytes, {'new file' if result.created else 'replaced'}).{kept}"
-        return reply(f"Successfully wrote to {path}{note}{_created_note(result.created_directories)}", result)
+        return tool_result(
+            f"Successfully wrote to {path}{note}{_created_note(result.created_directories)}", result
+        )
 
     @server.tool(title="Write binary file", read_only=False, destructive=True, idempotent=True)
     async def write_binary_file(
         path: PathArgument,
-        content_base64: Annotated[str, Field(description="The complete new content, base64-encoded.")],
+        contentBase64: Annotated[  # noqa: N803
+            str, Field(description="The complete new content, base64-encoded.")
+        ],
         ctx: Context[Any, Any],
-        create_parents: CreateParents = False,
+        createParents: CreateParents = False,  # noqa: N803
     ) -> Annotated[types.CallToolResult, WriteResult]:
         """Create or completely overwrite a file with bytes given in base64 (images, archives, ...).
 
         The bytes are written exactly as decoded, atomically; an existing file keeps its
-        permissions. Use write_file for text.
+        permissions. The parent directory must exist unless createParents is true. Use write_file
+        for text.
         """
         jail = await workspace.jail_for(ctx)
-        result = await run_blocking(_write_bytes, jail, path, content_base64, create_parents)
+        result = await run_blocking(_write_bytes, jail, path, contentBase64, createParents)
         note = f" ({result.size:,} bytes, {'new file' if result.created else 'replaced'})."
-        return reply(f"Successfully wrote to {path}{note}{_created_note(result.created_directories)}", result)
+        return tool_result(
+            f"Successfully wrote to {path}{note}{_created_note(result.created_directories)}", result
+        )
 
     @server.tool(title="Append to file", read_only=False, destructive=False)
     async def append_file(
         path: PathArgument,
         content: Annotated[str, Field(description="Text to add at the end of the file, as is.")],
         ctx: Context[Any, Any],
-        create_parents: CreateParents = False,
+        createParents: CreateParents = False,  # noqa: N803
     ) -> Annotated[types.CallToolResult, AppendResult]:
         """Add text at the end of a file, creating the file if it does not exist.
 
@@ -676,9 +678,9 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         larger ones are appended in place, and cut back to their old length if the write fails.
         """
         jail = await workspace.jail_for(ctx)
-        result = await run_blocking(_append, jail, path, content, create_parents)
+        result = await run_blocking(_append, jail, path, content, createParents)
         note = f" ({result.appended:,} bytes added; the file now has {result.size:,} bytes)."
-        return reply(
+        return tool_result(
             f"Successfully appended to {path}{note}{_created_note(result.created_directories)}", result
         )
 
@@ -718,7 +720,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         )
         if cut.truncated:
             result.diff = result.diff[: settings.max_output_chars] + "\n[diff truncated]\n"
-        return reply(cut.text, result)
+        return tool_result(cut.text, result)
 
     @server.tool(title="Create directory", read_only=False, idempotent=True)
     async def create_directory(
@@ -731,7 +733,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         jail = await workspace.jail_for(ctx)
         result = await run_blocking(_create_directory, jail, path)
         note = "" if result.created else " (it already existed)"
-        return reply(f"Successfully created directory {path}{note}", result)
+        return tool_result(f"Successfully created directory {path}{note}", result)
 
 
 def _create_directory(jail: PathJail, path: str) -> DirectoryResult:
