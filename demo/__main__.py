@@ -65,18 +65,14 @@ async def show_tools(client: Client) -> None:
 
 
 async def call(client: Client, tool: str, arguments: dict[str, Any], why: str) -> None:
+    """One tool call: the text the model reads, and the keys of the object a program gets."""
     print(f"\n  {BOLD}→ {tool}{RESET}({json.dumps(arguments)})  {DIM}# {why}{RESET}")
     result = await client.call_tool(tool, arguments)
-    if result.is_error:
-        text = "\n".join(block.text for block in result.content if isinstance(block, types.TextContent))
-        print(f"  {RED}✗ error result{RESET}")
-        print(shown(text))
-    elif result.structured_content is not None:
-        print(f"  {GREEN}✓{RESET}")
-        print(shown(result.structured_content.get("result", result.structured_content)))
-    else:
-        print(f"  {GREEN}✓{RESET}")
-        print(shown([block.model_dump(exclude_none=True) for block in result.content]))
+    text = "\n".join(block.text for block in result.content if isinstance(block, types.TextContent))
+    print(f"  {RED}✗ error result{RESET}" if result.is_error else f"  {GREEN}✓{RESET}")
+    print(shown(text.rstrip("\n")))
+    if result.structured_content:
+        print(f"    {DIM}structured: {{{', '.join(result.structured_content)}}}{RESET}")
 
 
 async def filesystem_demo(workdir: Path) -> None:
@@ -92,6 +88,16 @@ async def filesystem_demo(workdir: Path) -> None:
         await call(client, "read_text_file", {"path": "tides.csv", "tail": 1}, "last line, read from the end")
         await call(client, "read_text_file", {"path": "../../etc/passwd"}, "traversal: refused")
         await call(client, "read_text_file", {"path": "tides.csv", "head": "2"}, "a string is not an integer")
+    print(f"\n  $ moorings-filesystem {sample}   {DIM}# writable this time{RESET}")
+    async with connect_stdio("moorings-filesystem", str(sample), era=LEGACY) as client:
+        edit = {"oldText": "Berth 3: empty", "newText": "Berth 3: Puffin, 8.4 m, arriving Sunday"}
+        await call(client, "edit_file", {"path": "notes/moorings.txt", "edits": [edit], "dryRun": True},
+                   "see the diff before writing")  # fmt: skip
+        await call(client, "edit_file", {"path": "notes/moorings.txt", "edits": [edit]}, "atomic write")
+        await call(client, "search_file_contents", {"path": ".", "pattern": "arriving", "literal": True},
+                   "grep, .gitignore-aware")  # fmt: skip
+        await call(client, "directory_tree", {"path": ".", "maxDepth": 2}, "bounded JSON tree")
+        await call(client, "delete_directory", {"path": "notes"}, "not empty: refused unless recursive")
     print(f"\n  {DIM}…and the same server in the 2026-07-28 era (no handshake, server/discover):{RESET}")
     async with connect_stdio("moorings-filesystem", str(sample), era=MODERN) as client:
         await show_handshake(client)
