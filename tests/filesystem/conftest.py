@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from moorings_core.server import MooringsServer
 from moorings_core.testing import LEGACY, MODERN, Era, Sandbox, sandbox
-from moorings_filesystem.server import build_server
-from moorings_filesystem.settings import FilesystemSettings
-
-ServerFactory = Callable[..., MooringsServer]
+from tests.filesystem.helpers import ServerFactory, full_server
 
 
 @pytest.fixture
@@ -25,10 +20,7 @@ def box(tmp_path: Path) -> Sandbox:
 def make_server() -> ServerFactory:
     """`make_server(root, ..., **settings)`: the filesystem server over `root`s, as the CLI builds it."""
 
-    def make(*directories: Path, **settings: object) -> MooringsServer:
-        return build_server(FilesystemSettings.model_validate({"directories": list(directories), **settings}))
-
-    return make
+    return full_server
 
 
 @pytest.fixture(params=[LEGACY, MODERN], ids=["2025", "2026"])

@@ -25,12 +25,10 @@ import mcp_types as types
 import pytest
 from mcp import Client
 
-from moorings_core.server import ClientRoots, MooringsServer
-from moorings_core.testing import Sandbox, connect, installed_script, sandbox, text_of
+from moorings_core.testing import Sandbox, connect, installed_script, text_of
 from moorings_filesystem import atomic
-from moorings_filesystem.settings import FilesystemSettings
 from moorings_filesystem.tools import managing, writing
-from moorings_filesystem.workspace import Workspace
+from tests.filesystem.helpers import FamilyCalls
 
 KILLS = 12  # each costs a server start (about a second of CPU), hence few kills with many writes each
 WRITES_IN_FLIGHT = 4  # each kill lands on four concurrent writes, each at its own stage
@@ -40,6 +38,7 @@ PAYLOADS = (
     ("a" * 63 + "\n") * (PAYLOAD_BYTES // 64),
     ("b" * 31 + "\n") * (PAYLOAD_BYTES // 32 + 1000),
 )
+TOOLS = FamilyCalls(writing.register, managing.register)
 REPLY_WAIT = 30.0  # seconds: a generous bound on one reply, so a broken server fails instead of hanging
 
 
@@ -224,20 +223,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "--lazy", str(mount_point)], check=True)
 
 
-def make_server(*directories: Path) -> MooringsServer:
-    """A filesystem server with the write families only, assembled as build_server assembles them."""
-    config = FilesystemSettings.model_validate({"directories": list(directories)})
-    roots = ClientRoots()
-    server = MooringsServer("filesystem", settings=config, instructions="Durability tests.", roots=roots)
-    workspace = Workspace.from_settings(config, roots)
-    writing.register(server, workspace)
-    managing.register(server, workspace)
-    return server
-
-
 @asynccontextmanager
 async def client_for(*directories: Path) -> AsyncIterator[Client]:
-    async with connect(make_server(*directories)) as client:
+    async with connect(TOOLS.server(*directories)) as client:
         yield client
 
 
@@ -310,11 +298,6 @@ async def test_an_edit_that_does_not_fit_leaves_the_original(small_disk: Path) -
 
 
 # -- moves across file systems ------------------------------------------------------------------
-
-
-@pytest.fixture
-def box(tmp_path: Path) -> Sandbox:
-    return sandbox(tmp_path)
 
 
 @pytest.mark.anyio

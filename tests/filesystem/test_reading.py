@@ -13,66 +13,30 @@ import re
 import struct
 import wave
 import zlib
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import mcp_types as types
 import pytest
-from mcp import Client
 
-from moorings_core.server import ClientRoots, MooringsServer
-from moorings_core.testing import LEGACY, MODERN, Era, Sandbox, connect, connect_stdio, sandbox, text_of
-from moorings_filesystem.settings import FilesystemSettings
+from moorings_core.testing import MODERN, Era, Sandbox, connect, connect_stdio, text_of
 from moorings_filesystem.tools import reading
 from moorings_filesystem.tools._media import media_type, sniff
-from moorings_filesystem.workspace import Workspace
+from tests.filesystem.helpers import ERAS, FamilyCalls, succeeded
 
 pytestmark = pytest.mark.anyio
-ERAS = [pytest.param(LEGACY, id="2025"), pytest.param(MODERN, id="2026")]
+TOOLS = FamilyCalls(reading.register)
+client_for, call, refusal = TOOLS.client_for, TOOLS.call, TOOLS.refusal
 SMALL_OUTPUT = 1_000  # the smallest max_output_chars the settings accept
 BIG_FILE_LINES = 800_000  # 64 bytes each: a 51.2 MB file
-
-
-def make_server(root: Path, **settings: Any) -> MooringsServer:
-    """A filesystem server with the reading family only, assembled as build_server assembles it."""
-    config = FilesystemSettings.model_validate({"directories": [root], **settings})
-    roots = ClientRoots()
-    server = MooringsServer("filesystem", settings=config, instructions="Reading tests.", roots=roots)
-    reading.register(server, Workspace.from_settings(config, roots))
-    return server
-
-
-@pytest.fixture
-def box(tmp_path: Path) -> Sandbox:
-    return sandbox(tmp_path)
-
-
-@asynccontextmanager
-async def client_for(box: Sandbox, era: Era = MODERN, **settings: Any) -> AsyncIterator[Client]:
-    async with connect(make_server(box.root, **settings), era=era) as client:
-        yield client
-
-
-async def call(box: Sandbox, tool: str, *, era: Era = MODERN, **arguments: Any) -> types.CallToolResult:
-    async with client_for(box, era) as client:
-        return await client.call_tool(tool, arguments)
 
 
 async def read(box: Sandbox, content: bytes, *, era: Era = MODERN, **arguments: Any) -> dict[str, Any]:
     """Write `content` to a file, read it with read_text_file, and return the structured result."""
     (box.root / "f.txt").write_bytes(content)
-    result = await call(box, "read_text_file", era=era, path="f.txt", **arguments)
-    assert not result.is_error, text_of(result)
-    assert isinstance(result.structured_content, dict)
-    return result.structured_content
-
-
-async def refusal(box: Sandbox, tool: str, **arguments: Any) -> str:
-    result = await call(box, tool, **arguments)
-    assert result.is_error
-    return text_of(result)
+    _, facts = succeeded(await call(box, "read_text_file", era=era, path="f.txt", **arguments))
+    return facts
 
 
 # -- whole files --------------------------------------------------------------------------------
@@ -347,7 +311,7 @@ async def _bytes_read_during(action: Callable[[], Any]) -> int:
 async def test_head_and_tail_of_a_50_mb_file_read_only_a_few_blocks(big_root: Path) -> None:
     size = (big_root / "big.log").stat().st_size
     assert size == BIG_FILE_LINES * 64
-    async with connect(make_server(big_root)) as client:
+    async with connect(TOOLS.server(big_root)) as client:
         await client.call_tool("read_text_file", {"path": "big.log", "head": 1})  # first-call imports
 
         results: dict[str, types.CallToolResult] = {}
@@ -374,7 +338,7 @@ async def test_head_and_tail_of_a_50_mb_file_read_only_a_few_blocks(big_root: Pa
 
 
 async def test_a_big_file_with_huge_line_counts_stays_within_the_budget(big_root: Path) -> None:
-    async with connect(make_server(big_root)) as client:
+    async with connect(TOOLS.server(big_root)) as client:
         head = await client.call_tool("read_text_file", {"path": "big.log", "head": 10**12})
         tail = await client.call_tool("read_text_file", {"path": "big.log", "tail": 10**12})
         deep = await client.call_tool("read_text_file", {"path": "big.log", "offset": 799_999, "limit": 5})

@@ -19,7 +19,6 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp.shared.subscriptions import ResourceUpdated
 
-from moorings_core.server import MooringsServer
 from moorings_core.testing import (
     LEGACY,
     MODERN,
@@ -32,10 +31,9 @@ from moorings_core.testing import (
 )
 from moorings_filesystem.server import build_server
 from moorings_filesystem.settings import FilesystemSettings
+from tests.filesystem.helpers import ERAS, LEGACY_API, full_server
 
 pytestmark = pytest.mark.anyio
-ERAS = [pytest.param(LEGACY, id="2025"), pytest.param(MODERN, id="2026")]
-LEGACY_API = pytest.mark.filterwarnings("ignore::mcp.shared.exceptions.MCPDeprecationWarning")
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
 
 
@@ -43,10 +41,6 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 def box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     monkeypatch.delenv("WATCHFILES_FORCE_POLLING", raising=False)  # we count inotify handles below
     return sandbox(tmp_path)
-
-
-def make_server(root: Path, **settings: object) -> MooringsServer:
-    return build_server(FilesystemSettings.model_validate({"directories": [root], **settings}))
 
 
 class Notices:
@@ -123,7 +117,7 @@ async def test_lists_the_allowed_directories_and_the_file_template(box: Sandbox,
 
 
 async def test_capabilities_say_subscribe_and_list_changed(box: Sandbox) -> None:
-    async with connect(make_server(box.root), era=LEGACY) as client:
+    async with connect(full_server(box.root), era=LEGACY) as client:
         resources = client.server_capabilities.resources
     assert resources is not None
     assert (resources.subscribe, resources.list_changed) == (True, True)
@@ -143,7 +137,7 @@ async def test_text_files_read_as_text_with_a_type(box: Sandbox, era: Era) -> No
     }
     for name, text in files.items():
         (box.root / name).write_text(text, encoding="utf-8")
-    async with connect(make_server(box.root), era=era) as client:
+    async with connect(full_server(box.root), era=era) as client:
         read = {name: (await client.read_resource((box.root / name).as_uri())).contents for name in files}
     for name, text in files.items():
         [contents] = read[name]
@@ -169,7 +163,7 @@ async def test_binary_files_read_as_blobs_typed_by_content(box: Sandbox, era: Er
     }
     for name, data in files.items():
         (box.root / name).write_bytes(data)
-    async with connect(make_server(box.root), era=era) as client:
+    async with connect(full_server(box.root), era=era) as client:
         read = {name: (await client.read_resource((box.root / name).as_uri())).contents for name in files}
     for name, data in files.items():
         [contents] = read[name]
@@ -187,7 +181,7 @@ async def test_a_directory_reads_as_its_entries(box: Sandbox, era: Era) -> None:
     (box.root / "sub").mkdir()
     (box.root / "b.txt").write_text("b")
     (box.root / "link").symlink_to(box.root / "b.txt")
-    async with connect(make_server(box.root), era=era) as client:
+    async with connect(full_server(box.root), era=era) as client:
         [contents] = (await client.read_resource(box.root.as_uri())).contents
     assert isinstance(contents, types.TextResourceContents)
     assert contents.text == "[FILE] b.txt\n[LINK] link\n[DIR] sub"
@@ -201,7 +195,7 @@ async def test_paths_outside_the_jail_are_refused(box: Sandbox, era: Era) -> Non
     (evil / "x.txt").write_text("sibling")
     (box.root / "escape").symlink_to(box.sentinel)
     (box.root / "door").symlink_to(box.outside)
-    async with connect(make_server(box.root), era=era) as client:
+    async with connect(full_server(box.root), era=era) as client:
         [control] = (await client.read_resource((box.root / "inside.txt").as_uri())).contents
         assert isinstance(control, types.TextResourceContents)
         assert control.text == "fine"
@@ -233,7 +227,7 @@ async def test_paths_outside_the_jail_are_refused(box: Sandbox, era: Era) -> Non
 )
 async def test_malformed_and_missing_uris_say_what_is_expected(box: Sandbox, uri: str, says: str) -> None:
     (box.root / "inside.txt").write_text("fine")
-    async with connect(make_server(box.root), era=MODERN) as client:
+    async with connect(full_server(box.root), era=MODERN) as client:
         error = await refused(client, uri.format(root=box.root))
     assert says in error.message
 
@@ -242,7 +236,7 @@ async def test_malformed_and_missing_uris_say_what_is_expected(box: Sandbox, uri
 async def test_files_over_the_read_limit_are_refused_with_a_way_forward(box: Sandbox, era: Era) -> None:
     (box.root / "limit.txt").write_text("x" * 1024)
     (box.root / "over.txt").write_text("x" * 1025)
-    async with connect(make_server(box.root, max_read_bytes=1024), era=era) as client:
+    async with connect(full_server(box.root, max_read_bytes=1024), era=era) as client:
         [fits] = (await client.read_resource((box.root / "limit.txt").as_uri())).contents
         assert isinstance(fits, types.TextResourceContents)
         assert len(fits.text) == 1024
@@ -255,7 +249,7 @@ async def test_files_over_the_read_limit_are_refused_with_a_way_forward(box: San
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 async def test_a_fifo_is_refused_at_once(box: Sandbox) -> None:
     os.mkfifo(box.root / "pipe")
-    async with connect(make_server(box.root), era=MODERN) as client:
+    async with connect(full_server(box.root), era=MODERN) as client:
         with anyio.fail_after(5):  # a blocking open would hang here
             error = await refused(client, (box.root / "pipe").as_uri())
     assert "FIFO" in error.message or "fifo" in error.message
@@ -272,7 +266,7 @@ async def test_legacy_subscriber_hears_of_changes_until_it_unsubscribes(box: San
     written, saved = box.root / "written.txt", box.root / "saved.txt"
     for path in (written, saved):
         path.write_text("v1")
-    server = make_server(box.root)
+    server = full_server(box.root)
     assert server.subscriptions is not None
     handles = inotify_handles()
     async with (
@@ -303,7 +297,7 @@ async def test_modern_listener_hears_of_changes_while_its_stream_is_open(box: Sa
     watched = box.root / "watched.txt"
     watched.write_text("v1")
     uri = watched.as_uri()
-    server = make_server(box.root)
+    server = full_server(box.root)
     assert server.subscriptions is not None
     handles = inotify_handles()
     async with connect(server, era=MODERN) as client:
@@ -324,7 +318,7 @@ async def test_one_watcher_serves_many_files_and_each_unsubscribe_counts(box: Sa
     gone, kept, deep = box.root / "a_gone.txt", box.root / "z_kept.txt", box.root / "sub" / "deep.txt"
     for path in (gone, kept, deep):
         path.write_text("v1")
-    server = make_server(box.root)
+    server = full_server(box.root)
     handles = inotify_handles()
     async with (
         Notices().open() as notices,
@@ -358,7 +352,7 @@ async def test_a_symlink_uri_hears_of_changes_to_its_target(box: Sandbox) -> Non
     link.symlink_to(target)
     async with (
         Notices().open() as notices,
-        connect(make_server(box.root), era=LEGACY, message_handler=notices.handler) as client,
+        connect(full_server(box.root), era=LEGACY, message_handler=notices.handler) as client,
     ):
         await client.subscribe_resource(link.as_uri())
         target.write_text("v2")  # the file that changes is the one the link names
@@ -374,7 +368,7 @@ async def test_a_removed_directory_does_not_stop_the_other_watches(box: Sandbox)
     doomed, kept, later = (box.root / name / "file.txt" for name in ("doomed", "kept", "later"))
     async with (
         Notices().open() as notices,
-        connect(make_server(box.root), era=LEGACY, message_handler=notices.handler) as client,
+        connect(full_server(box.root), era=LEGACY, message_handler=notices.handler) as client,
     ):
         await client.subscribe_resource(doomed.as_uri())
         await client.subscribe_resource(kept.as_uri())
@@ -392,7 +386,7 @@ async def test_a_removed_directory_does_not_stop_the_other_watches(box: Sandbox)
 @LEGACY_API
 async def test_a_client_that_leaves_without_unsubscribing_releases_its_watch(box: Sandbox) -> None:
     (box.root / "watched.txt").write_text("v1")
-    server = make_server(box.root)
+    server = full_server(box.root)
     assert server.subscriptions is not None
     handles = inotify_handles()
     async with connect(server, era=LEGACY) as client:
@@ -405,7 +399,7 @@ async def test_a_client_that_leaves_without_unsubscribing_releases_its_watch(box
 @LEGACY_API
 async def test_legacy_subscriptions_outside_the_jail_are_refused(box: Sandbox) -> None:
     (box.root / "dir").mkdir()
-    server = make_server(box.root)
+    server = full_server(box.root)
     assert server.subscriptions is not None
     async with connect(server, era=LEGACY) as client:
         for uri, says in (
@@ -423,7 +417,7 @@ async def test_legacy_subscriptions_outside_the_jail_are_refused(box: Sandbox) -
 
 async def test_modern_listen_outside_the_jail_is_refused(box: Sandbox) -> None:
     (box.root / "inside.txt").write_text("fine")
-    server = make_server(box.root)
+    server = full_server(box.root)
     assert server.subscriptions is not None
     async with connect(server, era=MODERN) as client:
         with pytest.raises(MCPError) as caught:

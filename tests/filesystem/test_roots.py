@@ -18,11 +18,9 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 
 from moorings_core.testing import LEGACY, MODERN, Sandbox, connect, sandbox
-from moorings_filesystem.server import build_server
-from moorings_filesystem.settings import FilesystemSettings
+from tests.filesystem.helpers import LEGACY_API, full_server
 
 pytestmark = pytest.mark.anyio
-LEGACY_API = pytest.mark.filterwarnings("ignore::mcp.shared.exceptions.MCPDeprecationWarning")
 
 
 @dataclass(frozen=True)
@@ -56,9 +54,7 @@ def tree(tmp_path: Path) -> Tree:
 async def client_with_roots(
     tree: Tree, mode: str, roots: list[Path], **options: object
 ) -> AsyncIterator[Client]:
-    server = build_server(
-        FilesystemSettings.model_validate({"directories": [tree.box.root], "roots_mode": mode})
-    )
+    server = full_server(tree.box.root, roots_mode=mode)
 
     async def list_roots(context: object) -> types.ListRootsResult:
         return types.ListRootsResult(roots=[types.Root(uri=root.as_uri()) for root in roots])
@@ -133,9 +129,7 @@ async def test_the_resource_list_is_the_directories_the_roots_leave(tree: Tree, 
 
 @pytest.mark.parametrize("mode", ["intersect", "replace", "ignore"])
 async def test_a_2026_client_has_no_roots_and_gets_the_configured_directories(tree: Tree, mode: str) -> None:
-    server = build_server(
-        FilesystemSettings.model_validate({"directories": [tree.box.root], "roots_mode": mode})
-    )
+    server = full_server(tree.box.root, roots_mode=mode)
     async with connect(server, era=MODERN) as client:
         assert await readable(client, tree.top, tree.inner, tree.box.sentinel) == CONFIGURED
 
@@ -162,7 +156,7 @@ async def test_changed_roots_change_the_resource_list_and_say_so(tree: Tree) -> 
     async def list_roots(context: object) -> types.ListRootsResult:
         return types.ListRootsResult(roots=[types.Root(uri=root.as_uri()) for root in offered])
 
-    server = build_server(FilesystemSettings.model_validate({"directories": [tree.box.root]}))
+    server = full_server(tree.box.root)
     async with connect(
         server, era=LEGACY, list_roots_callback=list_roots, message_handler=on_message
     ) as client:

@@ -8,50 +8,19 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import anyio
-import mcp_types as types
 import pytest
 
 from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import MooringsServer
-from moorings_core.testing import MODERN, Era, Sandbox, connect, connect_stdio, text_of
+from moorings_core.testing import Era, Sandbox, connect, connect_stdio, text_of
 from moorings_filesystem.globs import Glob, PathPatterns
 from moorings_filesystem.walking import TreeWalk, WalkOptions
+from tests.filesystem.helpers import ServerFactory, call, ok, refused
 
 pytestmark = pytest.mark.anyio
-
-ServerFactory = Callable[..., MooringsServer]  # the `make_server` fixture of conftest.py
-
-
-async def call(
-    factory: ServerFactory,
-    root: Path,
-    tool: str,
-    *,
-    era: Era = MODERN,
-    settings: dict[str, Any] | None = None,
-    **arguments: Any,
-) -> types.CallToolResult:
-    async with connect(factory(root, **(settings or {})), era=era) as client:
-        with anyio.fail_after(30):  # a hang (e.g. on a FIFO) fails the test instead of the run
-            return await client.call_tool(tool, arguments)
-
-
-async def ok(factory: ServerFactory, root: Path, tool: str, **arguments: Any) -> tuple[str, dict[str, Any]]:
-    result = await call(factory, root, tool, **arguments)
-    assert not result.is_error, text_of(result)
-    assert result.structured_content is not None
-    return text_of(result), result.structured_content
-
-
-async def refused(factory: ServerFactory, root: Path, tool: str, **arguments: Any) -> str:
-    result = await call(factory, root, tool, **arguments)
-    assert result.is_error, text_of(result)
-    return text_of(result)
 
 
 def write(root: Path, files: Mapping[str, str | bytes]) -> None:

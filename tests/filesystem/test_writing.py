@@ -10,67 +10,23 @@ from __future__ import annotations
 import base64
 import os
 import stat
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import anyio
-import mcp_types as types
 import pytest
-from mcp import Client
 
-from moorings_core.server import ClientRoots, MooringsServer
-from moorings_core.testing import LEGACY, MODERN, Era, Sandbox, connect, connect_stdio, sandbox, text_of
+from moorings_core.testing import Era, Sandbox, connect, connect_stdio, text_of
 from moorings_filesystem import atomic
 from moorings_filesystem.server import build_server
 from moorings_filesystem.settings import FilesystemSettings
 from moorings_filesystem.tools import managing, writing
-from moorings_filesystem.workspace import Workspace
+from tests.filesystem.helpers import ERAS, FamilyCalls
 
 pytestmark = pytest.mark.anyio
-ERAS = [pytest.param(LEGACY, id="2025"), pytest.param(MODERN, id="2026")]
+TOOLS = FamilyCalls(writing.register, managing.register)
+client_for, call, succeed, refusal = TOOLS.client_for, TOOLS.call, TOOLS.succeed, TOOLS.refusal
 WRITE_TOOLS = {"write_file", "write_binary_file", "append_file", "edit_file", "create_directory"}
-
-
-def make_server(root: Path, **settings: Any) -> MooringsServer:
-    """A filesystem server with the write families only, assembled as build_server assembles them."""
-    config = FilesystemSettings.model_validate({"directories": [root], **settings})
-    roots = ClientRoots()
-    server = MooringsServer("filesystem", settings=config, instructions="Writing tests.", roots=roots)
-    workspace = Workspace.from_settings(config, roots)
-    writing.register(server, workspace)
-    managing.register(server, workspace)
-    return server
-
-
-@pytest.fixture
-def box(tmp_path: Path) -> Sandbox:
-    return sandbox(tmp_path)
-
-
-@asynccontextmanager
-async def client_for(box: Sandbox, era: Era = MODERN, **settings: Any) -> AsyncIterator[Client]:
-    async with connect(make_server(box.root, **settings), era=era) as client:
-        yield client
-
-
-async def call(box: Sandbox, tool: str, *, era: Era = MODERN, **arguments: Any) -> types.CallToolResult:
-    async with client_for(box, era) as client:
-        return await client.call_tool(tool, arguments)
-
-
-async def succeed(box: Sandbox, tool: str, **arguments: Any) -> tuple[str, dict[str, Any]]:
-    result = await call(box, tool, **arguments)
-    assert not result.is_error, text_of(result)
-    assert isinstance(result.structured_content, dict)
-    return text_of(result), result.structured_content
-
-
-async def refusal(box: Sandbox, tool: str, **arguments: Any) -> str:
-    result = await call(box, tool, **arguments)
-    assert result.is_error
-    return text_of(result)
 
 
 def temporaries(directory: Path) -> list[str]:
