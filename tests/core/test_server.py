@@ -296,3 +296,22 @@ async def test_client_roots_are_asked_once_and_forgotten_on_change(tmp_path: Pat
 async def test_no_roots_when_the_client_offers_none(era: Era) -> None:
     async with connect(make_server(), era=era) as client:
         assert (await client.call_tool("roots", {})).structured_content == {"result": ["none"]}
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_background_work_starts_once_serving_and_a_failure_does_not_stop_serving(era: Era) -> None:
+    server = make_server()
+    started = anyio.Event()
+
+    async def housekeeping() -> None:
+        started.set()
+
+    async def broken() -> None:
+        raise RuntimeError("background work failed")
+
+    server.run_in_background(broken)
+    server.run_in_background(housekeeping)
+    async with connect(server, era=era) as client:
+        with anyio.fail_after(5):
+            await started.wait()
+        assert (await client.call_tool("add", {"a": 1, "b": 1})).structured_content == {"result": 2}

@@ -29,7 +29,17 @@ from mcp.shared.message import SessionMessage
 
 from moorings_core.server.app import MooringsServer
 
-__all__ = ["LEGACY", "MODERN", "Era", "Sandbox", "connect", "connect_stdio", "sandbox", "text_of"]
+__all__ = [
+    "LEGACY",
+    "MODERN",
+    "Era",
+    "Sandbox",
+    "connect",
+    "connect_stdio",
+    "installed_script",
+    "sandbox",
+    "text_of",
+]
 
 Era = Literal["2025-11-25", "2026-07-28"]
 LEGACY: Era = "2025-11-25"

@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import NamedTuple
 
 from moorings_core.errors import MooringsError
-from moorings_core.sandbox.paths import PathJail
+from moorings_core.sandbox.paths import PathJail, file_kind
 from moorings_filesystem.globs import PathPatterns
 from moorings_filesystem.ignore import IgnoreRules
 
@@ -37,7 +37,6 @@ __all__ = [
     "WalkOptions",
     "deadline_for",
     "entry_kind",
-    "mode_kind",
     "read_regular_file",
     "sorted_entries",
 ]
@@ -89,23 +88,6 @@ def deadline_for(call_timeout: float) -> float:
     return time.monotonic() + call_timeout * _DEADLINE_SHARE
 
 
-def mode_kind(mode: int) -> str:
-    """The kind of an entry from its `st_mode`."""
-    if stat.S_ISREG(mode):
-        return "file"
-    if stat.S_ISDIR(mode):
-        return "directory"
-    if stat.S_ISLNK(mode):
-        return "symlink"
-    if stat.S_ISFIFO(mode):
-        return "fifo"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device"
-    return "other"
-
-
 def entry_kind(entry: os.DirEntry[str]) -> str | None:
     """The kind of a directory entry, from its type when the file system gives it; None if it vanished."""
     try:
@@ -115,7 +97,7 @@ def entry_kind(entry: os.DirEntry[str]) -> str | None:
             return "file"
         if entry.is_symlink():
             return "symlink"
-        return mode_kind(entry.stat(follow_symlinks=False).st_mode)
+        return file_kind(entry.stat(follow_symlinks=False).st_mode)
     except FileNotFoundError:
         return None
     except OSError:

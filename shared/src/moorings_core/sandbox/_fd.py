@@ -16,7 +16,14 @@ import os
 import stat
 from collections.abc import Sequence
 
-__all__ = ["SpecialFile", "TreeChanged", "open_directory_beneath", "open_regular_file", "special_kind"]
+__all__ = [
+    "SpecialFile",
+    "TreeChanged",
+    "file_kind",
+    "open_directory_beneath",
+    "open_regular_file",
+    "special_kind",
+]
 
 # O_PATH lets us pass through directories we may search but not list; elsewhere O_RDONLY does.
 _TRAVERSE: int = getattr(os, "O_PATH", os.O_RDONLY)
@@ -39,17 +46,37 @@ class SpecialFile(Exception):
         super().__init__(kind)
 
 
+def file_kind(mode: int) -> str:
+    """The kind of an entry from its `st_mode`: file, directory, symlink, fifo, socket, device or other."""
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "other"
+
+
+_SPECIAL_WORDING = {
+    "fifo": "a FIFO (named pipe)",
+    "socket": "a socket",
+    "device": "a device",
+}
+
+
 def special_kind(mode: int) -> str | None:
     """Name the kind of a special file for a message, or None for files, directories and symlinks."""
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
     if stat.S_ISCHR(mode):
         return "a character device"
     if stat.S_ISBLK(mode):
         return "a block device"
-    return None
+    return _SPECIAL_WORDING.get(file_kind(mode))
 
 
 def open_directory_beneath(root: str, parts: Sequence[str], *, listable: bool) -> int:

@@ -33,12 +33,13 @@ from moorings_core.errors import AccessDenied, InvalidInput, MooringsError, NotF
 from moorings_core.sandbox._fd import (
     SpecialFile,
     TreeChanged,
+    file_kind,
     open_directory_beneath,
     open_regular_file,
     special_kind,
 )
 
-__all__ = ["Intent", "PathJail"]
+__all__ = ["Intent", "PathJail", "file_kind"]
 
 Intent = Literal["read", "write", "create"]
 """What the caller will do: read an existing entry, change an existing one, or possibly create it."""

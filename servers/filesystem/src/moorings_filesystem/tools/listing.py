@@ -31,10 +31,10 @@ from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from moorings_core.limits import decode_cursor, encode_cursor, run_blocking
-from moorings_core.sandbox.paths import PathJail
+from moorings_core.sandbox.paths import PathJail, file_kind
 from moorings_core.server import MooringsServer, Output, tool_result
 from moorings_filesystem.globs import PathPatterns
-from moorings_filesystem.walking import TreeWalk, WalkOptions, deadline_for, entry_kind, mode_kind
+from moorings_filesystem.walking import TreeWalk, WalkOptions, deadline_for, entry_kind
 from moorings_filesystem.workspace import Workspace
 
 __all__ = ["register"]
@@ -499,7 +499,7 @@ def _info(jail: PathJail, path: str, follow: bool) -> types.CallToolResult:
                 target = _link_target(jail, canonical.parent, dir_fd, name)
         finally:
             os.close(dir_fd)
-    kind = mode_kind(info.st_mode)
+    kind = file_kind(info.st_mode)
     birth = getattr(info, "st_birthtime", None)
     details = FileInfo(
         path=jail.display(canonical),
