@@ -40,9 +40,9 @@ from moorings_core.errors import InvalidInput, LimitExceeded, MooringsError, Ope
 from moorings_core.limits import run_blocking, truncate_text
 from moorings_core.sandbox.paths import PathJail
 from moorings_core.server import MooringsServer, ResourceSubscriptions, root_to_path
+from moorings_core.watching import FileWatcher
 from moorings_filesystem.settings import FilesystemSettings
 from moorings_filesystem.tools._media import SNIFF_BYTES, media_type
-from moorings_filesystem.watcher import FileWatcher
 from moorings_filesystem.workspace import Workspace
 
 __all__ = ["FILE_TEMPLATE", "FileResources"]

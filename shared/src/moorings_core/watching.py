@@ -14,7 +14,8 @@
 - Stopping sets the watcher's stop event, which watchfiles checks every `_STEP_MS`; `unwatch`
   waits for the task to end, so once it returns no watcher thread or inotify handle is left.
 
-`watchfiles` is imported on first use: a server nobody subscribes to does not need it.
+`watchfiles` is imported on first use: a server nobody subscribes to does not need it, and the
+core does not depend on it; a server that watches lists `watchfiles` among its own dependencies.
 """
 
 from __future__ import annotations
