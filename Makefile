@@ -49,6 +49,7 @@ bench: install ## Install the reference servers into .bench/ and run the benchma
 	$(PY) -m benchmarks cold-start --runs $(BENCH_RUNS)
 	$(PY) -m benchmarks search-files grep directory-tree list-directory read-head-tail cheap-calls \
 		--servers filesystem,ref-filesystem
+	$(PY) -m benchmarks sqlite-limit sqlite-full-scan sqlite-schema --servers sqlite,ref-sqlite
 
 dist: install ## Build a wheel and sdist of every package into dist/
 	$(UV) build --all-packages --out-dir dist

@@ -1,9 +1,10 @@
 """The filesystem benchmarks' fixture: a big, realistic, deterministic tree, generated once and cached.
 
 `ensure_fixture(spec)` returns the fixture for `spec`, generating it on first use under
-``.bench/fixtures/`` (or ``$MOORINGS_BENCH_FIXTURES``). Generation writes into a scratch folder
-and renames it into place, so a killed run never leaves half a tree that a later run would trust;
-the folder's name carries every parameter and a layout version, so a changed spec gets a new tree.
+``.bench/fixtures/`` (or ``$MOORINGS_BENCH_FIXTURES``). `cached` does the caching for every
+fixture: generation writes into a scratch folder that is renamed into place, so a killed run never
+leaves half a fixture that a later run would trust; the folder's name carries every parameter and
+a layout version, so a changed spec gets a new one.
 
 The fixture folder holds:
 - ``tree/``: `spec.files` files in nested directories of uneven depth and fan-out, source-like
@@ -30,13 +31,13 @@ import math
 import os
 import random
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from benchmarks.servers import BENCH_DIR
 
-__all__ = ["NEEDLE", "Fixture", "TreeSpec", "ensure_fixture", "fixtures_dir"]
+__all__ = ["NEEDLE", "Fixture", "TreeSpec", "cached", "ensure_fixture", "fixtures_dir"]
 
 NEEDLE = "moorings_needle_7f3a9c"
 _LAYOUT_VERSION = 2  # bump on any change to what is generated
@@ -122,19 +123,29 @@ def fixtures_dir() -> Path:
 
 def ensure_fixture(spec: TreeSpec, cache: Path | None = None) -> Fixture:
     """The fixture for `spec`, generated into `cache` (default `fixtures_dir()`) unless already there."""
+    root = cached(spec.folder_name, lambda scratch: _generate(Fixture(scratch, spec)), cache)
+    return Fixture(root, spec)
+
+
+def cached(name: str, generate: Callable[[Path], None], cache: Path | None = None) -> Path:
+    """The folder `name` in `cache` (default `fixtures_dir()`); `generate` fills it on first use.
+
+    `generate` gets an empty scratch folder, renamed to `name` only once it returns.
+    """
     cache = cache or fixtures_dir()
-    final = cache / spec.folder_name
+    final = cache / name
     if not final.is_dir():
         cache.mkdir(parents=True, exist_ok=True)
-        scratch = cache / f".{spec.folder_name}.partial-{os.getpid()}"
+        scratch = cache / f".{name}.partial-{os.getpid()}"
         shutil.rmtree(scratch, ignore_errors=True)
-        _generate(Fixture(scratch, spec))
+        scratch.mkdir()
+        generate(scratch)
         try:
             scratch.rename(final)
         except OSError:
             # Another run finished the same fixture first; theirs is as good as ours.
             shutil.rmtree(scratch, ignore_errors=True)
-    return Fixture(final, spec)
+    return final
 
 
 def _generate(fixture: Fixture) -> None:

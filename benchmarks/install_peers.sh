@@ -3,13 +3,17 @@
 #
 # They are never project dependencies: Node peers go under .bench/node, Python peers into their
 # own venv at .bench/py (same interpreter version as the project venv, bytecode compiled, like
-# ours, so start-up is compared fairly). Versions are pinned so numbers stay comparable over
-# time; bump them here on purpose. Idempotent: a peer already at its pinned version is skipped,
-# so a second run takes well under a second.
+# ours, so start-up is compared fairly). The archived mcp-server-sqlite fails on the MCP SDK 2.x
+# (its low-level `Server` decorators are gone), so it gets a venv of its own, .bench/py-sqlite, on
+# the last SDK 1.x. Versions are pinned so numbers stay comparable over time; bump them here on
+# purpose. Idempotent: a peer already at its pinned version is skipped, so a second run takes
+# well under a second.
 set -euo pipefail
 
 NPM_FILESYSTEM="@modelcontextprotocol/server-filesystem@2026.8.31"
 PY_PEERS=("mcp-server-git==2026.10.19" "mcp-server-fetch==2026.10.24")
+# Archived: 2025.4.25 is its last release.
+PY_SQLITE_PEER=("mcp-server-sqlite==2025.4.25" "mcp==1.30.0")
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bench="$root/.bench"
@@ -49,15 +53,17 @@ install_node_peers() {
     npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error "$NPM_FILESYSTEM"
 }
 
-install_python_peers() {
-    local venv="$bench/py"
+# install_python_venv NAME REQUIREMENT...: a venv at .bench/NAME holding the pinned requirements.
+install_python_venv() {
+    local venv="$bench/$1"
+    shift
     local python_version
     python_version="$("$root/.venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
     if [[ ! -x "$venv/bin/python" ]]; then
         uv venv --quiet --python "$python_version" "$venv"
     fi
     local missing=()
-    for requirement in "${PY_PEERS[@]}"; do
+    for requirement in "$@"; do
         local name="${requirement%%==*}" version="${requirement##*==}"
         if [[ -z "$(compgen -G "$venv/lib/python*/site-packages/${name//-/_}-$version.dist-info")" ]]; then
             missing+=("$requirement")
@@ -72,5 +78,6 @@ install_python_peers() {
 }
 
 install_node_peers
-install_python_peers
+install_python_venv py "${PY_PEERS[@]}"
+install_python_venv py-sqlite "${PY_SQLITE_PEER[@]}"
 install_baselines

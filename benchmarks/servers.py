@@ -6,7 +6,8 @@ folder a filesystem server may serve, a git repository, ...), filled in per invo
 - ``sdk-hello``: a bare `MCPServer` with one tool, under the project venv's python: the floor.
 - ours: each Moorings server by its console script in the project venv (``.venv/bin``).
 - ``ref-*``: the official reference servers that ``benchmarks/install_peers.sh`` puts in
-  ``.bench/`` (never project dependencies).
+  ``.bench/`` (never project dependencies); ``ref-sqlite`` has a venv of its own, as it needs
+  the SDK 1.x.
 
 A spec whose executable is not installed is skipped with a note saying how to install it.
 """
@@ -22,6 +23,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 BENCH_DIR = REPO_ROOT / ".bench"
 ROOT_PLACEHOLDER = "{root}"
+# The database a sqlite server serves, inside the scenario's directory.
+SQLITE_DATABASE = "bench.sqlite3"
 
 _SYNC_HINT = "run `UV_COMPILE_BYTECODE=1 uv sync --all-packages`"
 _PEERS_HINT = "run `benchmarks/install_peers.sh`"
@@ -64,8 +67,8 @@ def _ours(name: str, *args: str) -> ServerSpec:
     return ServerSpec(name, (str(VENV_BIN / f"moorings-{name}"), *args), _SYNC_HINT)
 
 
-def _python_peer(name: str, script: str, *args: str) -> ServerSpec:
-    return ServerSpec(name, (str(BENCH_DIR / "py" / "bin" / script), *args), _PEERS_HINT)
+def _python_peer(name: str, script: str, *args: str, venv: str = "py") -> ServerSpec:
+    return ServerSpec(name, (str(BENCH_DIR / venv / "bin" / script), *args), _PEERS_HINT)
 
 
 SERVERS: dict[str, ServerSpec] = {
@@ -78,7 +81,7 @@ SERVERS: dict[str, ServerSpec] = {
         ),
         # Our servers. Arguments follow each server's CLI; adjust here when one changes.
         _ours("filesystem", ROOT_PLACEHOLDER),
-        _ours("sqlite", f"{ROOT_PLACEHOLDER}/bench.sqlite3"),
+        _ours("sqlite", "--db-path", f"{ROOT_PLACEHOLDER}/{SQLITE_DATABASE}"),
         _ours("postgres"),
         _ours("git", "--repository", ROOT_PLACEHOLDER),
         _ours("fetch"),
@@ -91,6 +94,13 @@ SERVERS: dict[str, ServerSpec] = {
         ),
         _python_peer("ref-git", "mcp-server-git", "--repository", ROOT_PLACEHOLDER),
         _python_peer("ref-fetch", "mcp-server-fetch"),
+        _python_peer(
+            "ref-sqlite",
+            "mcp-server-sqlite",
+            "--db-path",
+            f"{ROOT_PLACEHOLDER}/{SQLITE_DATABASE}",
+            venv="py-sqlite",
+        ),
     )
 }
 

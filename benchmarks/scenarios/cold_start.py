@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from benchmarks.scenarios import Scenario, register
+from benchmarks.servers import SQLITE_DATABASE
+from benchmarks.sqlite_fixture import SqliteSpec, write_database
 
 if TYPE_CHECKING:
     from benchmarks.harness import Server
@@ -25,8 +27,10 @@ class ColdStart(Scenario):
     metrics = ("initialize", "tools/list")
 
     def prepare(self, root: Path) -> None:
-        # A small git repository is a valid root for every kind of server (filesystem, git).
+        # A small git repository holding a small database is a valid root for every kind of
+        # server (filesystem, git, sqlite).
         (root / "README.md").write_text("A file so the root is not empty.\n")
+        write_database(root / SQLITE_DATABASE, SqliteSpec(rows=100))
         git = shutil.which("git")
         if git is not None:
             subprocess.run([git, "init", "--quiet", str(root)], check=True)

@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import re
 import statistics
-import time
 from abc import abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from benchmarks.baselines import Baseline
+from benchmarks.calls import start, text_of, text_size, timed_call
 from benchmarks.fixtures import NEEDLE, Fixture, TreeSpec, ensure_fixture
-from benchmarks.scenarios import Scenario, Unsupported, register
+from benchmarks.scenarios import Scenario, register
 
 if TYPE_CHECKING:
     from benchmarks.harness import Server
@@ -89,18 +89,18 @@ class _OneCallScenario(_TreeScenario):
 
     def measure(self, server: Server, root: Path) -> dict[str, float]:
         fixture = self.fixture(root)
-        _start(server, self.tool, self.arguments(fixture.small))
+        start(server, self.tool, self.arguments(fixture.small))
         arguments = self.arguments(self.target(fixture))
-        first, result = _timed_call(server, self.tool, arguments)
-        server.returned = self.summarize(_text_of(result))
+        first, result = timed_call(server, self.tool, arguments)
+        server.returned = self.summarize(text_of(result))
         if len(self.metrics) == 1:
             return {self.metrics[0]: first}
-        pages, total = [_text_of(result)], first
+        pages, total = [text_of(result)], first
         while (cursor := (result.get("structuredContent") or {}).get("nextCursor")) is not None:
             if len(pages) == _MAX_PAGES:
                 raise ValueError(f"{self.tool} still had more after {_MAX_PAGES} pages")
-            seconds, result = _timed_call(server, self.tool, {**arguments, "cursor": cursor})
-            pages.append(_text_of(result))
+            seconds, result = timed_call(server, self.tool, {**arguments, "cursor": cursor})
+            pages.append(text_of(result))
             total += seconds
         if len(pages) > 1:
             server.returned += f" on the first page, {self.summarize(''.join(pages))} on all {len(pages)}"
@@ -108,7 +108,7 @@ class _OneCallScenario(_TreeScenario):
 
     def summarize(self, output: str) -> str:
         found = len(self.marker.findall(output))
-        return f"{found:,} of {self.expected():,} {self.unit} in {_size(output)} of text"
+        return f"{found:,} of {self.expected():,} {self.unit} in {text_size(output)} of text"
 
 
 class SearchFiles(_OneCallScenario):
@@ -224,12 +224,12 @@ class ReadHeadTail(_TreeScenario):
 
     def measure(self, server: Server, root: Path) -> dict[str, float]:
         fixture = self.fixture(root)
-        _start(server, "read_text_file", {"path": str(fixture.small_file), "head": 1})
+        start(server, "read_text_file", {"path": str(fixture.small_file), "head": 1})
         path = str(fixture.big_file)
         timings: dict[str, float] = {}
         for metric, cut in zip(self.metrics, ("head", "tail"), strict=True):
             samples = [
-                _timed_call(server, "read_text_file", {"path": path, cut: 10})[0] for _ in range(self.calls)
+                timed_call(server, "read_text_file", {"path": path, cut: 10})[0] for _ in range(self.calls)
             ]
             timings[metric] = statistics.median(samples)
         return timings
@@ -248,40 +248,13 @@ class CheapCalls(_TreeScenario):
 
     def measure(self, server: Server, root: Path) -> dict[str, float]:
         arguments = {"path": str(self.fixture(root).small_file)}
-        _start(server, "get_file_info", arguments)
-        samples = [_timed_call(server, "get_file_info", arguments)[0] for _ in range(self.calls)]
+        start(server, "get_file_info", arguments)
+        samples = [timed_call(server, "get_file_info", arguments)[0] for _ in range(self.calls)]
         percentiles = statistics.quantiles(samples, n=100, method="inclusive")
         return {"all calls": sum(samples), "p50 per call": percentiles[49], "p99 per call": percentiles[98]}
 
     def calls_timed(self, metric: str) -> int | None:
         return self.calls if metric == "all calls" else None
-
-
-def _start(server: Server, tool: str, warm_up: dict[str, Any]) -> None:
-    """The untimed part of a run: the handshake, a check that the server has `tool`, a first call."""
-    server.handshake()
-    if not any(listed.get("name") == tool for listed in server.list_tools()):
-        raise Unsupported(f"it has no {tool} tool")
-    _timed_call(server, tool, warm_up)
-
-
-def _timed_call(server: Server, tool: str, arguments: dict[str, Any]) -> tuple[float, dict[str, Any]]:
-    started = time.perf_counter()
-    result = server.call_tool(tool, arguments)
-    seconds = time.perf_counter() - started
-    if result.get("isError"):
-        raise ValueError(f"{tool} answered with an error: {_text_of(result)[:300]}")
-    return seconds, result
-
-
-def _text_of(result: dict[str, Any]) -> str:
-    blocks = result.get("content") or []
-    return "\n".join(str(block.get("text", "")) for block in blocks if block.get("type") == "text")
-
-
-def _size(text: str) -> str:
-    size = len(text.encode())
-    return f"{size / 1024:,.0f} KiB" if size >= 1024 else f"{size} B"
 
 
 for _scenario in (SearchFiles, ContentSearch, DirectoryTree, ListDirectory, ReadHeadTail, CheapCalls):

@@ -8,7 +8,6 @@ invocation, shared by the tests below.
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import shutil
@@ -17,6 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.benchmarks.reports import milliseconds, section, table_rows
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MINIMAL_SERVER = Path(__file__).with_name("minimal_filesystem_server.py")
@@ -33,25 +34,6 @@ def run_benchmarks(fixtures: Path, *arguments: str) -> subprocess.CompletedProce
         timeout=120,
         check=False,
     )
-
-
-def section(report: str, scenario: str) -> str:
-    """The part of the report under the heading of `scenario`."""
-    return report.split(f"## {scenario}: ", 1)[1].split("\n## ", 1)[0]
-
-
-def table_rows(text: str, metric: str) -> dict[str, list[str]]:
-    """The cells of each row in the table under the heading for `metric`, by row name."""
-    after = text.split(f"### {metric}\n\n", 1)[1]
-    table = list(itertools.takewhile(lambda line: line.startswith("|"), after.splitlines()))
-    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table]
-    return {cells[0]: cells[1:] for cells in rows[2:]} | {"header": rows[0][1:]}
-
-
-def milliseconds(cell: str) -> float:
-    match = re.fullmatch(r"([\d.]+) ms", cell)
-    assert match is not None, cell
-    return float(match.group(1))
 
 
 @pytest.fixture(scope="module")
