@@ -11,6 +11,7 @@ file and an atomic rename.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -37,6 +38,7 @@ def run_stdio(server: MooringsServer) -> None:
 
 async def serve(server: MooringsServer) -> None:
     """Serve on the process's stdio; the protocol moves to private descriptors meanwhile."""
+    _freeze_startup_objects()
     with StdioStreams.claim() as wire:
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_stop_on_signal, tasks.cancel_scope)
@@ -51,6 +53,17 @@ async def serve(server: MooringsServer) -> None:
                         await server.subscriptions.close()
                 tasks.cancel_scope.cancel()
     logger.info("%s stopped", server.name)
+
+
+def _freeze_startup_objects() -> None:
+    """Keep the objects made at start-up out of every later garbage collection.
+
+    Importing the SDK and building the server leave a few hundred thousand objects
+    (models, schemas, validators) that live as long as the process. A call that
+    allocates a lot (a page of thousands of entries) sets off full collections
+    that walk all of them each time: 50 ms of a 10,000-entry listing went there.
+    """
+    gc.freeze()
 
 
 async def _stop_on_signal(scope: CancelScope) -> None:
