@@ -72,7 +72,7 @@ def _metric_table(metric: str, results: Sequence[Result], calls: int | None) -> 
         rate = f" {calls / summary.median:,.0f} |" if calls else ""
         rows.append(
             f"| {result.server} | {_duration(summary.median)} | {_duration(summary.minimum)}"
-            f" | {_duration(summary.maximum)} |{rate} {_memory(result.peak_rss)} | {ratio:.2f}× |"
+            f" | {_duration(summary.maximum)} |{rate} {_memory(result.peak_rss)} | {_ratio(ratio)} |"
         )
     return rows
 
@@ -84,6 +84,11 @@ def _duration(seconds: float) -> str:
     if milliseconds >= 10:
         return f"{milliseconds:.1f} ms"
     return f"{milliseconds:.2f} ms"
+
+
+def _ratio(ratio: float) -> str:
+    # Two decimals, unless that would round a much faster row down to "0.00×".
+    return f"{ratio:.2f}×" if ratio >= 0.1 else f"{ratio:.2g}×"
 
 
 def _memory(peaks: Sequence[int]) -> str:
