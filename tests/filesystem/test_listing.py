@@ -150,6 +150,43 @@ async def test_list_directory_explains_a_file_and_a_missing_path(
     assert "does not exist" in await refused(make_server, box.root, "list_directory", path="nope")
 
 
+async def test_listing_pages_fit_their_advertised_output_schemas(
+    make_server: ServerFactory, tmp_path: Path, era: Era
+) -> None:
+    # The pages are built in wire form, not through their models: each must still fit its schema.
+    from jsonschema import Draft202012Validator
+
+    directory = tmp_path / "mixed"
+    directory.mkdir()
+    for index in range(300):
+        (directory / f"file{index:03d}.txt").write_text("x" * index)
+    (directory / "sub").mkdir()
+    (directory / "to-file").symlink_to("file001.txt")
+    (directory / "dangling").symlink_to("missing.txt")
+    (directory / "outside").symlink_to("/etc")
+    async with connect(make_server(directory, max_output_chars=2_000), era=era) as client:
+        schemas = {tool.name: tool.output_schema for tool in (await client.list_tools()).tools}
+        for tool, extra in (("list_directory", {}), ("list_directory_with_sizes", {"sortBy": "size"})):
+            validator = Draft202012Validator(schemas[tool] or {})
+            cursor: str | None = None
+            pages: list[dict[str, Any]] = []
+            while True:
+                arguments = {"path": ".", **extra} | ({"cursor": cursor} if cursor else {})
+                structured = (await client.call_tool(tool, arguments)).structured_content
+                assert structured is not None
+                assert list(validator.iter_errors(structured)) == [], tool
+                pages.append(structured)
+                if (cursor := structured.get("nextCursor")) is None:
+                    break
+            entries = [entry for page in pages for entry in page["entries"]]
+            assert len(pages) > 1, tool
+            assert len(entries) == 304, tool
+            by_name = {entry["name"]: entry for entry in entries}
+            assert by_name["to-file"] == {"name": "to-file", "type": "symlink", "target": "file001.txt"}
+            assert by_name["outside"] == {"name": "outside", "type": "symlink"}  # target not shown
+    assert by_name["file299.txt"]["size"] == 299
+
+
 async def test_list_directory_pages_a_large_directory(
     make_server: ServerFactory, big_directory: Path
 ) -> None:
