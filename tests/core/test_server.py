@@ -6,6 +6,7 @@ import time
 import warnings
 from importlib.metadata import version
 from pathlib import Path
+from typing import Annotated
 
 import anyio
 import mcp_types as types
@@ -17,7 +18,7 @@ from mcp.shared.subscriptions import ResourceUpdated
 from moorings_core.config import ServerSettings
 from moorings_core.errors import InvalidInput
 from moorings_core.limits import run_blocking
-from moorings_core.server import ClientRoots, MooringsServer, ResourceSubscriptions
+from moorings_core.server import ClientRoots, MooringsServer, Output, ResourceSubscriptions, tool_result
 from moorings_core.testing import LEGACY, MODERN, Era, connect, text_of
 
 pytestmark = pytest.mark.anyio
@@ -166,6 +167,39 @@ async def test_an_expected_failure_is_an_error_result_and_serving_goes_on(era: E
         assert "That is not allowed. Try something else." in text_of(result)
         assert "Traceback" not in text_of(result)
         assert (await client.call_tool("add", {"a": 1, "b": 1})).structured_content == {"result": 2}
+
+
+class Sum(Output):
+    total_value: int
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_structured_results_from_models_results_and_wire_forms(era: Era) -> None:
+    server = make_server()
+
+    @server.tool(title="Sum as a model", read_only=True)
+    async def sum_model(a: int, b: int) -> Sum:
+        """The SDK converts a returned model."""
+        return Sum(total_value=a + b)
+
+    @server.tool(title="Sum as a result", read_only=True)
+    async def sum_result(a: int, b: int, wire: bool = False) -> Annotated[types.CallToolResult, Sum]:
+        """A result of our own passes through as it is."""
+        total = a + b
+        return tool_result(f"{total}", {"totalValue": total} if wire else Sum(total_value=total))
+
+    async with connect(server, era=era) as client:
+        schemas = {tool.name: tool.output_schema for tool in (await client.list_tools()).tools}
+        assert schemas["sum_model"] == schemas["sum_result"]
+        assert schemas["sum_result"] is not None
+        assert "totalValue" in schemas["sum_result"]["properties"]
+        model = await client.call_tool("sum_model", {"a": 1, "b": 2})
+        assert model.structured_content == {"totalValue": 3}
+        for wire in (False, True):
+            result = await client.call_tool("sum_result", {"a": 1, "b": 2, "wire": wire})
+            assert not result.is_error
+            assert text_of(result) == "3"
+            assert result.structured_content == {"totalValue": 3}
 
 
 @pytest.mark.parametrize("era", ERAS)

@@ -16,7 +16,7 @@ it adds, once for all servers:
 
 The SDK keeps its low-level server private and gives no other way to set the
 notification options or register `resources/subscribe`; this module is the one
-place that reaches for it.
+place that reaches for it (and for the registered tools, see `_trust_own_results`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 import anyio
 import mcp_types as types
@@ -71,6 +71,14 @@ def _closed(tool: types.Tool) -> types.Tool:
     if "additionalProperties" in tool.input_schema:
         return tool
     return tool.model_copy(update={"input_schema": {**tool.input_schema, "additionalProperties": False}})
+
+
+def _returns_call_tool_result(fn: Callable[..., Any]) -> bool:
+    """Whether `fn` is annotated to return a `CallToolResult` (bare or `Annotated` with its model)."""
+    returned = inspect.signature(fn, eval_str=True).return_annotation
+    if get_origin(returned) is Annotated:
+        returned = get_args(returned)[0]
+    return returned is types.CallToolResult
 
 
 def _error_result(text: str) -> types.CallToolResult:
@@ -164,10 +172,26 @@ class MooringsServer:
             # cleandoc: the docstring's indentation would otherwise reach the model.
             description = inspect.cleandoc(fn.__doc__ or "")
             self.mcp.add_tool(fn, name=name, title=title, description=description, annotations=annotations)
+            self._trust_own_results(name or fn.__name__, fn)
             self._tools = None
             return fn
 
         return register
+
+    def _trust_own_results(self, name: str, fn: Callable[..., Any]) -> None:
+        """Let a tool's `CallToolResult` through without the SDK validating it a second time.
+
+        Such a result's structured part comes from the tool's own output model (or from a page
+        built in its wire form, which the tool's tests check against the schema), yet the SDK
+        validates it against that model again before sending: for a page of thousands of entries
+        that took as long as listing the directory. The SDK documents that metadata with a
+        schema but no model advertises the schema without validating; the registered tool is
+        private to `MCPServer`, hence the reach. Tools that return anything else keep the SDK's
+        conversion, which needs the model.
+        """
+        registered = self.mcp._tool_manager.get_tool(name)
+        if registered is not None and _returns_call_tool_result(fn):
+            registered.fn_metadata.output_model = None
 
     def run_in_background(self, task: Callable[[], Awaitable[None]]) -> None:
         """Start `task` when serving begins, beside the session, without delaying any answer.
