@@ -153,6 +153,25 @@ def test_end_of_input_answers_what_was_asked_then_exits_cleanly(root: Path) -> N
         client.close()
 
 
+def test_input_from_a_regular_file_is_read_to_the_end_and_answered(root: Path, tmp_path: Path) -> None:
+    # A regular file cannot be waited on by the event loop; its lines are read in a thread instead.
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text(json.dumps(INITIALIZE) + "\nnot json")  # no final newline
+    with requests.open("rb") as stdin:
+        done = subprocess.run(
+            [installed_script("moorings-filesystem"), str(root)],
+            stdin=stdin,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    answers = {answer["id"]: answer for answer in map(json.loads, done.stdout.splitlines())}
+    assert done.returncode == 0
+    assert sorted(answers, key=str) == [0, None]
+    assert answers[0]["result"]["serverInfo"]["name"] == "moorings-filesystem"
+    assert answers[None]["error"]["code"] == -32700  # the unterminated last line was read too
+
+
 def test_sigterm_ends_the_process_within_two_seconds(raw: RawClient) -> None:
     raw.process.send_signal(signal.SIGTERM)
     assert raw.process.wait(timeout=2) == 0

@@ -15,6 +15,10 @@ The real stdin/stdout move to private descriptors while serving; fd 0 then reads
 print cannot corrupt the protocol stream. Reading and writing run on daemon
 threads with blocking I/O: non-blocking mode would leak into the host's end of a
 shared pipe, and a daemon thread stuck on a silent client never delays exit.
+When the loop can wait for the input to be readable (a pipe, as hosts connect
+us), it reads there instead, still in blocking mode: a read after readiness
+returns what is there, and handing each line over from a thread cost more than
+the rest of a cheap call's way through the server.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import logging
 import os
 import queue
 import re
+import selectors
 import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -128,19 +133,27 @@ def _oversized_error(line: _Oversized, limit: int) -> FramingError:
     )
 
 
-def _split_lines(fd: int, limit: int) -> Iterator[bytes | _Oversized]:
-    """Yield the lines read from `fd` (without their newline), never holding more than `limit` bytes."""
-    pending = bytearray()
-    skipping: _Oversized | None = None
-    while chunk := os.read(fd, _CHUNK):
+class _LineSplitter:
+    """Cuts the bytes read from the client into lines (without their newline), never holding more
+    than `limit` bytes: a longer line is skipped as it streams past, keeping only its head."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._pending = bytearray()
+        self._skipping: _Oversized | None = None
+
+    def feed(self, chunk: bytes) -> list[bytes | _Oversized]:
+        """The lines that `chunk` completes."""
+        lines: list[bytes | _Oversized] = []
+        pending = self._pending
         start = 0
         while start < len(chunk):
             newline = chunk.find(b"\n", start)
             end = len(chunk) if newline < 0 else newline
-            if skipping is not None:
-                skipping = _Oversized(skipping.head, skipping.size_at_least + end - start)
-            elif len(pending) + end - start > limit:
-                skipping = _Oversized(
+            if self._skipping is not None:
+                self._skipping = _Oversized(self._skipping.head, self._skipping.size_at_least + end - start)
+            elif len(pending) + end - start > self._limit:
+                self._skipping = _Oversized(
                     bytes(pending[:4096] + chunk[start : start + 4096]), len(pending) + end - start
                 )
                 pending.clear()
@@ -148,17 +161,39 @@ def _split_lines(fd: int, limit: int) -> Iterator[bytes | _Oversized]:
                 pending += chunk[start:end]
             if newline < 0:
                 break
-            if skipping is not None:
-                yield skipping
-                skipping = None
+            if self._skipping is not None:
+                lines.append(self._skipping)
+                self._skipping = None
             elif pending.strip():
-                yield bytes(pending)
+                lines.append(bytes(pending))
             pending.clear()
             start = newline + 1
-    if skipping is not None:
-        yield skipping
-    elif pending.strip():
-        yield bytes(pending)
+        return lines
+
+    def finish(self) -> list[bytes | _Oversized]:
+        """The last line, when the input ended without a newline."""
+        if self._skipping is not None:
+            return [self._skipping]
+        return [bytes(self._pending)] if self._pending.strip() else []
+
+
+def _split_lines(fd: int, limit: int) -> Iterator[bytes | _Oversized]:
+    """Yield the lines read from `fd` (without their newline), never holding more than `limit` bytes."""
+    splitter = _LineSplitter(limit)
+    while chunk := os.read(fd, _CHUNK):
+        yield from splitter.feed(chunk)
+    yield from splitter.finish()
+
+
+def _pollable(fd: int) -> bool:
+    """Whether the event loop can wait for `fd` to be readable (pipes, sockets and terminals can;
+    regular files and /dev/null cannot)."""
+    with selectors.DefaultSelector() as selector:
+        try:
+            selector.register(fd, selectors.EVENT_READ)
+        except (OSError, ValueError):
+            return False
+    return True
 
 
 @dataclass
@@ -261,11 +296,23 @@ async def serve_stdio_streams(
             await all_answered.wait()
         await read_send.aclose()
 
-    def read_forever() -> None:
+    def read_in_thread() -> None:
         with contextlib.suppress(RuntimeError, OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
             for item in _split_lines(wire_in, max_message_bytes):
                 anyio.from_thread.run(deliver, item, token=token)
             anyio.from_thread.run(end_of_input, token=token)
+
+    async def read_on_loop() -> None:
+        with contextlib.suppress(OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            splitter = _LineSplitter(max_message_bytes)
+            while True:
+                await anyio.wait_readable(wire_in)
+                chunk = os.read(wire_in, _CHUNK)
+                for item in splitter.feed(chunk) if chunk else splitter.finish():
+                    await deliver(item)
+                if not chunk:
+                    break
+            await end_of_input()
 
     async def write_forever() -> None:
         async with write_recv:
@@ -276,10 +323,14 @@ async def serve_stdio_streams(
                     if not unanswered:
                         all_answered.set()
 
-    threading.Thread(target=read_forever, name="moorings-stdin", daemon=True).start()
+    on_loop = _pollable(wire_in)
+    if not on_loop:
+        threading.Thread(target=read_in_thread, name="moorings-stdin", daemon=True).start()
     try:
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(write_forever)
+            if on_loop:
+                tasks.start_soon(read_on_loop)
             try:
                 yield read_recv, write_send
             finally:
