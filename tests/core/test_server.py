@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 import warnings
 from importlib.metadata import version
@@ -200,6 +202,32 @@ async def test_structured_results_from_models_results_and_wire_forms(era: Era) -
             assert not result.is_error
             assert text_of(result) == "3"
             assert result.structured_content == {"totalValue": 3}
+
+
+_TRACING_PROBE = """
+import sys
+from opentelemetry import trace
+from mcp.server._otel import OpenTelemetryMiddleware
+from tests.core.test_server import make_server
+
+class Provider(trace.TracerProvider):
+    def get_tracer(self, *args, **kwargs):
+        return trace.NoOpTracer()
+
+if sys.argv[1] == "traced":
+    trace.set_tracer_provider(Provider())
+layers = make_server().lowlevel.middleware
+print(any(isinstance(layer, OpenTelemetryMiddleware) for layer in layers))
+"""
+
+
+@pytest.mark.parametrize(("mode", "spans"), [("untraced", "False"), ("traced", "True")])
+def test_spans_are_made_only_when_a_tracer_provider_is_configured(mode: str, spans: str) -> None:
+    # In a fresh interpreter: a tracer provider can be set only once per process.
+    probe = subprocess.run(
+        [sys.executable, "-c", _TRACING_PROBE, mode], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert probe.stdout.strip() == spans
 
 
 @pytest.mark.parametrize("era", ERAS)

@@ -31,10 +31,12 @@ from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 import anyio
 import mcp_types as types
+from mcp.server._otel import OpenTelemetryMiddleware
 from mcp.server.context import HandlerResult, ServerRequestContext
 from mcp.server.lowlevel.server import NotificationOptions, RequestHandler, Server
 from mcp.server.mcpserver import MCPServer
 from mcp.server.models import InitializationOptions
+from opentelemetry import trace
 
 from moorings_core.config import ServerSettings
 from moorings_core.server.arguments import ArgumentChecker
@@ -118,6 +120,7 @@ class MooringsServer:
             middleware=middleware,
             lifespan=self._lifespan,
         )
+        self._trace_only_when_traced()
         self._call_tool = self._sdk_handler("tools/call")
         self.lowlevel.add_request_handler("tools/call", types.CallToolRequestParams, self._guard_tool_call)
         self.lowlevel.add_request_handler("tools/list", types.PaginatedRequestParams, self._list_tools)
@@ -140,6 +143,18 @@ class MooringsServer:
     def lowlevel(self) -> Server[Any]:
         """The SDK's low-level server under `self.mcp` (private in the SDK; see the module docstring)."""
         return self.mcp._lowlevel_server
+
+    def _trace_only_when_traced(self) -> None:
+        """Drop the SDK's span-per-message middleware unless a tracer provider is configured.
+
+        Without one, every span is a no-op that still cost about a tenth of a cheap call;
+        a process started under OpenTelemetry (e.g. `opentelemetry-instrument`) has its
+        provider set before the server is built, and keeps its spans.
+        """
+        if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+            self.lowlevel.middleware[:] = [
+                layer for layer in self.lowlevel.middleware if not isinstance(layer, OpenTelemetryMiddleware)
+            ]
 
     def initialization_options(self) -> InitializationOptions:
         """What the server says about itself in the 2025-era `initialize` result."""
