@@ -1,0 +1,1 @@
+"""moorings-sqlite: an MCP server for SQLite databases, read-only by default."""

@@ -1,0 +1,193 @@
+"""The schema of every table and view as an MCP resource, kept fresh by watching the database files.
+
+- `sqlite://{database}/{table}`: one table's or view's description as JSON (the same object
+  describe_table returns), listed for every table and view and offered as a template. `database`
+  is `main` or an `--attach` name; the table name is percent-encoded.
+- `memo://insights`: the reference server's memo (see `tools.insights`).
+- While the server runs, one `FileWatcher` watches each database file with its `-wal` and
+  `-journal` companions (a commit in WAL mode touches only the `-wal` file). When one changes, the
+  schema version is read again (one number for all the open databases): if it moved, subscribers
+  of schema resources hear `notifications/resources/updated`, and if a table or view appeared or went away,
+  every client hears `notifications/resources/list_changed`. A change of data alone says nothing.
+  The watch is on from the start, not only while someone subscribes, because the resource list
+  belongs to every client.
+
+`MCPServer` lists resources from a fixed registry, so this module serves the three resource
+requests at the low level, as the filesystem server does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+import mcp_types as types
+from mcp.server.context import ServerRequestContext
+from mcp.server.lowlevel.server import Server
+from mcp.shared.exceptions import MCPError
+
+from moorings_core.errors import InvalidInput, MooringsError, OperationFailed
+from moorings_core.server import MooringsServer, ResourceSubscriptions
+from moorings_core.watching import FileWatcher
+from moorings_sqlite.database import Database
+from moorings_sqlite.tools.insights import MEMO_URI, Memo
+from moorings_sqlite.tools.schema import schema_json, table_schema
+
+__all__ = ["SCHEMA_TEMPLATE", "SchemaResources", "schema_uri"]
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_TEMPLATE = "sqlite://{database}/{table}"
+_SCHEME = "sqlite://"
+_COMPANIONS = ("", "-wal", "-journal")  # the files a change to a database can touch
+
+
+def schema_uri(database: str, table: str) -> str:
+    return f"{_SCHEME}{quote(database, safe='')}/{quote(table, safe='')}"
+
+
+class SchemaResources:
+    """The server's resources: table schemas by URI, the memo, and the watch that keeps them fresh."""
+
+    def __init__(self, database: Database) -> None:
+        self.subscriptions = ResourceSubscriptions()
+        self._database = database
+        self._watcher = FileWatcher(on_change=self._changed)
+        self._files: frozenset[Path] = frozenset()
+        self._version = 0  # the schema version last seen (it sums every open database's)
+        self._tables: frozenset[tuple[str, str]] = frozenset()
+        self._memo: Memo | None = None
+
+    def register(self, server: MooringsServer, memo: Memo) -> None:
+        """Serve the resource requests on `server`; `server` must use `self.subscriptions`."""
+        self._memo = memo
+        server.lowlevel.add_request_handler("resources/list", types.PaginatedRequestParams, self._list)
+        server.lowlevel.add_request_handler(
+            "resources/templates/list", types.PaginatedRequestParams, self._list_templates
+        )
+        server.lowlevel.add_request_handler("resources/read", types.ReadResourceRequestParams, self._read)
+        sdk_lifespan = server.lowlevel.lifespan
+
+        @asynccontextmanager
+        async def lifespan(app: Server[Any]) -> AsyncIterator[Any]:
+            async with sdk_lifespan(app) as state, self._watcher.hosted(), self._watching():
+                yield state
+
+        server.lowlevel.lifespan = lifespan
+
+    # -- requests -------------------------------------------------------------------------------
+
+    async def _list(
+        self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams
+    ) -> types.ListResourcesResult:
+        tables = await self._database.tables()
+        listed = [_table_resource(table.database, table.name, table.type) for table in tables]
+        return types.ListResourcesResult(resources=[self._memo_or_fail().resource, *listed])
+
+    async def _list_templates(
+        self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams
+    ) -> types.ListResourceTemplatesResult:
+        template = types.ResourceTemplate(
+            uri_template=SCHEMA_TEMPLATE,
+            name="table-schema",
+            title="Table or view schema",
+            description="The schema of a table or view as JSON: columns, indexes, foreign keys, triggers, "
+            "its CREATE statement and row count. `database` is main or an attached database's name.",
+            mime_type="application/json",
+        )
+        return types.ListResourceTemplatesResult(resource_templates=[template])
+
+    async def _read(
+        self, ctx: ServerRequestContext[Any, Any], params: types.ReadResourceRequestParams
+    ) -> types.ReadResourceResult:
+        uri = str(params.uri)
+        if uri == MEMO_URI:
+            memo = self._memo_or_fail().text()
+            return types.ReadResourceResult(
+                contents=[types.TextResourceContents(uri=uri, mime_type="text/markdown", text=memo)]
+            )
+        try:
+            database, table = self._parse(uri)
+            description = await self._database.describe(table, database=database)
+        except MooringsError as exc:
+            raise _resource_error(exc, uri) from None
+        text = schema_json(table_schema(description))
+        return types.ReadResourceResult(
+            contents=[types.TextResourceContents(uri=uri, mime_type="application/json", text=text)]
+        )
+
+    def _parse(self, uri: str) -> tuple[str, str]:
+        database, slash, table = uri.removeprefix(_SCHEME).partition("/")
+        if not uri.startswith(_SCHEME) or not slash or not table or "/" in table or "?" in uri:
+            raise InvalidInput(
+                f"{uri!r} is not a schema resource of this server. They are {SCHEMA_TEMPLATE} (the "
+                f"table name percent-encoded) and {MEMO_URI}; resources/list names them all."
+            )
+        return unquote(database), unquote(table)  # an unknown database is the describe's NotFound
+
+    def _memo_or_fail(self) -> Memo:
+        if self._memo is None:
+            raise RuntimeError("SchemaResources.register() was not called")
+        return self._memo
+
+    # -- watching -------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _watching(self) -> AsyncIterator[None]:
+        """Watch every database's files while the server runs, from a fresh look at the schema."""
+        self._files = frozenset(
+            Path(f"{path.resolve()}{suffix}")
+            for path in self._database.databases.values()
+            for suffix in _COMPANIONS
+        )
+        self._version = await self._database.schema_version()
+        self._tables = await self._table_names()
+        for path in self._files:
+            await self._watcher.watch(path)
+        try:
+            yield
+        finally:
+            for path in self._files:
+                await self._watcher.unwatch(path)
+
+    async def _changed(self, path: Path) -> None:
+        try:
+            version = await self._database.schema_version()
+            if version == self._version:
+                return  # the data changed, not the schema
+            self._version = version
+            tables = await self._table_names()
+        except MooringsError as exc:  # locked or unreadable for now; the next change looks again
+            logger.info("Could not read the schema after %s changed: %s", path, exc)
+            return
+        for uri in sorted(self.subscriptions.watched):
+            if uri.startswith(_SCHEME):
+                await self.subscriptions.publish_updated(uri)
+        if tables != self._tables:
+            self._tables = tables
+            await self.subscriptions.publish_list_changed()
+
+    async def _table_names(self) -> frozenset[tuple[str, str]]:
+        return frozenset((table.database, table.name) for table in await self._database.tables())
+
+
+def _table_resource(database: str, name: str, kind: str) -> types.Resource:
+    shown = name if database == "main" else f"{database}.{name}"
+    return types.Resource(
+        uri=schema_uri(database, name),
+        name=shown,
+        title=f"{kind.capitalize()} {shown}",
+        description=f"The schema of the {kind} {shown}: columns, indexes, foreign keys, triggers, "
+        "CREATE statement and row count.",
+        mime_type="application/json",
+    )
+
+
+def _resource_error(exc: MooringsError, uri: str) -> MCPError:
+    """A refusal as a JSON-RPC error: the request's fault (invalid params) unless the world failed."""
+    code = types.INTERNAL_ERROR if isinstance(exc, OperationFailed) else types.INVALID_PARAMS
+    return MCPError(code=code, message=str(exc), data={"uri": uri})

@@ -1,0 +1,51 @@
+"""Assembles the sqlite server from its settings, its open database and its tool families."""
+
+from __future__ import annotations
+
+from moorings_core.server import MooringsServer
+from moorings_sqlite.database import Database
+from moorings_sqlite.resources import SchemaResources
+from moorings_sqlite.settings import SqliteSettings
+from moorings_sqlite.tools import insights, querying, schema
+from moorings_sqlite.tools.insights import Memo
+
+__all__ = ["build_server", "open_database"]
+
+INSTRUCTIONS_READ_ONLY = """\
+A SQLite database, read-only: nothing can be changed through this server. Start with list_tables
+and describe_table, then run one SQL statement per read_query call, with values bound through
+`params`. Large results come in pages; every partial result says how to get the next one."""
+
+INSTRUCTIONS_WRITABLE = """\
+A SQLite database that may be changed. Start with list_tables and describe_table; read with
+read_query and change data with write_query, one SQL statement per call, values bound through
+`params`. Large results come in pages; every partial result says how to get the next one."""
+
+
+async def open_database(settings: SqliteSettings) -> Database:
+    """The database and attachments `settings` name, opened as they say (read-only by default)."""
+    return await Database.open(
+        settings.db_path,
+        attachments=settings.attachments,
+        allow_writes=settings.allow_writes,
+        create=settings.create,
+        timeout=settings.timeout,
+    )
+
+
+def build_server(settings: SqliteSettings, database: Database) -> MooringsServer:
+    """The sqlite server over `database` (opened as `settings` say), ready to serve."""
+    resources = SchemaResources(database)
+    memo = Memo(resources.subscriptions, max_chars=settings.max_output_chars)
+    server = MooringsServer(
+        "sqlite",
+        settings=settings,
+        instructions=INSTRUCTIONS_WRITABLE if settings.allow_writes else INSTRUCTIONS_READ_ONLY,
+        subscriptions=resources.subscriptions,
+        resources_list_changes=True,
+    )
+    resources.register(server, memo)
+    schema.register(server, database)
+    querying.register(server, database, settings)  # the write tools only with --allow-writes
+    insights.register(server, memo, writable=settings.allow_writes)
+    return server

@@ -1,0 +1,324 @@
+"""Tools that run SQL: read_query, explain_query, and with --allow-writes write_query and create_table.
+
+What a statement may do is decided by SQLite itself, through the guard `Database` installs (the
+authorizer sees every action the compiled statement would take), never by looking at the text:
+`read_query` runs anything that only reads (`WITH`, `EXPLAIN`, read-only `PRAGMA`s), `write_query`
+anything but escapes from the configured files, `create_table` only a `CREATE TABLE`. One statement
+per call; values are bound through `params`, never pasted into the SQL.
+
+A read comes back a page at a time. The page is cut where its text would pass the result budget
+(and at `maxRows`), and the result says how to get the next one: the same call with a `cursor`.
+The cursor holds the offset and a digest of the query and its params, so it cannot be replayed
+against another query; a continuation runs the statement again and skips the rows already shown.
+A write is never run twice: rows a write returns (`RETURNING`) are shown once, up to one page.
+"""
+
+# No `from __future__ import annotations`: read_query's maxRows bound comes from the settings, and
+# the SDK evaluates string annotations in the module's globals, where `settings` is not.
+import base64
+import binascii
+import hashlib
+import json
+from typing import Annotated, Any
+
+import mcp_types as types
+from pydantic import Field
+
+from moorings_core.errors import InvalidInput
+from moorings_core.sandbox.sqlite import Access
+from moorings_core.server import MooringsServer, Output, tool_result
+from moorings_sqlite.database import Database, Params, PlanNode, QueryPage
+from moorings_sqlite.settings import SqliteSettings
+from moorings_sqlite.tools._formats import Format, render
+
+__all__ = ["ExplainResult", "QueryResult", "WriteResult", "register"]
+
+_NOTE_ROOM = 400  # characters of the output budget kept for the note that says how to continue
+_CURSOR_VERSION = "q1"
+
+Scalar = str | int | float | bool | None
+
+
+# -- results ----------------------------------------------------------------------------------------
+
+
+class ResultColumn(Output):
+    name: str
+    type: str | None = Field(
+        None, description="The declared type, when the column comes straight from a table's column."
+    )
+
+
+class QueryResult(Output):
+    columns: list[ResultColumn]
+    rows: list[list[Any]] = Field(
+        description="This page's rows, each a list in column order. BLOBs are "
+        '{"$blob": {"base64": ..., "size": N}}; infinities and NaN are strings.'
+    )
+    row_count: int = Field(description="Rows on this page.")
+    truncated: bool = Field(description="Whether more rows follow this page.")
+    next_cursor: str | None = Field(
+        None, description="Pass back as `cursor`, with the same query and params, for the next page."
+    )
+    elapsed_ms: float = Field(description="Time SQLite took for this page, in milliseconds.")
+
+
+class WriteResult(Output):
+    rows_changed: int | None = Field(None, description="Rows inserted, updated or deleted.")
+    last_insert_rowid: int | None = Field(None, description="The rowid of the last row inserted, if any.")
+    columns: list[ResultColumn] | None = Field(None, description="Columns of the rows a RETURNING gave.")
+    rows: list[list[Any]] | None = Field(None, description="The rows a RETURNING clause gave (one page).")
+    truncated: bool = Field(False, description="Whether RETURNING gave more rows than are shown.")
+    elapsed_ms: float
+
+
+class PlanStep(Output):
+    detail: str
+    children: list["PlanStep"] = Field(default_factory=list)
+
+
+class ExplainResult(Output):
+    plan: list[PlanStep] = Field(description="EXPLAIN QUERY PLAN as a tree.")
+
+
+class CreatedTable(Output):
+    created: list[str] = Field(
+        description="Tables that exist now and did not before (none for IF NOT EXISTS)."
+    )
+
+
+# -- cursors ----------------------------------------------------------------------------------------
+
+
+def _digest(query: str, params: object) -> str:
+    canonical = json.dumps([query, params], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _cursor(offset: int, digest: str) -> str:
+    raw = f"{_CURSOR_VERSION}:{digest}:{offset}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _offset(cursor: str | None, digest: str) -> int:
+    """The offset `cursor` continues from; 0 without one. A cursor of another query is refused."""
+    if not cursor:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        version, bound, offset_text = raw.split(":")
+        offset = int(offset_text)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        version, bound, offset = "", "", -1
+    if version != _CURSOR_VERSION or offset < 0:
+        raise InvalidInput(
+            f"Invalid cursor {cursor[:40]!r}.",
+            hint="Pass back the nextCursor of the previous page unchanged, or omit it to start over.",
+        )
+    if bound != digest:
+        raise InvalidInput(
+            "This cursor belongs to another query (or other params).",
+            hint="Send the same query and params as the call that returned it, or omit the cursor.",
+        )
+    return offset
+
+
+# -- shaping pages ----------------------------------------------------------------------------------
+
+
+def _columns(page: QueryPage) -> list[ResultColumn]:
+    return [ResultColumn(name=column.name, type=column.declared_type) for column in page.columns]
+
+
+def _page_text(page: QueryPage, fmt: Format, budget: int) -> tuple[str, int]:
+    """The page's rows as text in `fmt`, cut at a row boundary to `budget`; and how many rows it holds."""
+    if not page.columns:
+        return "(the statement returned no rows and has no result columns)", 0
+    rendered = render([column.name for column in page.columns], page.rows, fmt)
+    shown = rendered.fitting(budget)
+    return rendered.text(shown), shown
+
+
+def _read_note(page: QueryPage, shown: int, more: bool, cursor: str | None) -> str:
+    rows = _span(page.offset + 1, page.offset + shown)
+    if cursor is not None:
+        return (
+            f"\n\n[{rows} shown; more follow. For the next page call read_query "
+            f'again with the same query and params and cursor "{cursor}" - or narrow the query '
+            "(WHERE, LIMIT, fewer columns) if you do not need them all.]"
+        )
+    if shown == 0:
+        return "\n\n(no rows)" if page.offset == 0 else f"\n\n[No rows after row {page.offset:,}.]"
+    return f"\n\n[{rows}, the last.]" if page.offset else ""
+
+
+def _span(first: int, last: int) -> str:
+    return f"Row {first:,}" if first == last else f"Rows {first:,}-{last:,}"
+
+
+def _read_result(page: QueryPage, fmt: Format, budget: int, digest: str) -> types.CallToolResult:
+    text, shown = _page_text(page, fmt, budget)
+    more = page.more or shown < len(page.rows)
+    cursor = _cursor(page.offset + shown, digest) if more else None
+    result = QueryResult(
+        columns=_columns(page),
+        rows=page.rows[:shown],
+        row_count=shown,
+        truncated=more,
+        next_cursor=cursor,
+        elapsed_ms=page.elapsed_ms,
+    )
+    return tool_result(text + _read_note(page, shown, more, cursor), result)
+
+
+def _write_result(page: QueryPage, fmt: Format, budget: int) -> types.CallToolResult:
+    facts = [f"Rows changed: {page.rows_changed if page.rows_changed is not None else 0:,}."]
+    if page.last_insert_rowid:
+        facts.append(f"Last inserted rowid: {page.last_insert_rowid}.")
+    text = " ".join(facts)
+    shown = 0
+    if page.columns:
+        rows_text, shown = _page_text(page, fmt, budget)
+        text += "\n\nReturned:\n" + rows_text
+        if page.more or shown < len(page.rows):
+            text += (
+                f"\n\n[Only the first {shown:,} returned rows are shown; a write is never run again to "
+                "page through its output. SELECT the changed rows with read_query to see them all.]"
+            )
+    result = WriteResult(
+        rows_changed=page.rows_changed,
+        last_insert_rowid=page.last_insert_rowid or None,
+        columns=_columns(page) if page.columns else None,
+        rows=page.rows[:shown] if page.columns else None,
+        truncated=page.more or shown < len(page.rows),
+        elapsed_ms=page.elapsed_ms,
+    )
+    return tool_result(text, result)
+
+
+def _plan_tree(nodes: list[PlanNode]) -> list[PlanStep]:
+    steps = {node.id: PlanStep(detail=node.detail) for node in nodes}
+    roots: list[PlanStep] = []
+    for node in nodes:
+        parent = steps.get(node.parent)
+        (parent.children if parent is not None and node.parent != node.id else roots).append(steps[node.id])
+    return roots
+
+
+def _plan_text(steps: list[PlanStep], indent: str = "") -> list[str]:
+    """The tree as the sqlite3 shell draws it: `|--` before a step, `` `-- `` before the last one."""
+    lines = []
+    for index, step in enumerate(steps):
+        last = index == len(steps) - 1
+        lines.append(f"{indent}{'`--' if last else '|--'}{step.detail}")
+        lines.extend(_plan_text(step.children, indent + ("   " if last else "|  ")))
+    return lines
+
+
+# -- registration -----------------------------------------------------------------------------------
+
+_Query = Annotated[str, Field(min_length=1, description="One SQL statement. Put values in `params`.")]
+_Params = Annotated[
+    list[Scalar] | dict[str, Scalar] | None,
+    Field(
+        description="Values bound to the statement's placeholders: a list for `?` placeholders, "
+        "an object for `:name` ones. Never paste values into the SQL text."
+    ),
+]
+_Format = Annotated[
+    Format,
+    Field(description="How the rows are shown in the text: json (an array of objects), markdown or csv."),
+]
+
+
+def register(server: MooringsServer, database: Database, settings: SqliteSettings) -> None:
+    budget = min(settings.max_result_chars, settings.max_output_chars - _NOTE_ROOM)
+
+    async def page(query: str, params: Params, access: Access, *, max_rows: int, offset: int) -> QueryPage:
+        return await database.query(
+            query, params, access=access, max_rows=max_rows, max_chars=budget, offset=offset
+        )
+
+    @server.tool(title="Read query", read_only=True)
+    async def read_query(
+        query: _Query,
+        params: _Params = None,
+        format: _Format = "json",
+        maxRows: Annotated[  # noqa: N803 - camelCase, like every parameter beyond the reference's
+            int | None,
+            Field(ge=1, le=settings.max_rows, description=f"Rows per page (at most {settings.max_rows})."),
+        ] = None,
+        cursor: Annotated[
+            str | None, Field(description="The nextCursor of the previous page; omit it for the first page.")
+        ] = None,
+    ) -> Annotated[types.CallToolResult, QueryResult]:
+        """Run one read-only SQL statement and get its rows: SELECT, WITH, VALUES, EXPLAIN, or a
+        read-only PRAGMA.
+
+        Anything that would change a database is refused, whatever the statement looks like.
+        Bind values with `params` (`?` placeholders and a list, or `:name` and an object) instead of
+        writing them into the SQL. Results come in pages: when more rows follow, the result ends
+        with a cursor; call again with the same query and params and that cursor for the next page.
+        Each statement has a time limit; add a WHERE or LIMIT to keep queries on big tables quick.
+        """
+        digest = _digest(query, params)
+        offset = _offset(cursor, digest)
+        rows = min(maxRows or settings.max_rows, settings.max_rows)
+        found = await page(query, params, Access.READ, max_rows=rows, offset=offset)
+        return _read_result(found, format, budget, digest)
+
+    @server.tool(title="Explain query plan", read_only=True)
+    async def explain_query(
+        query: _Query, params: _Params = None
+    ) -> Annotated[types.CallToolResult, ExplainResult]:
+        """Show how SQLite would run one statement (EXPLAIN QUERY PLAN), as a tree, without running it.
+
+        Use it to see whether a query scans a whole table or uses an index ("SCAN t" versus
+        "SEARCH t USING INDEX ..."). Takes the same query and params as read_query.
+        """
+        plan = _plan_tree(await database.explain(query, params))
+        text = "\n".join(["QUERY PLAN", *_plan_text(plan)])
+        return tool_result(text, ExplainResult(plan=plan))
+
+    if not settings.allow_writes:  # without --allow-writes the write tools are not even listed
+        return
+
+    @server.tool(title="Write query", read_only=False, destructive=True)
+    async def write_query(
+        query: _Query,
+        params: _Params = None,
+        format: _Format = "json",
+    ) -> Annotated[types.CallToolResult, WriteResult]:
+        """Run one SQL statement that changes data: INSERT, UPDATE, DELETE, or DDL such as
+        CREATE INDEX, ALTER TABLE, DROP TABLE.
+
+        Bind values with `params` (`?` placeholders and a list, or `:name` and an object). Returns
+        the number of rows changed and the last inserted rowid; rows from a RETURNING clause are
+        shown too (one page). Attaching or writing files other than the configured databases,
+        and loading extensions, are refused. Use read_query for reads.
+        """
+        found = await page(query, params, Access.WRITE, max_rows=settings.max_rows, offset=0)
+        return _write_result(found, format, budget)
+
+    @server.tool(title="Create table", read_only=False)
+    async def create_table(
+        query: Annotated[str, Field(min_length=1, description="One CREATE TABLE statement.")],
+    ) -> Annotated[types.CallToolResult, CreatedTable]:
+        """Create a table with one CREATE TABLE statement (IF NOT EXISTS allowed).
+
+        Any other kind of statement is refused; use write_query for indexes, views and changes.
+        """
+        before = {(table.database, table.name) for table in await database.tables()}
+        await page(query, None, Access.CREATE_TABLE, max_rows=1, offset=0)
+        after = await database.tables()
+        created = [
+            _qualified(table.database, table.name)
+            for table in after
+            if (table.database, table.name) not in before
+        ]
+        text = f"Created table {', '.join(created)}." if created else "No table created: it already exists."
+        return tool_result(text, CreatedTable(created=created))
+
+
+def _qualified(database: str, name: str) -> str:
+    return name if database == "main" else f"{database}.{name}"
