@@ -14,7 +14,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SERVERS = sorted(path.parent.name for path in REPO.glob("servers/*/pyproject.toml"))
 # The least each server needs on its command line to start.
-START_ARGS = {"filesystem": ["{tmp}"]}
+START_ARGS = {
+    "filesystem": ["{tmp}"],
+    "sqlite": ["--db-path", "{tmp}/packaging.db", "--allow-writes", "--create"],
+}
 
 
 def _uv() -> list[str]:
