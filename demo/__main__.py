@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import sys
 import tempfile
 import textwrap
 from collections.abc import Awaitable, Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +66,7 @@ async def show_tools(client: Client) -> None:
         print(f"    {BOLD}{tool.name:<26}{RESET} {DIM}[{', '.join(flags)}]{RESET} {summary}")
 
 
-async def call(client: Client, tool: str, arguments: dict[str, Any], why: str) -> None:
+async def call(client: Client, tool: str, arguments: dict[str, Any], why: str) -> types.CallToolResult:
     """One tool call: the text the model reads, and the keys of the object a program gets."""
     print(f"\n  {BOLD}→ {tool}{RESET}({json.dumps(arguments)})  {DIM}# {why}{RESET}")
     result = await client.call_tool(tool, arguments)
@@ -73,6 +75,7 @@ async def call(client: Client, tool: str, arguments: dict[str, Any], why: str) -
     print(shown(text.rstrip("\n")))
     if result.structured_content:
         print(f"    {DIM}structured: {{{', '.join(result.structured_content)}}}{RESET}")
+    return result
 
 
 async def filesystem_demo(workdir: Path) -> None:
@@ -103,8 +106,59 @@ async def filesystem_demo(workdir: Path) -> None:
         await show_handshake(client)
 
 
+HARBOUR_SQL = """
+CREATE TABLE boats (id INTEGER PRIMARY KEY, name TEXT NOT NULL, length_m REAL, home_port TEXT);
+CREATE TABLE visits (
+    id INTEGER PRIMARY KEY,
+    boat_id INTEGER NOT NULL REFERENCES boats(id),
+    berth INTEGER NOT NULL,
+    arrived TEXT NOT NULL,
+    nights INTEGER NOT NULL
+);
+CREATE INDEX visits_by_boat ON visits(boat_id);
+INSERT INTO boats (name, length_m, home_port) VALUES
+    ('Puffin', 8.4, 'Oban'), ('Kittiwake', 11.2, 'Mallaig'),
+    ('Guillemot', 6.9, NULL), ('Shearwater', 14.0, 'Tobermory');
+WITH RECURSIVE day(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM day WHERE n < 59)
+INSERT INTO visits (boat_id, berth, arrived, nights)
+    SELECT 1 + n % 7 % 4, 1 + n % 7, date('2026-06-01', '+' || n || ' days'), 1 + n * 7 % 5 FROM day;
+"""
+
+
+def harbour_database(path: Path) -> Path:
+    """A small sample database, built fresh for each demo run (no binary file in the repository)."""
+    with closing(sqlite3.connect(path)) as connection:
+        connection.executescript(HARBOUR_SQL)
+    return path
+
+
+async def sqlite_demo(workdir: Path) -> None:
+    database = harbour_database(workdir / "harbour.db")
+    print(f"  $ moorings-sqlite --db-path {database}   {DIM}# read-only by default{RESET}")
+    async with connect_stdio("moorings-sqlite", "--db-path", str(database), era=LEGACY) as client:
+        await show_handshake(client)
+        await show_tools(client)
+        await call(client, "list_tables", {}, "what is there?")
+        await call(client, "describe_table", {"table_name": "visits"}, "columns, keys, indexes, row count")
+        query = (
+            "SELECT name, count(*) AS visits, sum(nights) AS nights FROM visits "
+            "JOIN boats ON boats.id = boat_id GROUP BY name ORDER BY nights DESC, name"
+        )
+        first = await call(
+            client, "read_query", {"query": query, "maxRows": 2}, "a page, and how to get the next"
+        )
+        cursor = (first.structured_content or {}).get("nextCursor")
+        await call(client, "read_query", {"query": query, "cursor": cursor, "format": "markdown"},
+                   "the next page, as a Markdown table")  # fmt: skip
+        await call(client, "read_query", {"query": "WITH old AS (SELECT 1) DELETE FROM visits"},
+                   "a write dressed as a read: refused")  # fmt: skip
+        plan = {"query": "SELECT * FROM visits WHERE boat_id = ?", "params": [1]}
+        await call(client, "explain_query", plan, "does it use the index?")
+
+
 DEMOS: dict[str, Callable[[Path], Awaitable[None]]] = {
     "moorings-filesystem": filesystem_demo,
+    "moorings-sqlite": sqlite_demo,
 }
 
 
