@@ -8,7 +8,14 @@ import anyio
 import pytest
 
 from moorings_core.errors import InvalidInput
-from moorings_core.limits import decode_cursor, encode_cursor, paginate, run_blocking, truncate_text
+from moorings_core.limits import (
+    cursor_scope,
+    decode_cursor,
+    encode_cursor,
+    paginate,
+    run_blocking,
+    truncate_text,
+)
 
 
 def test_text_within_the_budget_is_untouched() -> None:
@@ -53,7 +60,18 @@ def test_cursor_round_trips_and_is_opaque() -> None:
 def test_a_forged_cursor_is_a_clear_input_error(forged: str) -> None:
     with pytest.raises(InvalidInput, match="Invalid cursor") as caught:
         decode_cursor(forged)
-    assert "next_cursor" in str(caught.value)
+    assert "nextCursor" in str(caught.value)
+
+
+def test_a_scoped_cursor_is_refused_with_any_other_request() -> None:
+    scope = cursor_scope("SELECT n FROM t", [1])
+    cursor = encode_cursor(40, scope=scope)
+    assert decode_cursor(cursor, scope=cursor_scope("SELECT n FROM t", [1])) == 40
+    for other in (cursor_scope("SELECT n FROM t", [2]), cursor_scope("SELECT m FROM t", [1]), ""):
+        with pytest.raises(InvalidInput, match="another request"):
+            decode_cursor(cursor, scope=other)
+    with pytest.raises(InvalidInput, match="another request"):  # an unscoped cursor fits no scoped request
+        decode_cursor(encode_cursor(40), scope=scope)
 
 
 @pytest.mark.anyio

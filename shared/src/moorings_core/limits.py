@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -24,7 +26,16 @@ import anyio.to_thread
 
 from moorings_core.errors import InvalidInput
 
-__all__ = ["Page", "Truncated", "decode_cursor", "encode_cursor", "paginate", "run_blocking", "truncate_text"]
+__all__ = [
+    "Page",
+    "Truncated",
+    "cursor_scope",
+    "decode_cursor",
+    "encode_cursor",
+    "paginate",
+    "run_blocking",
+    "truncate_text",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -63,26 +74,41 @@ class Page(Generic[T]):
     total: int
 
 
-def encode_cursor(offset: int) -> str:
+def cursor_scope(*request: object) -> str:
+    """A short digest of the arguments that define a listing (a query and its params, say).
+
+    A cursor made with a scope is refused with any other, so a continuation can
+    never be replayed against a different request and quietly skip rows of it.
+    """
+    canonical = json.dumps(request, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=repr)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def encode_cursor(offset: int, *, scope: str = "") -> str:
     """An opaque cursor for `offset`, so clients pass it back rather than compute it."""
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(f"o:{offset}:{scope}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> int:
-    """The offset a cursor stands for; a forged or stale cursor is a clear input error."""
+def decode_cursor(cursor: str | None, *, scope: str = "") -> int:
+    """The offset a cursor stands for; a forged, stale or foreign cursor is a clear input error."""
     if not cursor:
         return 0
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, value = raw.partition(":")
+        kind, _, rest = raw.partition(":")
+        value, _, bound = rest.partition(":")
         offset = int(value)
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        offset = -1
-        kind = ""
+        kind, offset, bound = "", -1, ""
     if kind != "o" or offset < 0:
         raise InvalidInput(
-            f"Invalid cursor {cursor!r}.",
-            hint="Pass back the next_cursor of the previous result unchanged, or omit it to start over.",
+            f"Invalid cursor {cursor[:40]!r}.",
+            hint="Pass back the nextCursor of the previous result unchanged, or omit it to start over.",
+        )
+    if bound != scope:
+        raise InvalidInput(
+            "This cursor belongs to another request (other arguments than the call that returned it).",
+            hint="Repeat that call's arguments with the cursor, or omit the cursor to start over.",
         )
     return offset
 
