@@ -313,8 +313,8 @@ async def test_a_cursor_of_another_query_is_refused(sample: Path) -> None:
         _, second = succeeded(
             await client.call_tool("read_query", {"query": "SELECT n FROM numbers", "cursor": cursor})
         )
-    assert "another query" in other_query
-    assert "another query" in other_params
+    assert "another request" in other_query
+    assert "another request" in other_params
     assert second["rows"][0] == [11]
 
 

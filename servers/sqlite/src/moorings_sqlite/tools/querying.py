@@ -8,23 +8,19 @@ per call; values are bound through `params`, never pasted into the SQL.
 
 A read comes back a page at a time. The page is cut where its text would pass the result budget
 (and at `maxRows`), and the result says how to get the next one: the same call with a `cursor`.
-The cursor holds the offset and a digest of the query and its params, so it cannot be replayed
+The cursor holds the offset and is scoped to the query and its params, so it cannot be replayed
 against another query; a continuation runs the statement again and skips the rows already shown.
 A write is never run twice: rows a write returns (`RETURNING`) are shown once, up to one page.
 """
 
 # No `from __future__ import annotations`: read_query's maxRows bound comes from the settings, and
 # the SDK evaluates string annotations in the module's globals, where `settings` is not.
-import base64
-import binascii
-import hashlib
-import json
 from typing import Annotated, Any
 
 import mcp_types as types
 from pydantic import Field
 
-from moorings_core.errors import InvalidInput
+from moorings_core.limits import cursor_scope, decode_cursor, encode_cursor
 from moorings_core.sandbox.sqlite import Access
 from moorings_core.server import MooringsServer, Output, tool_result
 from moorings_sqlite.database import Database, Params, PlanNode, QueryPage
@@ -34,7 +30,6 @@ from moorings_sqlite.tools._formats import Format, render
 __all__ = ["ExplainResult", "QueryResult", "WriteResult", "register"]
 
 _NOTE_ROOM = 400  # characters of the output budget kept for the note that says how to continue
-_CURSOR_VERSION = "q1"
 
 Scalar = str | int | float | bool | None
 
@@ -87,42 +82,6 @@ class CreatedTable(Output):
     )
 
 
-# -- cursors ----------------------------------------------------------------------------------------
-
-
-def _digest(query: str, params: object) -> str:
-    canonical = json.dumps([query, params], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
-
-
-def _cursor(offset: int, digest: str) -> str:
-    raw = f"{_CURSOR_VERSION}:{digest}:{offset}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _offset(cursor: str | None, digest: str) -> int:
-    """The offset `cursor` continues from; 0 without one. A cursor of another query is refused."""
-    if not cursor:
-        return 0
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        version, bound, offset_text = raw.split(":")
-        offset = int(offset_text)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        version, bound, offset = "", "", -1
-    if version != _CURSOR_VERSION or offset < 0:
-        raise InvalidInput(
-            f"Invalid cursor {cursor[:40]!r}.",
-            hint="Pass back the nextCursor of the previous page unchanged, or omit it to start over.",
-        )
-    if bound != digest:
-        raise InvalidInput(
-            "This cursor belongs to another query (or other params).",
-            hint="Send the same query and params as the call that returned it, or omit the cursor.",
-        )
-    return offset
-
-
 # -- shaping pages ----------------------------------------------------------------------------------
 
 
@@ -156,10 +115,10 @@ def _span(first: int, last: int) -> str:
     return f"Row {first:,}" if first == last else f"Rows {first:,}-{last:,}"
 
 
-def _read_result(page: QueryPage, fmt: Format, budget: int, digest: str) -> types.CallToolResult:
+def _read_result(page: QueryPage, fmt: Format, budget: int, scope: str) -> types.CallToolResult:
     text, shown = _page_text(page, fmt, budget)
     more = page.more or shown < len(page.rows)
-    cursor = _cursor(page.offset + shown, digest) if more else None
+    cursor = encode_cursor(page.offset + shown, scope=scope) if more else None
     result = QueryResult(
         columns=_columns(page),
         rows=page.rows[:shown],
@@ -261,11 +220,11 @@ def register(server: MooringsServer, database: Database, settings: SqliteSetting
         with a cursor; call again with the same query and params and that cursor for the next page.
         Each statement has a time limit; add a WHERE or LIMIT to keep queries on big tables quick.
         """
-        digest = _digest(query, params)
-        offset = _offset(cursor, digest)
+        scope = cursor_scope(query, params)
+        offset = decode_cursor(cursor, scope=scope)
         rows = min(maxRows or settings.max_rows, settings.max_rows)
         found = await page(query, params, Access.READ, max_rows=rows, offset=offset)
-        return _read_result(found, format, budget, digest)
+        return _read_result(found, format, budget, scope)
 
     @server.tool(title="Explain query plan", read_only=True)
     async def explain_query(
