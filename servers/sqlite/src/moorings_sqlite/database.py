@@ -235,16 +235,25 @@ class Database:
         guard = SqliteGuard(allow_writes=allow_writes, writable_files=writable)
         mode = "rwc" if create else "rw" if allow_writes else "ro"
 
+        failures: list[sqlite3.Error] = []
+
         def connect() -> sqlite3.Connection:
-            return _connect(databases, mode, guard)
+            try:
+                return _connect(databases, mode, guard)
+            except sqlite3.Error as exc:
+                # Raised below instead: when a connector raises, aiosqlite stops its thread without
+                # waiting for it, and the thread can outlive the event loop. A stand-in connection
+                # lets the thread be closed properly.
+                failures.append(exc)
+                return sqlite3.connect(":memory:")
 
         # aiosqlite runs the connector in the connection's own thread: opening, attaching and
         # installing the guard all happen there, like every later call.
         connection = aiosqlite.Connection(connect, iter_chunk_size=_LARGEST_BATCH)
-        try:
-            await connection
-        except sqlite3.Error as exc:
-            raise _open_error(exc, databases) from None
+        await connection
+        if failures:
+            await connection.close()
+            raise _open_error(failures[0], databases)
         database = cls(connection, guard, databases, allow_writes=allow_writes, timeout=timeout)
         try:
             await database.schema_version()  # reads every header: a non-database fails here
@@ -405,7 +414,7 @@ class Database:
         async with self._lock:
             with self._statement(access, self.timeout) as record:
                 async with self._cursor(sql, bound) as cursor:
-                    await _step_over(cursor, offset)
+                    await self._step_over(cursor, offset)
                     columns = [Column(str(d[0]), None) for d in cursor.description or ()]
                     rows, more = await _fill_page(cursor, len(columns), max_rows, max_chars)
                     last_rowid = cursor.lastrowid
@@ -435,6 +444,18 @@ class Database:
                 async with self._cursor(sql, params) as cursor:
                     rows = await cursor.fetchall()
         return [tuple(row) for row in list(rows)]
+
+    async def _step_over(self, cursor: aiosqlite.Cursor, count: int) -> None:
+        """Step over the first `count` rows (a continuation re-runs the statement from its start)."""
+        self._connection.text_factory = bytes  # rows stepped over are never shown: don't decode them
+        try:
+            while count > 0:
+                skipped = len(list(await cursor.fetchmany(min(count, _LARGEST_BATCH))))
+                if not skipped:
+                    return
+                count -= skipped
+        finally:
+            self._connection.text_factory = decode_text
 
     async def _changes(self) -> int:
         """The rows the last finished statement changed (inside its guarded scope)."""
@@ -542,15 +563,6 @@ class Database:
 
 
 # -- streaming ------------------------------------------------------------------------------------
-
-
-async def _step_over(cursor: aiosqlite.Cursor, count: int) -> None:
-    """Step over the first `count` rows (a continuation re-runs the statement from its start)."""
-    while count > 0:
-        skipped = len(list(await cursor.fetchmany(min(count, _LARGEST_BATCH))))
-        if not skipped:
-            return
-        count -= skipped
 
 
 async def _fill_page(
