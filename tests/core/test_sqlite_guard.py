@@ -252,6 +252,9 @@ WRITE_REFUSED = {
     "PRAGMA data_store_directory = '/tmp'": "PRAGMA data_store_directory = /tmp",
     "SELECT load_extension('/tmp/evil.so')": "The function load_extension()",
     "DETACH DATABASE main": "DETACH of 'main'",
+    "BEGIN IMMEDIATE": "BEGIN",
+    "COMMIT": "COMMIT",
+    "SAVEPOINT s": "SAVEPOINT s",
 }
 
 

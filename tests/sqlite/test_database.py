@@ -204,6 +204,16 @@ async def test_writes_report_what_they_changed(db_file: Path) -> None:
         assert (selected.rows, selected.rows_changed) == ([[5]], None)
 
 
+async def test_each_write_commits_on_its_own(db_file: Path) -> None:
+    async with opened(db_file, allow_writes=True) as database:
+        with pytest.raises(AccessDenied, match="committed on its own"):
+            await write(database, "BEGIN IMMEDIATE")
+        await write(database, "INSERT INTO users (name) VALUES ('kept')")
+        assert (await write(database, "VACUUM")).rows_changed == 0
+    with closing(sqlite3.connect(db_file)) as other:  # committed, and nothing is left locked
+        assert other.execute("SELECT count(*) FROM users WHERE name = 'kept'").fetchone() == (1,)
+
+
 async def test_a_write_with_returning_is_not_run_twice(db_file: Path) -> None:
     async with opened(db_file, allow_writes=True) as database:
         deleted = await write(database, "DELETE FROM orders RETURNING id", max_rows=2)
@@ -410,10 +420,16 @@ async def test_a_locked_database_says_to_retry(db_file: Path) -> None:
 async def test_a_file_that_is_not_a_database_is_refused_at_opening(tmp_path: Path) -> None:
     path = tmp_path / "notes.db"
     path.write_bytes(b"these are not the pages you are looking for\n" * 200)
-    with pytest.raises(OperationFailed, match="Not an SQLite database"):
+    with pytest.raises(OperationFailed, match=r"notes\.db' is not an SQLite database"):
         await Database.open(path)
+    with pytest.raises(OperationFailed, match=r"notes\.db' is not an SQLite database"):
+        await Database.open(build(tmp_path / "fine.db"), attachments={"notes": path})
     with pytest.raises(InvalidInput, match="is a directory"):
         await Database.open(tmp_path)
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    async with opened(empty) as database:  # an empty file is an empty database
+        assert await database.tables() == []
 
 
 async def test_a_corrupt_table_is_reported_and_the_rest_still_works(tmp_path: Path) -> None:

@@ -492,10 +492,14 @@ class Database:
                     yield record
                 finally:
                     watchdog.cancel()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, sqlite3.Warning) as exc:  # Python 3.10 warns about a second statement
             raise _translate(exc, self._databases) from None
         except OverflowError as exc:  # an integer parameter beyond SQLite's 64 bits
             raise InvalidInput(f"A parameter value cannot be stored: {exc}.") from None
+        except UnicodeEncodeError:  # JSON can carry a lone surrogate; SQLite's UTF-8 cannot
+            raise InvalidInput(
+                "The statement or a parameter contains text that is not valid Unicode (a lone surrogate)."
+            ) from None
 
     async def _schemas(self) -> list[str]:
         """Open schema names in SQLite's lookup order for unqualified names: temp, main, attachments."""
@@ -618,6 +622,9 @@ def _uri(path: Path, mode: str) -> str:
     return f"{path.as_uri()}?mode={mode}"
 
 
+_SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite 3 database
+
+
 def _database_file(path: Path, *, create: bool) -> Path:
     """The canonical path of a database file, which must exist unless it may be created."""
     resolved = Path(path).expanduser().resolve()
@@ -631,6 +638,14 @@ def _database_file(path: Path, *, create: bool) -> Path:
             )
         if not resolved.parent.is_dir():
             raise NotFound(f"The directory for the new database '{path}' does not exist.")
+        return resolved
+    try:
+        with resolved.open("rb") as file:
+            header = file.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise OperationFailed(f"Could not read the database file '{path}': {exc.strerror or exc}.") from None
+    if header and header != _SQLITE_HEADER:  # an empty file is an empty database
+        raise OperationFailed(f"'{path}' is not an SQLite database (or it is encrypted).")
     return resolved
 
 
@@ -658,7 +673,7 @@ _BINDING_COUNT = re.compile(r"uses (\d+), and there (?:are|is) (\d+) supplied")
 _MISSING_NAME = re.compile(r"binding parameter (:\S+?)\.?$")
 
 
-def _translate(exc: sqlite3.Error, databases: Mapping[str, Path]) -> MooringsError:
+def _translate(exc: sqlite3.Error | sqlite3.Warning, databases: Mapping[str, Path]) -> MooringsError:
     """An sqlite3 error as a message that says what happened and what to do about it."""
     message = str(exc)
     code = getattr(exc, "sqlite_errorname", "") or ""
@@ -686,7 +701,7 @@ def _translate(exc: sqlite3.Error, databases: Mapping[str, Path]) -> MooringsErr
         return OperationFailed(f"SQLite could not complete the statement: {message}.")
     if isinstance(exc, sqlite3.IntegrityError):
         return OperationFailed(f"The statement violates a constraint: {message}.")
-    if isinstance(exc, sqlite3.ProgrammingError):
+    if isinstance(exc, (sqlite3.ProgrammingError, sqlite3.Warning)):
         return _programming_error(message)
     return InvalidInput(f"SQLite rejected the statement: {message}.")
 

@@ -9,13 +9,14 @@ preparing it: the guard's authorizer allows or denies each one, deny by default.
 - `Access.WRITE`: any change to the open databases, except ATTACH (and VACUUM INTO, which SQLite
   reports as an ATTACH of its target) of a file that is not a configured database, DETACH of the
   configured databases, the denied functions, and PRAGMAs outside an allowlist of safe settings.
+  No transaction control: each statement commits on its own, so no call leaves the file locked.
 - `Access.CREATE_TABLE`: one CREATE TABLE (AS SELECT too) and the schema bookkeeping it implies.
 
 `install` also makes the connection itself safer: extensions cannot be loaded, schema code
 (views, triggers) may only call harmless functions, values are capped in size, and a guard
 that does not allow writes sets `PRAGMA query_only` as a second line behind the authorizer.
 The connection should be in autocommit mode (`isolation_level=None`): the guard authorizes
-nothing outside a statement, including the implicit BEGIN of Python's legacy transactions.
+nothing outside a statement, so the COMMIT of Python's legacy transaction handling would fail.
 
 Each statement runs inside `guard.statement(access, timeout)`, which covers its execution and
 every fetch: a progress handler interrupts it at the deadline, and the guard turns SQLite's bare
@@ -223,6 +224,7 @@ class StatementRecord:
     wrote: bool = False  # it changed rows, the schema or a setting stored in the file
     changed_rows: bool = False  # it inserted, updated or deleted rows (so SQLite's changes() counts them)
     inserted: bool = False  # it inserted rows (so the last rowid means something)
+    attached: bool = False  # it attached a database (VACUUM does, for its scratch copy)
 
 
 class SqliteGuard:
@@ -239,7 +241,6 @@ class SqliteGuard:
         self._protected_schemas: frozenset[str] = frozenset({"main", "temp"})
         self._current: StatementRecord | None = None
         self._connection: sqlite3.Connection | None = None
-        self.last: StatementRecord | None = None  # the latest statement's record, for callers and tests
 
     # -- setting up ---------------------------------------------------------------------------------
 
@@ -275,7 +276,7 @@ class SqliteGuard:
                 hint="Only reading statements (SELECT, WITH, EXPLAIN, reporting PRAGMAs) can run.",
             )
         record = StatementRecord(access, timeout, time.monotonic() + timeout)
-        self._current = self.last = record
+        self._current = record
         try:
             yield record
         except sqlite3.Error as exc:
@@ -317,7 +318,7 @@ class SqliteGuard:
         record = self._current
         if record is None:
             return _DENY
-        reason = self._judge(record.access, action, arg1, arg2, schema)
+        reason = self._judge(record, action, arg1, arg2)
         if reason is None:
             _note(record, action, arg1, arg2, schema)
             return _OK
@@ -327,10 +328,9 @@ class SqliteGuard:
 
     # -- the rules ----------------------------------------------------------------------------------
 
-    def _judge(
-        self, access: Access, action: int, arg1: str | None, arg2: str | None, schema: str | None
-    ) -> str | None:
-        """None when the action is allowed under `access`, else the reason it is not."""
+    def _judge(self, record: StatementRecord, action: int, arg1: str | None, arg2: str | None) -> str | None:
+        """None when the action is allowed under the statement's access, else the reason it is not."""
+        access = record.access
         if action in (_SELECT, _READ, _RECURSIVE):
             return None
         if action == _FUNCTION:
@@ -345,9 +345,9 @@ class SqliteGuard:
             return "this statement may only read"
         if access is Access.CREATE_TABLE:
             return _create_table_reason(action, arg1)
-        return self._write_reason(action, arg1)
+        return self._write_reason(record, action, arg1)
 
-    def _write_reason(self, action: int, arg1: str | None) -> str | None:
+    def _write_reason(self, record: StatementRecord, action: int, arg1: str | None) -> str | None:
         if action == _DETACH:
             if (arg1 or "").lower() in self._protected_schemas:
                 return "the configured databases stay attached"
@@ -357,7 +357,12 @@ class SqliteGuard:
         if action in _ROW_CHANGES or action in _SCHEMA_CHANGES:
             return None
         if action in (_TRANSACTION, _SAVEPOINT):
-            return None
+            if record.attached:
+                return None  # VACUUM: it attaches its scratch copy, then runs its own transaction
+            return (
+                "each statement is committed on its own, and a transaction left open would keep "
+                "the file locked; group changes in one statement instead (e.g. INSERT ... SELECT)"
+            )
         return "this kind of statement is not supported here"  # an action code newer than this guard
 
     def _attach_reason(self, access: Access, filename: str | None) -> str | None:
@@ -400,6 +405,8 @@ def _note(
         record.inserted = record.inserted or action == _INSERT
     elif action in _SCHEMA_CHANGES or (action == _PRAGMA and _pragma_sets(arg1, arg2)):
         record.wrote = True
+    elif action == _ATTACH:
+        record.attached = True
 
 
 def _pragma_sets(name: str | None, value: str | None) -> bool:
