@@ -501,6 +501,18 @@ async def test_describe_a_view_and_an_unique_constraint(db_file: Path) -> None:
     ]
 
 
+async def test_a_row_count_follows_writes_from_here_and_from_other_programs(db_file: Path) -> None:
+    async with opened(db_file, allow_writes=True) as database:
+        before = (await database.describe("users")).row_count
+        again = (await database.describe("users")).row_count  # kept: nothing changed
+        await write(database, "INSERT INTO users (name) VALUES ('mary')")
+        after_ours = (await database.describe("users")).row_count
+        with closing(sqlite3.connect(db_file, isolation_level=None)) as other:
+            other.execute("DELETE FROM users WHERE name IN ('ada', 'grace')")
+        after_theirs = (await database.describe("users")).row_count
+    assert (before, again, after_ours, after_theirs) == (3, 3, 4, 2)
+
+
 async def test_a_view_too_slow_to_count_has_no_row_count(db_file: Path, tmp_path: Path) -> None:
     path = build(tmp_path / "endless.db", f"CREATE VIEW endless AS {COUNT_FOREVER};")
     async with opened(path) as database:

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import gc
 import sys
+from typing import TYPE_CHECKING
 
-import anyio
-
-from moorings_core.config import load_settings
-from moorings_core.errors import MooringsError
-from moorings_core.server import package_version, serve
-from moorings_sqlite.server import build_server, open_database
-from moorings_sqlite.settings import SqliteSettings
+if TYPE_CHECKING:
+    from moorings_sqlite.settings import SqliteSettings
 
 PROG = "moorings-sqlite"
 
 
 async def _serve(settings: SqliteSettings) -> None:
     """Open the databases (a bad file stops us with one line, exit 2), then serve until the end."""
+    import anyio
+
+    from moorings_core.errors import MooringsError
+    from moorings_core.server import serve
+    from moorings_sqlite.server import build_server, open_database
+
     try:
         database = await open_database(settings)
     except MooringsError as exc:
@@ -30,6 +33,16 @@ async def _serve(settings: SqliteSettings) -> None:
 
 
 def main() -> None:
+    # No garbage collection while the SDK is imported and the server built: it would walk the
+    # same long-lived objects again and again. Serving freezes them and turns it back on
+    # (moorings_core.server.run).
+    gc.disable()
+    import anyio
+
+    from moorings_core.config import load_settings
+    from moorings_core.server import package_version
+    from moorings_sqlite.settings import SqliteSettings
+
     settings = load_settings(
         SqliteSettings,
         server="sqlite",

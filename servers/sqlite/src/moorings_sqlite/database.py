@@ -205,6 +205,8 @@ class Database:
         self._guard = guard
         self._databases = databases
         self._lock = anyio.Lock()
+        # Exact row counts, each with the data version it was counted at (see `_row_count`).
+        self._counts: dict[tuple[str, str], tuple[tuple[int, int], int]] = {}
         self.allow_writes = allow_writes
         self.timeout = timeout
 
@@ -534,16 +536,31 @@ class Database:
         raise NotFound(f"There is no table or view named {name!r}{where}.", hint=hint)
 
     async def _row_count(self, summary: TableSummary) -> tuple[int | None, bool]:
-        """The exact row count if it comes within the budget, else an estimate (or None)."""
+        """The exact row count if it comes within the budget, else an estimate (or None).
+
+        An exact count of a big table is a full scan, so it is kept until the data may have changed:
+        a commit by another connection moves the file's `data_version`, one of ours moves
+        `total_changes`.
+        """
+        key = (summary.database, summary.name)
+        version = await self._data_version(summary.database)
+        cached = self._counts.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1], True
         qualified = f"{quote_identifier(summary.database)}.{quote_identifier(summary.name)}"
         try:
             rows = await self._fetch_all(f"SELECT count(*) FROM {qualified}", budget=ROW_COUNT_BUDGET)  # noqa: S608 (a name SQLite gave us, quoted)
-            return int(rows[0][0]), True
         except LimitExceeded:
-            pass
+            return await self._estimated_count(summary, qualified), False
         except MooringsError:
             return None, False  # e.g. a view over a missing table: no count, but still a description
-        return await self._estimated_count(summary, qualified), False
+        if summary.type == "table":  # a view's rows may come from other databases' tables
+            self._counts[key] = (version, int(rows[0][0]))
+        return int(rows[0][0]), True
+
+    async def _data_version(self, schema: str) -> tuple[int, int]:
+        rows = await self._fetch_all(f"PRAGMA {quote_identifier(schema)}.data_version")
+        return int(rows[0][0]), self._connection.total_changes
 
     async def _estimated_count(self, summary: TableSummary, qualified: str) -> int | None:
         """ANALYZE's count when there is one, else the largest rowid (exact if no row was deleted)."""
