@@ -47,7 +47,7 @@ from moorings_core.errors import (
     OperationFailed,
 )
 from moorings_core.sandbox.sqlite import Access, SqliteGuard, StatementRecord, quote_identifier
-from moorings_sqlite.values import JSONValue, Parameter, cell_to_json, decode_text
+from moorings_sqlite.values import JSONValue, Parameter, decode_text, row_to_json
 
 __all__ = [
     "Access",
@@ -74,6 +74,7 @@ ROW_COUNT_BUDGET = 0.2  # seconds an exact `count(*)` may take before an estimat
 # the largest batch, which bounds memory the same way.
 _FIRST_BATCH = 16
 _LARGEST_BATCH = 256
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built once: rows are sized by it
 _MIN_CELL_CHARS = 200  # a cell may always show this much, however many columns there are
 
 _T = TypeVar("_T")
@@ -440,12 +441,16 @@ class Database:
         access: Access = Access.READ,
         budget: float | None = None,
     ) -> list[tuple[Any, ...]]:
-        """Every row of a small internal statement (schema queries: bounded by the schema)."""
+        """Every row of a small internal statement (schema queries: bounded by the schema).
+
+        One trip to the connection's thread (execute and fetch together): describing a table takes
+        several of these, and each trip costs about as much as a small query itself.
+        """
         async with self._lock:
             with self._statement(access, self.timeout if budget is None else budget):
-                async with self._cursor(sql, params) as cursor:
-                    rows = await cursor.fetchall()
-        return [tuple(row) for row in list(rows)]
+                async with self._interrupted_on_cancel():
+                    rows = await self._connection.execute_fetchall(sql, params)
+        return [tuple(row) for row in rows]
 
     async def _step_over(self, cursor: aiosqlite.Cursor, count: int) -> None:
         """Step over the first `count` rows (a continuation re-runs the statement from its start)."""
@@ -472,15 +477,22 @@ class Database:
         """A cursor over `sql`, closed however the call ends: an open one would keep its lock."""
         cursor = None
         try:
-            cursor = await self._connection.execute(sql, params)
-            yield cursor
-        except anyio.get_cancelled_exc_class():
-            await self._connection.interrupt()  # stop the statement now rather than at its deadline
-            raise
+            async with self._interrupted_on_cancel():
+                cursor = await self._connection.execute(sql, params)
+                yield cursor
         finally:
             if cursor is not None:
                 with anyio.CancelScope(shield=True):
                     await cursor.close()
+
+    @asynccontextmanager
+    async def _interrupted_on_cancel(self) -> AsyncIterator[None]:
+        """A cancelled call stops its statement now rather than at its deadline."""
+        try:
+            yield
+        except anyio.get_cancelled_exc_class():
+            await self._connection.interrupt()
+            raise
 
     @contextmanager
     def _statement(self, access: Access, timeout: float) -> Iterator[StatementRecord]:
@@ -595,19 +607,24 @@ async def _fill_page(
     used = 2  # the enclosing brackets
     batch_size = _FIRST_BATCH
     while True:
-        batch = await cursor.fetchmany(min(max_rows + 1 - len(rows), batch_size))
+        batch = list(await cursor.fetchmany(min(max_rows + 1 - len(rows), batch_size)))
         if not batch:
             return rows, False
         batch_size = min(batch_size * 2, _LARGEST_BATCH)
-        for raw in batch:
-            if len(rows) == max_rows:
-                return rows, True
-            row = [cell_to_json(value, max_chars=cell_chars) for value in raw]
-            size = len(json.dumps(row, ensure_ascii=False, separators=(",", ":"))) + 1
-            if rows and used + size > max_chars:
-                return rows, True
-            rows.append(row)
-            used += size
+        converted = [row_to_json(raw, max_chars=cell_chars) for raw in batch[: max_rows - len(rows)]]
+        whole = len(_ENCODER.encode(converted))  # a batch well within the budget is sized at once
+        if used + whole <= max_chars:
+            rows.extend(converted)
+            used += whole - 1  # its brackets, less the comma that joins it to the rest
+        else:
+            for row in converted:
+                size = len(_ENCODER.encode(row)) + 1
+                if rows and used + size > max_chars:
+                    return rows, True
+                rows.append(row)
+                used += size
+        if len(rows) == max_rows:
+            return rows, len(converted) < len(batch) or bool(await cursor.fetchmany(1))
 
 
 # -- opening --------------------------------------------------------------------------------------

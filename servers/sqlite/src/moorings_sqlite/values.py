@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import base64
 import math
+from collections.abc import Sequence
 from typing import TypeAlias
 
-__all__ = ["JSONValue", "Parameter", "UndecodableText", "cell_to_json", "decode_text"]
+__all__ = ["JSONValue", "Parameter", "UndecodableText", "cell_to_json", "decode_text", "row_to_json"]
 
 JSONValue: TypeAlias = bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"] | None
 Parameter: TypeAlias = bool | int | float | str | None
@@ -40,6 +41,17 @@ def decode_text(raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         return UndecodableText(raw.decode("utf-8", errors="replace"))
+
+
+def row_to_json(row: Sequence[object], *, max_chars: int) -> list[JSONValue]:
+    """A row's values as JSON, each at most about `max_chars` characters of content."""
+    # Most cells are integers, NULLs or short text, which are already JSON: they skip the call.
+    return [
+        value
+        if value is None or type(value) is int or (type(value) is str and len(value) <= max_chars)
+        else cell_to_json(value, max_chars=max_chars)
+        for value in row
+    ]
 
 
 def cell_to_json(value: object, *, max_chars: int) -> JSONValue:

@@ -82,8 +82,11 @@ def _distinct(columns: Sequence[str]) -> list[str]:
     return keys
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built once, not per row
+
+
 def _compact(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def _markdown_cell(value: object) -> str:
