@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated
@@ -377,3 +379,28 @@ async def test_background_work_starts_once_serving_and_a_failure_does_not_stop_s
         with anyio.fail_after(5):
             await started.wait()
         assert (await client.call_tool("add", {"a": 1, "b": 1})).structured_content == {"result": 2}
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_what_is_held_while_serving_is_entered_in_order_and_left_in_reverse(era: Era) -> None:
+    server = make_server()
+    events: list[str] = []
+
+    def holding(name: str) -> Callable[[], AbstractAsyncContextManager[object]]:
+        @asynccontextmanager
+        async def held() -> AsyncIterator[None]:
+            events.append(f"enter {name}")
+            try:
+                yield
+            finally:
+                events.append(f"leave {name}")
+
+        return held
+
+    server.hold_while_serving(holding("host"))
+    server.hold_while_serving(holding("watcher"))
+    assert events == []  # nothing is entered before serving begins
+    async with connect(server, era=era) as client:
+        assert (await client.call_tool("add", {"a": 1, "b": 1})).structured_content == {"result": 2}
+        assert events[:2] == ["enter host", "enter watcher"]
+    assert events[-2:] == ["leave watcher", "leave host"]

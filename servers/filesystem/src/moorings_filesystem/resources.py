@@ -22,8 +22,7 @@ from __future__ import annotations
 import base64
 import mimetypes
 import os
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path, PurePath
@@ -32,7 +31,6 @@ from urllib.parse import urlsplit
 
 import mcp_types as types
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
-from mcp.server.lowlevel.server import Server
 from mcp.shared.exceptions import MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
@@ -89,14 +87,7 @@ class FileResources:
         server.lowlevel.add_request_handler("resources/read", types.ReadResourceRequestParams, self._read)
         chain = server.mcp.middleware  # ours must run before the core's counts a listen stream's URIs
         chain.insert(chain.index(self.subscriptions.middleware), self._check_subscriptions)
-        sdk_lifespan = server.lowlevel.lifespan
-
-        @asynccontextmanager
-        async def lifespan(app: Server[Any]) -> AsyncIterator[Any]:
-            async with sdk_lifespan(app) as state, self._watcher.hosted():
-                yield state
-
-        server.lowlevel.lifespan = lifespan
+        server.hold_while_serving(self._watcher.hosted)
 
     # -- requests -------------------------------------------------------------------------------
 

@@ -27,7 +27,6 @@ from urllib.parse import quote, unquote
 
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
-from mcp.server.lowlevel.server import Server
 from mcp.shared.exceptions import MCPError
 
 from moorings_core.errors import InvalidInput, MooringsError, OperationFailed
@@ -70,14 +69,8 @@ class SchemaResources:
             "resources/templates/list", types.PaginatedRequestParams, self._list_templates
         )
         server.lowlevel.add_request_handler("resources/read", types.ReadResourceRequestParams, self._read)
-        sdk_lifespan = server.lowlevel.lifespan
-
-        @asynccontextmanager
-        async def lifespan(app: Server[Any]) -> AsyncIterator[Any]:
-            async with sdk_lifespan(app) as state, self._watcher.hosted(), self._watching():
-                yield state
-
-        server.lowlevel.lifespan = lifespan
+        server.hold_while_serving(self._watcher.hosted)
+        server.hold_while_serving(self._watching)
 
     # -- requests -------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ import inspect
 import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any, TypeVar, get_args, get_origin
 
@@ -110,6 +110,7 @@ class MooringsServer:
         self._arguments = ArgumentChecker()
         self._tools: dict[str, types.Tool] | None = None
         self._background: list[Callable[[], Awaitable[None]]] = []
+        self._held: list[Callable[[], AbstractAsyncContextManager[object]]] = []
         middleware = [subscriptions.middleware] if subscriptions else []
         self.mcp: MCPServer[Any] = MCPServer(
             name=self.name,
@@ -216,13 +217,25 @@ class MooringsServer:
         """
         self._background.append(task)
 
+    def hold_while_serving(self, context: Callable[[], AbstractAsyncContextManager[object]]) -> None:
+        """Enter `context()` when serving begins and leave it when serving ends.
+
+        For what must outlive any one request, such as the task group a file watcher runs in.
+        Entered in the order given, before background tasks start, and left in reverse, once per
+        served connection like `run_in_background`.
+        """
+        self._held.append(context)
+
     @asynccontextmanager
     async def _lifespan(self, _app: MCPServer[Any]) -> AsyncIterator[dict[str, Any]]:
-        async with anyio.create_task_group() as tasks:
-            for task in self._background:
-                tasks.start_soon(self._logged, task)
-            yield {}
-            tasks.cancel_scope.cancel()
+        async with AsyncExitStack() as held:
+            for context in self._held:
+                await held.enter_async_context(context())
+            async with anyio.create_task_group() as tasks:
+                for task in self._background:
+                    tasks.start_soon(self._logged, task)
+                yield {}
+                tasks.cancel_scope.cancel()
 
     async def _logged(self, task: Callable[[], Awaitable[None]]) -> None:
         try:
