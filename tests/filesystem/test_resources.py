@@ -8,8 +8,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import anyio
@@ -23,6 +22,7 @@ from moorings_core.testing import (
     LEGACY,
     MODERN,
     Era,
+    ResourceNotices,
     Sandbox,
     connect,
     connect_stdio,
@@ -41,33 +41,6 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 def box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     monkeypatch.delenv("WATCHFILES_FORCE_POLLING", raising=False)  # we count inotify handles below
     return sandbox(tmp_path)
-
-
-class Notices:
-    """What the server pushed to a 2025-era client, in arrival order."""
-
-    def __init__(self) -> None:
-        self._send, self._receive = anyio.create_memory_object_stream[str](256)
-        self.seen: list[str] = []
-
-    async def handler(self, message: object) -> None:
-        if isinstance(message, types.ResourceUpdatedNotification):
-            await self._send.send(message.params.uri)
-        elif isinstance(message, types.ResourceListChangedNotification):
-            await self._send.send("list_changed")
-
-    async def wait_for(self, notice: str) -> None:
-        """Read notices until a new `notice` arrives; every one read is kept in `seen`."""
-        with anyio.fail_after(10):
-            while True:
-                self.seen.append(await self._receive.receive())
-                if self.seen[-1] == notice:
-                    return
-
-    @asynccontextmanager
-    async def open(self) -> AsyncIterator[Notices]:
-        with self._send, self._receive:
-            yield self
 
 
 def inotify_handles() -> int:
@@ -270,7 +243,7 @@ async def test_legacy_subscriber_hears_of_changes_until_it_unsubscribes(box: San
     assert server.subscriptions is not None
     handles = inotify_handles()
     async with (
-        Notices().open() as notices,
+        ResourceNotices().open() as notices,
         connect(server, era=LEGACY, message_handler=notices.handler) as client,
     ):
         await client.subscribe_resource(written.as_uri())
@@ -321,7 +294,7 @@ async def test_one_watcher_serves_many_files_and_each_unsubscribe_counts(box: Sa
     server = full_server(box.root)
     handles = inotify_handles()
     async with (
-        Notices().open() as notices,
+        ResourceNotices().open() as notices,
         connect(server, era=LEGACY, message_handler=notices.handler) as client,
     ):
         for path in (gone, kept, deep):
@@ -351,7 +324,7 @@ async def test_a_symlink_uri_hears_of_changes_to_its_target(box: Sandbox) -> Non
     link = box.root / "link.txt"
     link.symlink_to(target)
     async with (
-        Notices().open() as notices,
+        ResourceNotices().open() as notices,
         connect(full_server(box.root), era=LEGACY, message_handler=notices.handler) as client,
     ):
         await client.subscribe_resource(link.as_uri())
@@ -367,7 +340,7 @@ async def test_a_removed_directory_does_not_stop_the_other_watches(box: Sandbox)
         (box.root / name / "file.txt").write_text("v1")
     doomed, kept, later = (box.root / name / "file.txt" for name in ("doomed", "kept", "later"))
     async with (
-        Notices().open() as notices,
+        ResourceNotices().open() as notices,
         connect(full_server(box.root), era=LEGACY, message_handler=notices.handler) as client,
     ):
         await client.subscribe_resource(doomed.as_uri())

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, closing
+from contextlib import closing
 from pathlib import Path
 
 import anyio
@@ -19,7 +18,7 @@ import pytest
 from mcp.shared.exceptions import MCPError
 from mcp.shared.subscriptions import ResourceUpdated
 
-from moorings_core.testing import LEGACY, MODERN, Era, text_of
+from moorings_core.testing import LEGACY, MODERN, Era, ResourceNotices, text_of
 from tests.sqlite.helpers import ERAS, LEGACY_API, execute, make_sample, serving, succeeded
 
 pytestmark = pytest.mark.anyio
@@ -31,33 +30,6 @@ MEMO = "memo://insights"
 @pytest.fixture
 def sample(tmp_path: Path) -> Path:
     return make_sample(tmp_path / "sample.db")
-
-
-class Notices:
-    """What the server pushed to a 2025-era client, in arrival order: URIs, and "list_changed"."""
-
-    def __init__(self) -> None:
-        self._send, self._receive = anyio.create_memory_object_stream[str](256)
-        self.seen: list[str] = []
-
-    async def handler(self, message: object) -> None:
-        if isinstance(message, types.ResourceUpdatedNotification):
-            await self._send.send(message.params.uri)
-        elif isinstance(message, types.ResourceListChangedNotification):
-            await self._send.send("list_changed")
-
-    async def wait_for(self, notice: str) -> None:
-        """Read notices until `notice` arrives; every one read is kept in `seen`."""
-        with anyio.fail_after(10):
-            while True:
-                self.seen.append(await self._receive.receive())
-                if self.seen[-1] == notice:
-                    return
-
-    @asynccontextmanager
-    async def open(self) -> AsyncIterator[Notices]:
-        with self._send, self._receive:
-            yield self
 
 
 # -- listing and reading -------------------------------------------------------------------------------
@@ -138,7 +110,7 @@ async def test_bad_resource_uris_are_invalid_params(sample: Path, uri: str, says
 @LEGACY_API
 async def test_a_schema_change_by_another_program_reaches_a_legacy_subscriber(sample: Path) -> None:
     async with (
-        Notices().open() as notices,
+        ResourceNotices().open() as notices,
         serving(sample, era=LEGACY, client_options={"message_handler": notices.handler}) as client,
     ):
         await client.subscribe_resource(USERS)
@@ -152,7 +124,7 @@ async def test_a_schema_change_by_another_program_reaches_a_legacy_subscriber(sa
 @LEGACY_API
 async def test_a_change_of_data_alone_says_nothing(sample: Path) -> None:
     async with (
-        Notices().open() as notices,
+        ResourceNotices().open() as notices,
         serving(sample, era=LEGACY, client_options={"message_handler": notices.handler}) as client,
     ):
         await client.subscribe_resource(USERS)
@@ -179,7 +151,7 @@ async def test_a_schema_change_reaches_a_modern_listener(sample: Path) -> None:
 @LEGACY_API
 async def test_tables_appearing_and_going_change_the_list(sample: Path) -> None:
     async with (
-        Notices().open() as notices,
+        ResourceNotices().open() as notices,
         serving(sample, era=LEGACY, client_options={"message_handler": notices.handler}) as client,
     ):
         execute(sample, "CREATE TABLE boats (id INTEGER)")
@@ -198,7 +170,7 @@ async def test_a_schema_change_in_wal_mode_is_seen(sample: Path) -> None:
         writer.execute("PRAGMA wal_autocheckpoint = 0")
         writer.execute("SELECT 1 FROM users").fetchall()  # keeps the -wal and -shm files alive
         async with (
-            Notices().open() as notices,
+            ResourceNotices().open() as notices,
             serving(sample, era=LEGACY, client_options={"message_handler": notices.handler}) as client,
         ):
             await client.subscribe_resource(USERS)
@@ -212,7 +184,7 @@ async def test_a_schema_change_in_wal_mode_is_seen(sample: Path) -> None:
 @LEGACY_API
 async def test_our_own_create_table_reaches_subscribers_too(sample: Path) -> None:
     async with (
-        Notices().open() as notices,
+        ResourceNotices().open() as notices,
         serving(
             sample, era=LEGACY, allow_writes=True, client_options={"message_handler": notices.handler}
         ) as client,
@@ -244,7 +216,7 @@ async def test_append_insight_adds_to_the_memo_resource(sample: Path, era: Era) 
 @LEGACY_API
 async def test_a_memo_subscriber_hears_of_each_insight(sample: Path) -> None:
     async with (
-        Notices().open() as notices,
+        ResourceNotices().open() as notices,
         serving(sample, era=LEGACY, client_options={"message_handler": notices.handler}) as client,
     ):
         await client.subscribe_resource(MEMO)

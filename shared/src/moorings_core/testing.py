@@ -8,6 +8,8 @@
 - `sandbox(tmp_path)`: a temporary tree with an allowed root beside an outside
   directory holding a sentinel file, for hostile-path tests.
 - `text_of(result)`: the text of a tool result, for assertions.
+- `ResourceNotices`: what a server pushed about resources to a 2025-era client
+  (`message_handler=notices.handler`), to wait for in tests.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = [
     "LEGACY",
     "MODERN",
     "Era",
+    "ResourceNotices",
     "Sandbox",
     "connect",
     "connect_stdio",
@@ -135,3 +138,31 @@ def sandbox(tmp_path: Path) -> Sandbox:
 def text_of(result: types.CallToolResult) -> str:
     """All text blocks of a tool result, joined."""
     return "\n".join(block.text for block in result.content if isinstance(block, types.TextContent))
+
+
+class ResourceNotices:
+    """What the server pushed to a 2025-era client, in arrival order: updated URIs, and "list_changed"."""
+
+    def __init__(self) -> None:
+        self._send, self._receive = anyio.create_memory_object_stream[str](256)
+        self.seen: list[str] = []
+
+    async def handler(self, message: object) -> None:
+        """The client's `message_handler`."""
+        if isinstance(message, types.ResourceUpdatedNotification):
+            await self._send.send(message.params.uri)
+        elif isinstance(message, types.ResourceListChangedNotification):
+            await self._send.send("list_changed")
+
+    async def wait_for(self, notice: str) -> None:
+        """Read notices until a new `notice` arrives; every one read is kept in `seen`."""
+        with anyio.fail_after(10):
+            while True:
+                self.seen.append(await self._receive.receive())
+                if self.seen[-1] == notice:
+                    return
+
+    @asynccontextmanager
+    async def open(self) -> AsyncIterator[ResourceNotices]:
+        with self._send, self._receive:
+            yield self
