@@ -24,6 +24,8 @@ from tests.sqlite.helpers import ERAS, LEGACY_API, execute, make_sample, serving
 pytestmark = pytest.mark.anyio
 
 USERS = "sqlite://main/users"
+NUMBERS_TABLE = "sqlite://main/numbers"
+BOATS = "sqlite://main/boats"
 MEMO = "memo://insights"
 
 
@@ -133,7 +135,22 @@ async def test_a_change_of_data_alone_says_nothing(sample: Path) -> None:
         # most 0.4 s). A slow machine could merge it with the schema change below, which would make
         # this test pass without proving anything, never fail when it should not.
         await anyio.sleep(1.0)
-        execute(sample, "CREATE TABLE boats (id INTEGER)")
+        execute(sample, "ALTER TABLE users ADD COLUMN nickname TEXT")
+        await notices.wait_for(USERS)
+    assert notices.seen == [USERS]
+
+
+@LEGACY_API
+async def test_only_the_subscribers_of_a_changed_table_hear_of_it(sample: Path) -> None:
+    async with (
+        ResourceNotices().open() as notices,
+        serving(sample, era=LEGACY, client_options={"message_handler": notices.handler}) as client,
+    ):
+        await client.subscribe_resource(NUMBERS_TABLE)  # its URI sorts first: it would be told first
+        await client.subscribe_resource(USERS)
+        execute(sample, "CREATE INDEX users_by_name ON users(name)")
+        await notices.wait_for(USERS)
+        execute(sample, "CREATE TABLE boats (id INTEGER)")  # a new table: the list changes, no table did
         await notices.wait_for("list_changed")
     assert notices.seen == [USERS, "list_changed"]
 
@@ -189,10 +206,10 @@ async def test_our_own_create_table_reaches_subscribers_too(sample: Path) -> Non
             sample, era=LEGACY, allow_writes=True, client_options={"message_handler": notices.handler}
         ) as client,
     ):
-        await client.subscribe_resource(USERS)
+        await client.subscribe_resource(BOATS)  # not there yet: its schema appears
         succeeded(await client.call_tool("create_table", {"query": "CREATE TABLE boats (id INTEGER)"}))
+        await notices.wait_for(BOATS)
         await notices.wait_for("list_changed")
-    assert USERS in notices.seen
 
 
 # -- the memo and the prompt ------------------------------------------------------------------------------

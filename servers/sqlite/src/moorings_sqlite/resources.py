@@ -6,9 +6,11 @@
 - `memo://insights`: the reference server's memo (see `tools.insights`).
 - While the server runs, one `FileWatcher` watches each database file with its `-wal` and
   `-journal` companions (a commit in WAL mode touches only the `-wal` file). When one changes, the
-  schema version is read again (one number for all the open databases): if it moved, subscribers
-  of schema resources hear `notifications/resources/updated`, and if a table or view appeared or went away,
-  every client hears `notifications/resources/list_changed`. A change of data alone says nothing.
+  schema version is read again (one number for all the open databases): if it moved, each
+  subscribed table is described again and its subscribers hear `notifications/resources/updated`
+  only if its schema differs from what it was (row counts aside: they are data); if a table or
+  view appeared or went away, every client hears `notifications/resources/list_changed`. A change
+  of data alone says nothing.
   The watch is on from the start, not only while someone subscribes, because the resource list
   belongs to every client.
 
@@ -18,6 +20,7 @@ requests at the low level, as the filesystem server does.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -53,12 +56,13 @@ class SchemaResources:
     """The server's resources: table schemas by URI, the memo, and the watch that keeps them fresh."""
 
     def __init__(self, database: Database) -> None:
-        self.subscriptions = ResourceSubscriptions()
+        self.subscriptions = ResourceSubscriptions(on_watch=self._remember, on_unwatch=self._forget)
         self._database = database
         self._watcher = FileWatcher(on_change=self._changed)
         self._files: frozenset[Path] = frozenset()
         self._version = 0  # the schema version last seen (it sums every open database's)
         self._tables: frozenset[tuple[str, str]] = frozenset()
+        self._schemas: dict[str, str | None] = {}  # subscribed schema URI -> its schema as last seen
         self._memo: Memo | None = None
 
     def register(self, server: MooringsServer, memo: Memo) -> None:
@@ -157,12 +161,32 @@ class SchemaResources:
         except MooringsError as exc:  # locked or unreadable for now; the next change looks again
             logger.info("Could not read the schema after %s changed: %s", path, exc)
             return
-        for uri in sorted(self.subscriptions.watched):
-            if uri.startswith(_SCHEME):
+        for uri in sorted(self._schemas):
+            schema = await self._schema_of(uri)
+            if schema != self._schemas.get(uri, schema):
+                self._schemas[uri] = schema
                 await self.subscriptions.publish_updated(uri)
         if tables != self._tables:
             self._tables = tables
             await self.subscriptions.publish_list_changed()
+
+    async def _remember(self, uri: str) -> None:
+        """A schema URI gained its first subscriber: note its schema, to tell a real change later."""
+        if uri.startswith(_SCHEME):
+            self._schemas[uri] = await self._schema_of(uri)
+
+    async def _forget(self, uri: str) -> None:
+        self._schemas.pop(uri, None)
+
+    async def _schema_of(self, uri: str) -> str | None:
+        """The table's schema as JSON without its row count; None when it does not exist (now)."""
+        try:
+            database, table = self._parse(uri)
+            description = await self._database.describe(table, database=database)
+        except MooringsError:
+            return None
+        shape = table_schema(description).model_dump(mode="json", exclude={"row_count", "row_count_exact"})
+        return json.dumps(shape, sort_keys=True)
 
     async def _table_names(self) -> frozenset[tuple[str, str]]:
         return frozenset((table.database, table.name) for table in await self._database.tables())
