@@ -24,16 +24,35 @@ from moorings_core.testing import LEGACY, MODERN, Era, connect_stdio, installed_
 
 pytestmark = pytest.mark.stdio
 
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 0,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
+
+def initialize(capabilities: dict[str, Any]) -> dict[str, Any]:
+    params = {
+        "protocolVersion": LEGACY,
+        "capabilities": capabilities,
         "clientInfo": {"name": "t", "version": "1"},
-    },
+    }
+    return {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": params}
+
+
+INITIALIZE = initialize({})
+# A client that offers its roots: the server asks for them (roots/list) before it serves a call.
+INITIALIZE_WITH_ROOTS = initialize({"roots": {}})
+INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+MODERN_META = {
+    "io.modelcontextprotocol/protocolVersion": MODERN,
+    "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"},
+    "io.modelcontextprotocol/clientCapabilities": {},
 }
+
+
+def tool_call(request_id: int, tool: str, arguments: dict[str, Any], **params: Any) -> dict[str, Any]:
+    params = {"name": tool, "arguments": arguments, **params}
+    return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
+
+
+def answers_to_the_client(messages: list[dict[str, Any]]) -> dict[object, dict[str, Any]]:
+    """The responses among what the server said (its own requests carry an id too), by id."""
+    return {message["id"]: message for message in messages if "method" not in message}
 
 
 class RawClient:
@@ -65,11 +84,15 @@ class RawClient:
     def handshake(self) -> None:
         self.send(INITIALIZE)
         assert self.receive()["result"]["serverInfo"]["name"] == "moorings-filesystem"
-        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        self.send(INITIALIZED)
 
-    def call(self, request_id: int, tool: str, arguments: dict[str, Any]) -> None:
-        params = {"name": tool, "arguments": arguments}
-        self.send({"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params})
+    def call(self, request_id: int, tool: str, arguments: dict[str, Any], **params: Any) -> None:
+        self.send(tool_call(request_id, tool, arguments, **params))
+
+    def answers_after_exit(self) -> list[dict[str, Any]]:
+        """Wait for the server to exit (it must, once its input has ended); then all it said."""
+        assert self.process.wait(timeout=10) == 0
+        return [json.loads(line) for line in self.stdout]
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -143,7 +166,7 @@ def test_end_of_input_answers_what_was_asked_then_exits_cleanly(root: Path) -> N
     client = RawClient(str(root))
     try:
         client.send(INITIALIZE)
-        client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        client.send(INITIALIZED)
         client.call(1, "read_text_file", {"path": "hello.txt"})
         client.stdin.close()
         answers = [json.loads(line) for line in client.stdout]
@@ -153,10 +176,19 @@ def test_end_of_input_answers_what_was_asked_then_exits_cleanly(root: Path) -> N
         client.close()
 
 
+def test_end_of_input_after_an_answered_request_still_answers_the_calls_read_since(raw: RawClient) -> None:
+    # The handshake was answered before the call was read: the call must not be cut off at end of input.
+    raw.call(1, "read_text_file", {"path": "hello.txt"})
+    raw.stdin.close()
+    answers = answers_to_the_client(raw.answers_after_exit())
+    assert answers[1]["result"]["content"][0]["text"] == "hello\n"
+
+
 def test_input_from_a_regular_file_is_read_to_the_end_and_answered(root: Path, tmp_path: Path) -> None:
     # A regular file cannot be waited on by the event loop; its lines are read in a thread instead.
     requests = tmp_path / "requests.jsonl"
-    requests.write_text(json.dumps(INITIALIZE) + "\nnot json")  # no final newline
+    lines = [INITIALIZE, INITIALIZED, tool_call(1, "read_text_file", {"path": "hello.txt"})]
+    requests.write_text("".join(json.dumps(line) + "\n" for line in lines) + "not json")  # no final newline
     with requests.open("rb") as stdin:
         done = subprocess.run(
             [installed_script("moorings-filesystem"), str(root)],
@@ -167,9 +199,77 @@ def test_input_from_a_regular_file_is_read_to_the_end_and_answered(root: Path, t
         )
     answers = {answer["id"]: answer for answer in map(json.loads, done.stdout.splitlines())}
     assert done.returncode == 0
-    assert sorted(answers, key=str) == [0, None]
+    assert sorted(answers, key=str) == [0, 1, None]
     assert answers[0]["result"]["serverInfo"]["name"] == "moorings-filesystem"
+    assert answers[1]["result"]["content"][0]["text"] == "hello\n"
     assert answers[None]["error"]["code"] == -32700  # the unterminated last line was read too
+
+
+def test_input_from_dev_null_ends_the_process_cleanly_and_silently(root: Path) -> None:
+    with open(os.devnull, "rb") as stdin:
+        done = subprocess.run(
+            [installed_script("moorings-filesystem"), str(root)],
+            stdin=stdin,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    assert done.returncode == 0
+    assert done.stdout == b""
+
+
+def test_a_call_waiting_on_a_client_whose_input_ended_is_answered(root: Path) -> None:
+    # The call asks the client for its roots, which a client whose input has ended can never send:
+    # the transport answers that request for it, and the call goes on without narrowing.
+    client = RawClient(str(root))
+    try:
+        client.send(INITIALIZE_WITH_ROOTS)
+        client.send(INITIALIZED)
+        client.call(1, "list_directory", {"path": str(root)})
+        client.stdin.close()
+        messages = client.answers_after_exit()
+        assert [message["method"] for message in messages if "method" in message] == ["roots/list"]
+        answers = answers_to_the_client(messages)
+        assert answers[1]["result"]["isError"] is False
+        assert "hello.txt" in answers[1]["result"]["content"][0]["text"]
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("cancelled_id", [1, "1"], ids=["integer id", "same id as a string"])
+def test_a_call_the_client_cancelled_is_not_waited_for_at_end_of_input(
+    root: Path, cancelled_id: object
+) -> None:
+    client = RawClient(str(root))
+    try:
+        client.send(INITIALIZE_WITH_ROOTS)
+        client.send(INITIALIZED)
+        client.call(1, "list_directory", {"path": str(root)})
+        assert client.receive()["id"] == 0
+        assert client.receive()["method"] == "roots/list"  # the call now waits for the client
+        client.send(
+            {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": cancelled_id}}
+        )
+        client.stdin.close()
+        assert 1 not in answers_to_the_client(client.answers_after_exit())  # a cancelled request gets none
+    finally:
+        client.close()
+
+
+def test_a_listen_stream_open_at_end_of_input_ends_with_the_connection(root: Path) -> None:
+    # A subscriptions/listen response lasts as long as the connection: it is not waited for.
+    client = RawClient(str(root))
+    try:
+        listen = {"notifications": {"resourcesListChanged": True}, "_meta": MODERN_META}
+        client.send({"jsonrpc": "2.0", "id": "listen", "method": "subscriptions/listen", "params": listen})
+        assert client.receive()["method"] == "notifications/subscriptions/acknowledged"
+        client.call(1, "read_text_file", {"path": "hello.txt"}, _meta=MODERN_META)
+        client.stdin.close()
+        answers = answers_to_the_client(client.answers_after_exit())
+        assert answers[1]["result"]["content"][0]["text"] == "hello\n"
+        assert answers["listen"]["error"]["code"] == -32000
+    finally:
+        client.close()
 
 
 def test_sigterm_ends_the_process_within_two_seconds(raw: RawClient) -> None:

@@ -10,6 +10,13 @@ answers every framing problem and never holds more than the configured cap:
 - a line over the cap is skipped as it streams past, never buffered whole, and
   gets `-32600` with the id if it appears early in the line.
 
+End of input (the client closed its end; or stdin was a file, or /dev/null) does
+not cut off what was asked: the server stops once every request read has been
+answered. What can never be answered is not waited for: a request the client
+cancelled, a `subscriptions/listen` stream (it lasts as long as the connection),
+and the server's own questions to the client (`roots/list`), which get an error
+in the client's place so the call waiting on them goes on.
+
 The real stdin/stdout move to private descriptors while serving; fd 0 then reads
 /dev/null and fd 1 writes to stderr, so a child process (git, say) or a stray
 print cannot corrupt the protocol stream. Reading and writing run on daemon
@@ -35,12 +42,15 @@ import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import anyio
 import anyio.from_thread
 import anyio.lowlevel
 import mcp_types as types
 from anyio.abc import ObjectReceiveStream, ObjectSendStream
+from mcp.shared.dispatcher import coerce_request_id
+from mcp.shared.jsonrpc_dispatcher import cancelled_request_id_from_params
 from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
 
@@ -260,6 +270,37 @@ class _LineWriter:
         self._thread.join(timeout)
 
 
+# Requests answered only when the connection ends (a listen stream is the response):
+# at end of input they are not waited for, and the SDK ends them as it closes.
+_OPEN_WHILE_CONNECTED = frozenset({"subscriptions/listen"})
+
+
+def _forget_cancelled(unanswered: dict[types.RequestId | None, str], params: dict[str, Any] | None) -> None:
+    """The client cancelled a request: it expects no answer, so end of input does not wait for one.
+
+    Ids match as the SDK matches them, where "7" and 7 are one id.
+    """
+    cancelled = cancelled_request_id_from_params(params)
+    if cancelled is None:
+        return
+    key = coerce_request_id(cancelled)
+    for request_id in [
+        request_id
+        for request_id in unanswered
+        if request_id is not None and coerce_request_id(request_id) == key
+    ]:
+        del unanswered[request_id]
+
+
+def _client_gone(request_id: types.RequestId) -> SessionMessage:
+    """The answer to a server's request that the client can no longer give: its input has ended."""
+    error = types.ErrorData(
+        code=types.CONNECTION_CLOSED,
+        message="Connection closed: the client's input ended before it answered.",
+    )
+    return SessionMessage(types.JSONRPCError(jsonrpc="2.0", id=request_id, error=error))
+
+
 @contextlib.asynccontextmanager
 async def serve_stdio_streams(
     wire_in: int, wire_out: int, *, max_message_bytes: int
@@ -267,16 +308,23 @@ async def serve_stdio_streams(
     """Serve JSON-RPC over two file descriptors as the pair of streams the SDK's server loop runs on.
 
     The read side ends (and the server with it) when the client closes its end
-    and every request it sent has been answered.
+    and every request it sent has been answered. Closing the read side earlier
+    would make the SDK cancel the requests still running and answer them
+    `Connection closed`.
     """
     read_send, read_recv = anyio.create_memory_object_stream[SessionMessage | Exception](0)
     write_send, write_recv = anyio.create_memory_object_stream[SessionMessage](0)
     writer = _LineWriter(wire_out)
     token = anyio.lowlevel.current_token()
 
-    # Requests read but not yet answered: at end of input they still get their answers.
-    unanswered: set[types.RequestId] = set()
-    all_answered = anyio.Event()
+    # The client's requests read but not yet answered (id -> method; None is a possible key only so
+    # that an error answer without an id can be looked up), and the server's requests the client has
+    # not answered yet: end of input waits for the first and answers the second.
+    unanswered: dict[types.RequestId | None, str] = {}
+    asked: set[types.RequestId] = set()
+    # Made at end of input, when "nothing unanswered" becomes final (until then a request read next
+    # can add to it); set by the writer when an answer or a question goes out.
+    changed: anyio.Event | None = None
 
     async def deliver(item: bytes | _Oversized) -> None:
         if isinstance(item, _Oversized):
@@ -287,13 +335,26 @@ async def serve_stdio_streams(
             logger.warning("Refused a message from the client: %s", parsed.message)
             writer.send(parsed.response())
             return
-        if isinstance(parsed.message, types.JSONRPCRequest):
-            unanswered.add(parsed.message.id)
+        message = parsed.message
+        if isinstance(message, types.JSONRPCRequest):
+            unanswered[message.id] = message.method
+        elif isinstance(message, types.JSONRPCNotification):
+            if message.method == "notifications/cancelled":
+                _forget_cancelled(unanswered, message.params)
+        else:
+            asked.discard(message.id)  # the client's answer to one of the server's requests
         await read_send.send(parsed)
 
     async def end_of_input() -> None:
-        if unanswered:
-            await all_answered.wait()
+        """End the session once every request read has its answer (the SDK cancels what is left)."""
+        nonlocal changed
+        for request_id in [key for key, method in unanswered.items() if method in _OPEN_WHILE_CONNECTED]:
+            del unanswered[request_id]
+        while unanswered:
+            changed = anyio.Event()
+            while asked:  # a handler waiting on the client would wait forever: answer for it
+                await read_send.send(_client_gone(asked.pop()))
+            await changed.wait()
         await read_send.aclose()
 
     def read_in_thread() -> None:
@@ -318,10 +379,15 @@ async def serve_stdio_streams(
         async with write_recv:
             async for message in write_recv:
                 writer.send(message)
-                if isinstance(message.message, types.JSONRPCResponse | types.JSONRPCError):
-                    unanswered.discard(message.message.id)
-                    if not unanswered:
-                        all_answered.set()
+                sent = message.message
+                if isinstance(sent, types.JSONRPCResponse | types.JSONRPCError):
+                    unanswered.pop(sent.id, None)
+                    if not unanswered and changed is not None:
+                        changed.set()
+                elif isinstance(sent, types.JSONRPCRequest):
+                    asked.add(sent.id)
+                    if changed is not None:
+                        changed.set()
 
     on_loop = _pollable(wire_in)
     if not on_loop:
