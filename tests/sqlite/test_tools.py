@@ -172,7 +172,11 @@ async def test_read_query_returns_json_rows_and_structured_content(sample: Path,
         {"id": 2, "name": "Grace", "email": None},
         {"id": 3, "name": "Linus | Pipe", "email": "linus@example.org"},
     ]
-    assert structured["columns"] == [{"name": "id"}, {"name": "name"}, {"name": "email"}]
+    assert structured["columns"] == [
+        {"name": "id", "type": "INTEGER"},
+        {"name": "name", "type": "TEXT"},
+        {"name": "email", "type": "TEXT"},
+    ]
     assert structured["rows"] == [
         [1, "Ada", "ada@example.org"],
         [2, "Grace", None],

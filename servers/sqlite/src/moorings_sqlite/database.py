@@ -47,6 +47,7 @@ from moorings_core.errors import (
     OperationFailed,
 )
 from moorings_core.sandbox.sqlite import Access, SqliteGuard, StatementRecord, quote_identifier
+from moorings_sqlite.decltypes import DeclaredTypes
 from moorings_sqlite.values import JSONValue, Parameter, decode_text, row_to_json
 
 __all__ = [
@@ -85,7 +86,11 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True)
 class Column:
-    """A result column. `declared_type` is None: Python's sqlite3 does not expose it for results."""
+    """A result column; `declared_type` is the type its table column was declared with, if any.
+
+    Only a column taken straight from a table (or through a view) has one; an expression has
+    none, and it is also None whenever it cannot be known (see `moorings_sqlite.decltypes`).
+    """
 
     name: str
     declared_type: str | None
@@ -208,6 +213,11 @@ class Database:
         self._lock = anyio.Lock()
         # Exact row counts, each with the data version it was counted at (see `_row_count`).
         self._counts: dict[tuple[str, str], tuple[tuple[int, int], int]] = {}
+        self._declared_types = DeclaredTypes(databases)
+        # A temporary table or view only this connection sees could shadow a name the declared
+        # types' own connection resolves to another table: no declared types while there is one.
+        # None: unknown since a statement that may have created or dropped one.
+        self._temp_tables: bool | None = False
         self.allow_writes = allow_writes
         self.timeout = timeout
 
@@ -268,6 +278,7 @@ class Database:
     async def close(self) -> None:
         """Close the connection (rolling back any transaction left open) and stop its thread."""
         await self._connection.close()
+        self._declared_types.close()
 
     @property
     def databases(self) -> dict[str, Path]:
@@ -415,15 +426,18 @@ class Database:
         started: float,
     ) -> QueryPage:
         async with self._lock:
+            if access is not Access.READ:
+                self._temp_tables = None
             with self._statement(access, self.timeout) as record:
                 async with self._cursor(sql, bound) as cursor:
                     await self._step_over(cursor, offset)
-                    columns = [Column(str(d[0]), None) for d in cursor.description or ()]
-                    rows, more = await _fill_page(cursor, len(columns), max_rows, max_chars)
+                    names = [str(d[0]) for d in cursor.description or ()]
+                    rows, more = await _fill_page(cursor, len(names), max_rows, max_chars)
                     last_rowid = cursor.lastrowid
                 # Asked once the statement is reset: a write with RETURNING whose rows were not
                 # all fetched has made all its changes, but only now has SQLite counted them.
                 changed = await self._changes() if record.changed_rows else 0
+            columns = await self._result_columns(sql, names)
         return QueryPage(
             columns=columns,
             rows=rows,
@@ -447,10 +461,42 @@ class Database:
         several of these, and each trip costs about as much as a small query itself.
         """
         async with self._lock:
-            with self._statement(access, self.timeout if budget is None else budget):
-                async with self._interrupted_on_cancel():
-                    rows = await self._connection.execute_fetchall(sql, params)
+            return await self._fetch_all_locked(sql, params, access, budget)
+
+    async def _fetch_all_locked(
+        self,
+        sql: str,
+        params: Sequence[Any] | Mapping[str, Any] = (),
+        access: Access = Access.READ,
+        budget: float | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """`_fetch_all` for a caller that already holds the lock."""
+        with self._statement(access, self.timeout if budget is None else budget):
+            async with self._interrupted_on_cancel():
+                rows = await self._connection.execute_fetchall(sql, params)
         return [tuple(row) for row in rows]
+
+    async def _result_columns(self, sql: str, names: list[str]) -> list[Column]:
+        """The statement's result columns with their declared types (called under the lock).
+
+        Read after the statement ran here, so only a statement the guard let through is looked at.
+        """
+        declared: list[str | None] = [None] * len(names)
+        if names and self._temp_tables is None:
+            self._temp_tables = await self._has_temp_tables()
+        if names and not self._temp_tables:
+            declared = await anyio.to_thread.run_sync(self._declared_types.of, sql, names)
+        return [Column(name, type_) for name, type_ in zip(names, declared, strict=True)]
+
+    async def _has_temp_tables(self) -> bool:
+        """Whether this connection has temporary tables or views (called under the lock)."""
+        try:
+            rows = await self._fetch_all_locked(
+                "SELECT EXISTS (SELECT 1 FROM temp.sqlite_master WHERE type IN ('table', 'view'))"
+            )
+        except MooringsError:
+            return True  # not known: no declared types rather than a failed call
+        return bool(rows[0][0])
 
     async def _step_over(self, cursor: aiosqlite.Cursor, count: int) -> None:
         """Step over the first `count` rows (a continuation re-runs the statement from its start)."""

@@ -40,7 +40,9 @@ Scalar = str | int | float | bool | None
 class ResultColumn(Output):
     name: str
     type: str | None = Field(
-        None, description="The declared type, when the column comes straight from a table's column."
+        None,
+        description="The declared type (as in CREATE TABLE), when the column comes straight from a "
+        "table's column, also through a view; absent for an expression, or when it is not known.",
     )
 
 
