@@ -564,6 +564,66 @@ async def test_get_file_info_refuses_a_fifo_at_once(make_server: ServerFactory, 
     assert "FIFO" in message
 
 
+def lay_out_links(box: Sandbox) -> None:
+    """Files, a FIFO, and symlinks inside the root: to a directory inside and outside, a FIFO,
+    nothing, and each other."""
+    populate(box.root)
+    os.mkfifo(box.root / "pipe")
+    (box.root / "to_sub").symlink_to("sub")
+    (box.root / "escape").symlink_to(box.outside)
+    (box.root / "secret").symlink_to(box.sentinel)
+    (box.root / "to_pipe").symlink_to("pipe")
+    (box.root / "dangling").symlink_to("missing.txt")
+    (box.root / "loop_a").symlink_to("loop_b")
+    (box.root / "loop_b").symlink_to("loop_a")
+
+
+@pytest.mark.parametrize(
+    ("path", "follow", "expected"),
+    [
+        ("../outside/secret.txt", False, "denied"),
+        ("sub/../../outside/secret.txt", False, "denied"),
+        ("escape/secret.txt", False, "denied"),  # through a symlinked directory that leads outside
+        ("escape", True, "denied"),
+        ("secret", True, "denied"),
+        ("to_pipe", True, "FIFO"),
+        ("to_pipe/x", False, "does not exist"),
+        ("a.txt/x", False, "does not exist"),
+        ("dangling", True, "does not exist"),
+        ("loop_a", True, "too many symbolic links"),
+        ("a.txt\0", False, "NUL"),
+    ],
+)
+async def test_get_file_info_refuses_what_leads_outside_or_is_not_a_file_or_directory(
+    make_server: ServerFactory, box: Sandbox, path: str, follow: bool, expected: str
+) -> None:
+    lay_out_links(box)
+    message = await refused(make_server, box.root, "get_file_info", path=path, followSymlinks=follow)
+    assert expected in message
+    assert str(box.outside) not in message
+
+
+@pytest.mark.parametrize(
+    ("path", "follow", "kind", "described"),
+    [
+        ("'a.txt'", False, "file", "a.txt"),  # one pair of stray quotes
+        ("sub/../a.txt", False, "file", "a.txt"),
+        ("to_sub/c.py", False, "file", "sub/c.py"),  # through a symlinked directory inside
+        ("to_sub", True, "directory", "sub"),
+        ("to_pipe", False, "symlink", "to_pipe"),  # the link itself, not the FIFO
+        ("dangling", False, "symlink", "dangling"),
+        ("escape", False, "symlink", "escape"),
+        (".", True, "directory", "."),
+    ],
+)
+async def test_get_file_info_describes_the_entry_a_path_leads_to_inside(
+    make_server: ServerFactory, box: Sandbox, path: str, follow: bool, kind: str, described: str
+) -> None:
+    lay_out_links(box)
+    _, info = await ok(make_server, box.root, "get_file_info", path=path, followSymlinks=follow)
+    assert (info["type"], info["path"]) == (kind, str(box.root / described))
+
+
 # -- the tools as the model sees them -------------------------------------------------------------
 
 

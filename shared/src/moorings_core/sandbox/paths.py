@@ -165,6 +165,26 @@ class PathJail:
         """
         return self._open(path, intent, False, lambda located: self._open_parent_of(located, path))
 
+    def open_holder(
+        self, path: str | os.PathLike[str], *, follow_symlinks: bool = True
+    ) -> tuple[Path, int, str]:
+        """Check an existing entry for reading and open the directory that holds it, to look at the
+        entry without opening it (`os.stat(name, dir_fd=dir_fd, follow_symlinks=False)`,
+        `os.readlink`): one check gives both the canonical path and the fd.
+
+        Returns `(canonical, dir_fd, name)`; for an allowed directory itself, `dir_fd` is that
+        directory and `name` is ".". With `follow_symlinks=False` a final symlink is the entry
+        itself. The caller closes `dir_fd`.
+        """
+
+        def open_holding(located: _Located) -> tuple[Path, int, str]:
+            if not located.parts():
+                return located.path, open_directory_beneath(str(located.root), (), listable=False), "."
+            dir_fd, name = self._open_parent_of(located, path)
+            return located.path, dir_fd, name
+
+        return self._open(path, "read", follow_symlinks, open_holding)
+
     # -- narrowing ------------------------------------------------------------------------------
 
     def narrowed_to(self, client_roots: Iterable[str | os.PathLike[str]]) -> PathJail:

@@ -478,22 +478,14 @@ def _timestamp(seconds: float) -> datetime:
 
 
 def _info(jail: PathJail, path: str, follow: bool) -> types.CallToolResult:
-    canonical = jail.resolve(path, follow_symlinks=follow)
+    canonical, dir_fd, name = jail.open_holder(path, follow_symlinks=follow)
     target: str | None = None
-    if canonical in jail.roots:
-        fd = jail.open_directory(canonical)
-        try:
-            info = os.fstat(fd)
-        finally:
-            os.close(fd)
-    else:
-        dir_fd, name = jail.open_parent(canonical, intent="read")
-        try:
-            info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-            if stat.S_ISLNK(info.st_mode):
-                target = _link_target(jail, canonical.parent, dir_fd, name)
-        finally:
-            os.close(dir_fd)
+    try:
+        info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        if stat.S_ISLNK(info.st_mode):
+            target = _link_target(jail, canonical.parent, dir_fd, name)
+    finally:
+        os.close(dir_fd)
     kind = file_kind(info.st_mode)
     birth = getattr(info, "st_birthtime", None)
     details = FileInfo(
