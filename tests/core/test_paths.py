@@ -356,6 +356,38 @@ def test_open_parent_changes_the_entry_itself(world: World) -> None:
     assert (world.outside / "secret.txt").read_bytes() == SECRET
 
 
+def holder_of(jail: PathJail, path: str, *, follow_symlinks: bool = True) -> tuple[Path, os.stat_result]:
+    """What `open_holder` gives: the canonical path, and the entry as seen through the held directory."""
+    canonical, dir_fd, name = jail.open_holder(path, follow_symlinks=follow_symlinks)
+    try:
+        return canonical, os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    finally:
+        os.close(dir_fd)
+
+
+def test_open_holder_gives_an_entry_to_look_at_without_opening_it(world: World) -> None:
+    canonical, info = holder_of(world.jail, "a.txt")
+    assert (canonical, info.st_size) == (world.root / "a.txt", len(INSIDE))
+    canonical, info = holder_of(world.jail, str(world.root))  # an allowed directory itself
+    assert canonical == world.root
+    assert stat.S_ISDIR(info.st_mode)
+    with pytest.raises(AccessDenied, match="FIFO"):  # refused at once, never opened: no hang
+        holder_of(world.jail, "fifo")
+    canonical, info = holder_of(world.jail, "loop_a", follow_symlinks=False)  # the link itself
+    assert canonical == world.root / "loop_a"
+    assert stat.S_ISLNK(info.st_mode)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["../outside/secret.txt", "link_out_file", "link_out_dir/secret.txt", "sub/hop/secret.txt", "a.txt\0x"],
+)
+def test_open_holder_refuses_what_leads_outside(world: World, hostile: str) -> None:
+    with pytest.raises(MooringsError):
+        holder_of(world.jail, hostile)
+    assert holder_of(world.jail, "a.txt")[0] == world.root / "a.txt"  # the control still works
+
+
 def test_is_inside_and_display(world: World) -> None:
     assert world.jail.is_inside(world.root / "sub" / "not-yet")
     assert not world.jail.is_inside(world.sibling)
