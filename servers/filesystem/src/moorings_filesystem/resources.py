@@ -14,7 +14,7 @@
   `roots/list_changed` changes the resource list (wired in `server.py`).
 
 `MCPServer` gives a resource template one fixed MIME type, so this module serves the three
-resource requests at the low level; every resource of this server is a file or a directory.
+resource requests itself (`MooringsServer.serve_resources`); every resource here is a file or a directory.
 """
 
 from __future__ import annotations
@@ -80,11 +80,9 @@ class FileResources:
     def register(self, server: MooringsServer, workspace: Workspace) -> None:
         """Serve the resource requests on `server`; `server` must use `self.subscriptions`."""
         self._workspace = workspace
-        server.lowlevel.add_request_handler("resources/list", types.PaginatedRequestParams, self._list)
-        server.lowlevel.add_request_handler(
-            "resources/templates/list", types.PaginatedRequestParams, self._list_templates
+        server.serve_resources(
+            list_resources=self._list, list_templates=self._list_templates, read_resource=self._read
         )
-        server.lowlevel.add_request_handler("resources/read", types.ReadResourceRequestParams, self._read)
         chain = server.mcp.middleware  # ours must run before the core's counts a listen stream's URIs
         chain.insert(chain.index(self.subscriptions.middleware), self._check_subscriptions)
         server.hold_while_serving(self._watcher.hosted)

@@ -15,7 +15,7 @@
   belongs to every client.
 
 `MCPServer` lists resources from a fixed registry, so this module serves the three resource
-requests at the low level, as the filesystem server does.
+requests itself (`MooringsServer.serve_resources`), as the filesystem server does.
 """
 
 from __future__ import annotations
@@ -68,11 +68,9 @@ class SchemaResources:
     def register(self, server: MooringsServer, memo: Memo) -> None:
         """Serve the resource requests on `server`; `server` must use `self.subscriptions`."""
         self._memo = memo
-        server.lowlevel.add_request_handler("resources/list", types.PaginatedRequestParams, self._list)
-        server.lowlevel.add_request_handler(
-            "resources/templates/list", types.PaginatedRequestParams, self._list_templates
+        server.serve_resources(
+            list_resources=self._list, list_templates=self._list_templates, read_resource=self._read
         )
-        server.lowlevel.add_request_handler("resources/read", types.ReadResourceRequestParams, self._read)
         server.hold_while_serving(self._watcher.hosted)
         server.hold_while_serving(self._watching)
 

@@ -48,6 +48,9 @@ __all__ = ["MooringsServer", "package_version"]
 logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
+P = TypeVar("P", bound=types.RequestParams)
+R = TypeVar("R", bound=types.Result)
+ResourceHandler = Callable[[ServerRequestContext[Any, Any], P], Awaitable[R]]
 
 
 def package_version(distribution: str) -> str:
@@ -216,6 +219,24 @@ class MooringsServer:
         cancelled when serving ends. A failure is logged, never raised into the session.
         """
         self._background.append(task)
+
+    def serve_resources(
+        self,
+        *,
+        list_resources: ResourceHandler[types.PaginatedRequestParams, types.ListResourcesResult],
+        list_templates: ResourceHandler[types.PaginatedRequestParams, types.ListResourceTemplatesResult],
+        read_resource: ResourceHandler[types.ReadResourceRequestParams, types.ReadResourceResult],
+    ) -> None:
+        """Answer `resources/list`, `resources/templates/list` and `resources/read` with these.
+
+        For resources that are not a fixed set (files, tables), which the SDK's registry of
+        decorated resources cannot list; the handlers run on the low-level server.
+        """
+        self.lowlevel.add_request_handler("resources/list", types.PaginatedRequestParams, list_resources)
+        self.lowlevel.add_request_handler(
+            "resources/templates/list", types.PaginatedRequestParams, list_templates
+        )
+        self.lowlevel.add_request_handler("resources/read", types.ReadResourceRequestParams, read_resource)
 
     def hold_while_serving(self, context: Callable[[], AbstractAsyncContextManager[object]]) -> None:
         """Enter `context()` when serving begins and leave it when serving ends.
