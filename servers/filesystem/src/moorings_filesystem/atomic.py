@@ -381,12 +381,15 @@ def _sweep_below(dir_fd: int, depth: int) -> int:
     return removed
 
 
-def remove_tree(dir_fd: int, name: str) -> None:
+def remove_tree(dir_fd: int, name: str, removed: Callable[[int], None] | None = None) -> None:
     """Remove `name` in `dir_fd`, and all below it if it is a directory; symlinks are never followed.
 
-    Iterative, one open fd per level, so a deep tree cannot exhaust the recursion limit.
+    Iterative, one open fd per level, so a deep tree cannot exhaust the recursion limit. `removed`
+    is told how many entries went each time some did (for progress).
     """
     if _unlinked(dir_fd, name):
+        if removed is not None:
+            removed(1)
         return
     # Each frame: the directory's parent fd, its name, its own fd, the subdirectories left to remove.
     stack = [_Frame(dir_fd, name, os.open(name, _DIRECTORY_FLAGS, dir_fd=dir_fd))]
@@ -394,7 +397,9 @@ def remove_tree(dir_fd: int, name: str) -> None:
         while stack:
             frame = stack[-1]
             if frame.pending is None:
-                frame.pending = _empty_but_directories(frame.fd)
+                frame.pending, unlinked = _empty_but_directories(frame.fd)
+                if removed is not None:
+                    removed(unlinked)
             if frame.pending:
                 child = frame.pending.pop()
                 stack.append(_Frame(frame.fd, child, os.open(child, _DIRECTORY_FLAGS, dir_fd=frame.fd)))
@@ -402,6 +407,8 @@ def remove_tree(dir_fd: int, name: str) -> None:
             stack.pop()
             os.close(frame.fd)
             os.rmdir(frame.name, dir_fd=frame.parent)
+            if removed is not None:
+                removed(1)
     finally:
         for frame in stack:
             os.close(frame.fd)
@@ -428,11 +435,12 @@ def _unlinked(dir_fd: int, name: str) -> bool:
     return True
 
 
-def _empty_but_directories(dir_fd: int) -> list[str]:
-    """Unlink everything in the directory but its subdirectories, and name those."""
+def _empty_but_directories(dir_fd: int) -> tuple[list[str], int]:
+    """Unlink everything in the directory but its subdirectories: name those, and count the rest."""
     with os.scandir(dir_fd) as entries:
         names = [entry.name for entry in entries]
-    return [name for name in names if not _unlinked(dir_fd, name)]
+    directories = [name for name in names if not _unlinked(dir_fd, name)]
+    return directories, len(names) - len(directories)
 
 
 # -- small helpers ------------------------------------------------------------------------------

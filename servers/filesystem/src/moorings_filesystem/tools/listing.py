@@ -32,7 +32,7 @@ from pydantic import Field
 
 from moorings_core.limits import decode_cursor, encode_cursor, run_blocking
 from moorings_core.sandbox.paths import PathJail, file_kind
-from moorings_core.server import MooringsServer, Output, tool_result
+from moorings_core.server import MooringsServer, Output, Progress, counted, reporting_progress, tool_result
 from moorings_filesystem.globs import PathPatterns
 from moorings_filesystem.walking import TreeWalk, WalkOptions, deadline_for, entry_kind
 from moorings_filesystem.workspace import Workspace
@@ -378,7 +378,7 @@ class _Seen:
 
 
 def _tree(
-    jail: PathJail, path: str, options: WalkOptions, budget: int, gitignore: bool
+    jail: PathJail, path: str, options: WalkOptions, budget: int, gitignore: bool, progress: Progress
 ) -> types.CallToolResult:
     with TreeWalk(jail, path, options) as walk:
         seen: list[_Seen] = []
@@ -389,6 +389,7 @@ def _tree(
                 _Seen(directory.path_of(name), name, kind, directory.depth)
                 for name, kind in directory.entries
             )
+            progress.update(len(seen))
             if len(seen) >= _TREE_SCAN_LIMIT:
                 break
         complete = len(seen) < _TREE_SCAN_LIMIT and not walk.timed_out
@@ -610,7 +611,10 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
             max_depth=maxDepth,
             deadline=deadline_for(settings.call_timeout),
         )
-        return await run_blocking(_tree, jail, path, options, settings.max_output_chars, gitignore)
+        async with reporting_progress(ctx, counted("entries listed")) as progress:
+            return await run_blocking(
+                _tree, jail, path, options, settings.max_output_chars, gitignore, progress
+            )
 
     @server.tool(title="Get file info", read_only=True)
     async def get_file_info(

@@ -18,6 +18,7 @@ import contextlib
 import errno
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,7 +30,15 @@ from pydantic import Field
 from moorings_core.errors import InvalidInput, LimitExceeded, MooringsError, OperationFailed
 from moorings_core.limits import run_blocking
 from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import MooringsServer, Output, tool_result
+from moorings_core.server import (
+    NO_PROGRESS,
+    MooringsServer,
+    Output,
+    Progress,
+    counted,
+    reporting_progress,
+    tool_result,
+)
 from moorings_filesystem import atomic
 from moorings_filesystem.tools.writing import CreateParents, PathArgument, open_parent
 from moorings_filesystem.workspace import Workspace
@@ -200,7 +209,7 @@ def _copy_entry(
     if stat.S_ISDIR(entry.st_mode):
         directory = os.open(source, _DIRECTORY_FLAGS, dir_fd=source_fd)
         try:
-            _copy_tree(directory, target_fd, target, display)
+            _copy_tree(directory, target_fd, target, display, NO_PROGRESS)
         finally:
             os.close(directory)
     elif stat.S_ISLNK(entry.st_mode):
@@ -233,16 +242,16 @@ def _remove_moved_source(dir_fd: int, name: str, display: str) -> None:
         ) from None
 
 
-def _remove_whole(dir_fd: int, name: str) -> None:
+def _remove_whole(dir_fd: int, name: str, removed: Callable[[int], None] | None = None) -> None:
     """Remove an entry and all below it: renamed to a temporary first, so it vanishes at once.
 
     If removing fails midway, what is left is put back under its name (rather than left for the
-    sweeper to finish) and the error is raised.
+    sweeper to finish) and the error is raised. `removed` counts the entries as they go.
     """
     temporary = atomic.temporary_name()
     os.rename(name, temporary, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     try:
-        atomic.remove_tree(dir_fd, temporary)
+        atomic.remove_tree(dir_fd, temporary, removed)
     except OSError:
         with contextlib.suppress(OSError):
             atomic.rename_noreplace(dir_fd, temporary, dir_fd, name)
@@ -293,7 +302,9 @@ def _copy_file(
     )
 
 
-def _copy_directory(jail: PathJail, source: str, destination: str, create_parents: bool) -> CopyResult:
+def _copy_directory(
+    jail: PathJail, source: str, destination: str, create_parents: bool, progress: Progress
+) -> CopyResult:
     origin = jail.resolve(source)
     target = jail.resolve(destination, intent="create")
     if target.is_relative_to(origin):
@@ -307,7 +318,7 @@ def _copy_directory(jail: PathJail, source: str, destination: str, create_parent
                 raise _refuse_existing(
                     destination, existing, hint="copy_directory never overwrites: choose a new name."
                 )
-            tally = _copy_tree(source_fd, target_fd, target_name, destination)
+            tally = _copy_tree(source_fd, target_fd, target_name, destination, progress)
             atomic.fsync_directory(target_fd, destination)
         finally:
             os.close(target_fd)
@@ -327,7 +338,7 @@ def _copy_directory(jail: PathJail, source: str, destination: str, create_parent
     )
 
 
-def _copy_tree(source_fd: int, target_fd: int, target: str, display: str) -> _Tally:
+def _copy_tree(source_fd: int, target_fd: int, target: str, display: str, progress: Progress) -> _Tally:
     """Copy the directory open at `source_fd` to `target`: built under a temporary name, then renamed."""
     tally = _Tally(directories=1)
     temporary = atomic.temporary_name()
@@ -335,7 +346,7 @@ def _copy_tree(source_fd: int, target_fd: int, target: str, display: str) -> _Ta
         os.mkdir(temporary, 0o700, dir_fd=target_fd)
         built = os.open(temporary, _DIRECTORY_FLAGS, dir_fd=target_fd)
         try:
-            _copy_children(source_fd, built, tally, "", 0)
+            _copy_children(source_fd, built, tally, "", 0, progress)
             os.fchmod(built, stat.S_IMODE(os.fstat(source_fd).st_mode))
             atomic.sync_filesystem(built)  # every copied file on disk before the copy appears
         finally:
@@ -344,7 +355,9 @@ def _copy_tree(source_fd: int, target_fd: int, target: str, display: str) -> _Ta
     return tally
 
 
-def _copy_children(source_fd: int, target_fd: int, tally: _Tally, prefix: str, depth: int) -> None:
+def _copy_children(
+    source_fd: int, target_fd: int, tally: _Tally, prefix: str, depth: int, progress: Progress
+) -> None:
     if depth > _MAX_DEPTH:
         raise LimitExceeded(f"The tree is more than {_MAX_DEPTH} directories deep; nothing was copied.")
     with os.scandir(source_fd) as scan:
@@ -356,7 +369,7 @@ def _copy_children(source_fd: int, target_fd: int, tally: _Tally, prefix: str, d
             try:
                 target_child = os.open(name, _DIRECTORY_FLAGS, dir_fd=target_fd)
                 try:
-                    _copy_children(source_child, target_child, tally, f"{prefix}{name}/", depth + 1)
+                    _copy_children(source_child, target_child, tally, f"{prefix}{name}/", depth + 1, progress)
                     os.fchmod(target_child, stat.S_IMODE(entry.st_mode))  # last: it may forbid writing
                 finally:
                     os.close(target_child)
@@ -369,6 +382,7 @@ def _copy_children(source_fd: int, target_fd: int, tally: _Tally, prefix: str, d
         elif len(tally.skipped) < _SKIPPED_LISTED:
             tally.skipped.append(prefix + name)
         tally.count(entry)
+        progress.update(tally.entries)
 
 
 def _copy_file_into(source_fd: int, source: str, target_fd: int, target: str, entry: os.stat_result) -> None:
@@ -423,7 +437,9 @@ def _delete_file(jail: PathJail, path: str, dry_run: bool) -> DeleteResult:
     return _deleted(jail, canonical, entry, tally, dry_run)
 
 
-def _delete_directory(jail: PathJail, path: str, recursive: bool, dry_run: bool) -> DeleteResult:
+def _delete_directory(
+    jail: PathJail, path: str, recursive: bool, dry_run: bool, progress: Progress
+) -> DeleteResult:
     canonical = jail.resolve(path, intent="write", follow_symlinks=False)
     dir_fd, name = jail.open_parent(canonical, intent="write")
     try:
@@ -435,36 +451,37 @@ def _delete_directory(jail: PathJail, path: str, recursive: bool, dry_run: bool)
             )
         if not stat.S_ISDIR(entry.st_mode):
             raise InvalidInput(f"'{path}' is a file, not a directory; delete it with delete_file.")
-        inside = _tally_inside(dir_fd, name, None if recursive else _COUNT_BEFORE_REFUSING)
+        inside = _tally_inside(dir_fd, name, None if recursive else _COUNT_BEFORE_REFUSING, progress)
         if inside.entries and not recursive:
             raise InvalidInput(
                 f"'{path}' is not empty: it holds {inside.describe()}; nothing was deleted.",
                 hint="Pass recursive: true to delete it with everything in it (dryRun: true to check first).",
             )
         if not dry_run:
-            _remove_directory(dir_fd, name, path)
+            _remove_directory(dir_fd, name, path, _deletion_progress(inside.entries, progress))
     finally:
         os.close(dir_fd)
     inside.directories += 1  # the directory itself
     return _deleted(jail, canonical, entry, inside, dry_run)
 
 
-def _tally_inside(dir_fd: int, name: str, limit: int | None) -> _Tally:
+def _tally_inside(dir_fd: int, name: str, limit: int | None, progress: Progress) -> _Tally:
     """Count what the directory `name` holds, without following symlinks; stop past `limit` entries."""
     tally = _Tally()
     directory = os.open(name, _DIRECTORY_FLAGS, dir_fd=dir_fd)
     try:
-        _tally_below(directory, tally, limit, 0)
+        _tally_below(directory, tally, limit, 0, progress)
     finally:
         os.close(directory)
     return tally
 
 
-def _tally_below(dir_fd: int, tally: _Tally, limit: int | None, depth: int) -> None:
+def _tally_below(dir_fd: int, tally: _Tally, limit: int | None, depth: int, progress: Progress) -> None:
     with os.scandir(dir_fd) as scan:
         for item in scan:
             with contextlib.suppress(FileNotFoundError):  # gone since it was listed
                 tally.count(item.stat(follow_symlinks=False))
+            progress.update(tally.entries)
             if limit is not None and tally.entries > limit:
                 tally.complete = False
                 return
@@ -476,16 +493,30 @@ def _tally_below(dir_fd: int, tally: _Tally, limit: int | None, depth: int) -> N
             with contextlib.suppress(FileNotFoundError, NotADirectoryError):
                 child = os.open(item.name, _DIRECTORY_FLAGS, dir_fd=dir_fd)
                 try:
-                    _tally_below(child, tally, limit, depth + 1)
+                    _tally_below(child, tally, limit, depth + 1, progress)
                 finally:
                     os.close(child)
             if not tally.complete:
                 return
 
 
-def _remove_directory(dir_fd: int, name: str, display: str) -> None:
+def _deletion_progress(counted: int, progress: Progress) -> Callable[[int], None]:
+    """Progress for removing what was just counted. Counting and removing each handle every entry
+    once (removing also the directory itself), so the values go on from the count to its double."""
+    entries = counted + 1
+    removed = 0
+
+    def more_removed(count: int) -> None:
+        nonlocal removed
+        removed += count
+        progress.update(counted + removed, counted + entries, f"{removed:,} of {entries:,} entries deleted")
+
+    return more_removed
+
+
+def _remove_directory(dir_fd: int, name: str, display: str, removed: Callable[[int], None]) -> None:
     try:
-        _remove_whole(dir_fd, name)
+        _remove_whole(dir_fd, name, removed)
     except OSError as exc:
         raise OperationFailed(
             f"Could not delete all of '{display}': {exc.strerror}. Whatever is left is still at '{display}'."
@@ -565,7 +596,8 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         are skipped (and listed). The copy is assembled under a temporary name and appears whole.
         """
         jail = await workspace.jail_for(ctx)
-        result = await run_blocking(_copy_directory, jail, source, destination, createParents)
+        async with reporting_progress(ctx, counted("entries copied")) as progress:
+            result = await run_blocking(_copy_directory, jail, source, destination, createParents, progress)
         tally = _Tally(result.files, result.directories, result.symlinks, 0, result.bytes)
         skipped = f"; skipped {result.special_files:,} special files" if result.special_files else ""
         return tool_result(
@@ -610,7 +642,8 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         result counts the files, directories and bytes deleted; dryRun counts without deleting.
         """
         jail = await workspace.jail_for(ctx)
-        result = await run_blocking(_delete_directory, jail, path, recursive, dryRun)
+        async with reporting_progress(ctx, counted("entries counted")) as progress:
+            result = await run_blocking(_delete_directory, jail, path, recursive, dryRun, progress)
         tally = _Tally(result.files, result.directories, result.symlinks, result.other, result.bytes)
         verb = "Would delete" if dryRun else "Deleted"
         return tool_result(f"{verb} the directory {result.path} ({tally.describe()})", result)

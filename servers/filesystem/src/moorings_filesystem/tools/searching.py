@@ -32,7 +32,7 @@ from pydantic import Field
 from moorings_core.errors import InvalidInput
 from moorings_core.limits import decode_cursor, encode_cursor, run_blocking
 from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import MooringsServer, Output, tool_result
+from moorings_core.server import MooringsServer, Output, Progress, counted, reporting_progress, tool_result
 from moorings_filesystem.globs import Glob, PathPatterns
 from moorings_filesystem.walking import FileTooBig, TreeWalk, WalkOptions, deadline_for, read_regular_file
 from moorings_filesystem.workspace import Workspace
@@ -134,11 +134,14 @@ class _Page(Generic[_T]):
 
 
 def _find(
-    jail: PathJail, path: str, glob: Glob, options: WalkOptions, page: _Page[str]
+    jail: PathJail, path: str, glob: Glob, options: WalkOptions, page: _Page[str], progress: Progress
 ) -> types.CallToolResult:
     options = replace(options, descend=glob.may_match_below)
+    scanned = 0
     with TreeWalk(jail, path, options) as walk:
         for directory in walk:
+            scanned += len(directory.entries)
+            progress.update(scanned)
             for name, kind in directory.entries:
                 if glob.matches(directory.path, name, is_dir=kind == "directory"):
                     absolute = walk.absolute(directory.path_of(name))
@@ -395,12 +398,13 @@ def _grep(
     search: _ContentSearch,
     options: WalkOptions,
     include: PathPatterns,
+    progress: Progress,
 ) -> types.CallToolResult:
     canonical = jail.resolve(path)
     ignored = 0
     if canonical.is_dir():
         with TreeWalk(jail, path, options) as walk:
-            _search_tree(walk, include, search, options.deadline)
+            _search_tree(walk, include, search, options.deadline, progress)
             ignored = walk.skipped.ignored
             search.scan.timed_out = search.scan.timed_out or walk.timed_out
     else:
@@ -409,8 +413,9 @@ def _grep(
 
 
 def _search_tree(
-    walk: TreeWalk, include: PathPatterns, search: _ContentSearch, deadline: float | None
+    walk: TreeWalk, include: PathPatterns, search: _ContentSearch, deadline: float | None, progress: Progress
 ) -> None:
+    searched = 0
     for directory in walk:
         where = walk.absolute(directory.path_of(""))
         for name, kind in directory.entries:
@@ -421,6 +426,8 @@ def _search_tree(
             if deadline is not None and time.monotonic() > deadline:
                 search.scan.timed_out = True
                 return
+            searched += 1
+            progress.update(searched)
             if not search.search(directory.fd, name, where):
                 return
 
@@ -552,7 +559,8 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         jail = await workspace.jail_for(ctx)
         options = walk_options(excludePatterns, includeIgnored)
         page: _Page[str] = _Page(decode_cursor(cursor), maxResults, settings.max_output_chars)
-        return await run_blocking(_find, jail, path, Glob(pattern), options, page)
+        async with reporting_progress(ctx, counted("entries scanned")) as progress:
+            return await run_blocking(_find, jail, path, Glob(pattern), options, page, progress)
 
     @server.tool(title="Search file contents", read_only=True)
     async def search_file_contents(
@@ -593,4 +601,6 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         page: _Page[ContentMatch] = _Page(decode_cursor(cursor), maxResults, settings.max_output_chars)
         search = _ContentSearch(query, page, settings.max_read_bytes)
         options = walk_options(excludePatterns, includeIgnored)
-        return await run_blocking(_grep, jail, path, search, options, PathPatterns(includePatterns))
+        include = PathPatterns(includePatterns)
+        async with reporting_progress(ctx, counted("files searched")) as progress:
+            return await run_blocking(_grep, jail, path, search, options, include, progress)
