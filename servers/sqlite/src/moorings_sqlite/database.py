@@ -47,6 +47,7 @@ from moorings_core.errors import (
     OperationFailed,
 )
 from moorings_core.sandbox.sqlite import Access, SqliteGuard, StatementRecord, quote_identifier
+from moorings_core.server import NO_PROGRESS, Progress
 from moorings_sqlite.decltypes import DeclaredTypes
 from moorings_sqlite.values import JSONValue, Parameter, decode_text, row_to_json
 
@@ -296,14 +297,16 @@ class Database:
         max_rows: int,
         max_chars: int,
         offset: int = 0,
+        progress: Progress = NO_PROGRESS,
     ) -> QueryPage:
         """Run one statement and return the page of its rows that starts at `offset`.
 
         The page stops at `max_rows` rows or before the JSON of its rows passes `max_chars`
         characters (one row is always shown). A continuation (`offset > 0`) runs the statement
-        again, stepping over the rows already shown, so it is only allowed for statements that
-        only read. Raises AccessDenied (the guard refused), LimitExceeded (the deadline passed),
-        InvalidInput (bad SQL or parameters) or OperationFailed (locked, corrupt, constraint...).
+        again, stepping over the rows already shown (told to `progress`, of `offset`), so it is
+        only allowed for statements that only read. Raises AccessDenied (the guard refused),
+        LimitExceeded (the deadline passed), InvalidInput (bad SQL or parameters) or
+        OperationFailed (locked, corrupt, constraint...).
         """
         if not sql.strip():
             raise InvalidInput("The query is empty; give one SQL statement.")
@@ -318,7 +321,14 @@ class Database:
         started = time.perf_counter()
         try:
             return await self._run_page(
-                sql, bound, access if offset == 0 else Access.READ, max_rows, max_chars, offset, started
+                sql,
+                bound,
+                access if offset == 0 else Access.READ,
+                max_rows,
+                max_chars,
+                offset,
+                started,
+                progress,
             )
         except AccessDenied:
             if offset == 0 or access is Access.READ:
@@ -424,13 +434,14 @@ class Database:
         max_chars: int,
         offset: int,
         started: float,
+        progress: Progress,
     ) -> QueryPage:
         async with self._lock:
             if access is not Access.READ:
                 self._temp_tables = None
             with self._statement(access, self.timeout) as record:
                 async with self._cursor(sql, bound) as cursor:
-                    await self._step_over(cursor, offset)
+                    await self._step_over(cursor, offset, progress)
                     names = [str(d[0]) for d in cursor.description or ()]
                     rows, more = await _fill_page(cursor, len(names), max_rows, max_chars)
                     last_rowid = cursor.lastrowid
@@ -498,15 +509,17 @@ class Database:
             return True  # not known: no declared types rather than a failed call
         return bool(rows[0][0])
 
-    async def _step_over(self, cursor: aiosqlite.Cursor, count: int) -> None:
+    async def _step_over(self, cursor: aiosqlite.Cursor, count: int, progress: Progress) -> None:
         """Step over the first `count` rows (a continuation re-runs the statement from its start)."""
         self._connection.text_factory = bytes  # rows stepped over are never shown: don't decode them
+        skipped = 0
         try:
-            while count > 0:
-                skipped = len(list(await cursor.fetchmany(min(count, _LARGEST_BATCH))))
-                if not skipped:
+            while skipped < count:
+                batch = len(list(await cursor.fetchmany(min(count - skipped, _LARGEST_BATCH))))
+                if not batch:
                     return
-                count -= skipped
+                skipped += batch
+                progress.update(skipped, count)
         finally:
             self._connection.text_factory = decode_text
 

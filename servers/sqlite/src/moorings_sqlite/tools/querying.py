@@ -18,11 +18,20 @@ A write is never run twice: rows a write returns (`RETURNING`) are shown once, u
 from typing import Annotated, Any
 
 import mcp_types as types
+from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from moorings_core.limits import cursor_scope, decode_cursor, encode_cursor
 from moorings_core.sandbox.sqlite import Access
-from moorings_core.server import MooringsServer, Output, tool_result
+from moorings_core.server import (
+    NO_PROGRESS,
+    MooringsServer,
+    Output,
+    Progress,
+    counted,
+    reporting_progress,
+    tool_result,
+)
 from moorings_sqlite.database import Database, Params, PlanNode, QueryPage
 from moorings_sqlite.settings import SqliteSettings
 from moorings_sqlite.tools._formats import Format, render
@@ -195,14 +204,29 @@ _Format = Annotated[
 def register(server: MooringsServer, database: Database, settings: SqliteSettings) -> None:
     budget = min(settings.max_result_chars, settings.max_output_chars - _NOTE_ROOM)
 
-    async def page(query: str, params: Params, access: Access, *, max_rows: int, offset: int) -> QueryPage:
+    async def page(
+        query: str,
+        params: Params,
+        access: Access,
+        *,
+        max_rows: int,
+        offset: int,
+        progress: Progress = NO_PROGRESS,
+    ) -> QueryPage:
         return await database.query(
-            query, params, access=access, max_rows=max_rows, max_chars=budget, offset=offset
+            query,
+            params,
+            access=access,
+            max_rows=max_rows,
+            max_chars=budget,
+            offset=offset,
+            progress=progress,
         )
 
     @server.tool(title="Read query", read_only=True)
     async def read_query(
         query: _Query,
+        ctx: Context[Any, Any],
         params: _Params = None,
         format: _Format = "json",
         maxRows: Annotated[  # noqa: N803 - camelCase, like every parameter beyond the reference's
@@ -225,7 +249,9 @@ def register(server: MooringsServer, database: Database, settings: SqliteSetting
         scope = cursor_scope(query, params)
         offset = decode_cursor(cursor, scope=scope)
         rows = min(maxRows or settings.max_rows, settings.max_rows)
-        found = await page(query, params, Access.READ, max_rows=rows, offset=offset)
+        # A continuation steps over the rows before `offset` again, which takes a while on big results.
+        async with reporting_progress(ctx, counted("rows skipped")) as progress:
+            found = await page(query, params, Access.READ, max_rows=rows, offset=offset, progress=progress)
         return _read_result(found, format, budget, scope)
 
     @server.tool(title="Explain query plan", read_only=True)
