@@ -1,9 +1,28 @@
-"""Reading the benchmarks' markdown report back in the tests: sections, tables, durations."""
+"""Running the benchmarks in the tests and reading their markdown report back: sections, tables, times."""
 
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_benchmarks(fixtures: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """`python -m benchmarks` once, quickly, with no peer servers and fixtures under `fixtures`."""
+    return subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--runs=1", "--warmup=0", "--servers=", *arguments],
+        cwd=REPO_ROOT,
+        env={**os.environ, "MOORINGS_BENCH_FIXTURES": str(fixtures)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def section(report: str, scenario: str) -> str:

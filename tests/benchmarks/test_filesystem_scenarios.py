@@ -8,32 +8,17 @@ invocation, shared by the tests below.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.benchmarks.reports import milliseconds, section, table_rows
+from tests.benchmarks.reports import milliseconds, run_benchmarks, section, table_rows
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 MINIMAL_SERVER = Path(__file__).with_name("minimal_filesystem_server.py")
 SCENARIOS = ("search-files", "grep", "directory-tree", "list-directory", "read-head-tail", "cheap-calls")
-
-
-def run_benchmarks(fixtures: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--runs=1", "--warmup=0", "--servers=", *arguments],
-        cwd=REPO_ROOT,
-        env={**os.environ, "MOORINGS_BENCH_FIXTURES": str(fixtures)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

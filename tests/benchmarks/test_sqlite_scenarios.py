@@ -8,9 +8,7 @@ these tests need neither the reference's venv nor our own server. The sqlite3 CL
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,9 +16,8 @@ from typing import Any
 import pytest
 
 from benchmarks.scenarios.sqlite import check_description, check_rows, check_tables, count_rows
-from tests.benchmarks.reports import milliseconds, section, table_rows
+from tests.benchmarks.reports import milliseconds, run_benchmarks, section, table_rows
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 MINIMAL_SERVER = Path(__file__).with_name("minimal_sqlite_server.py")
 SCENARIOS = ("sqlite-limit", "sqlite-full-scan", "sqlite-schema")
 HAS_CLI = shutil.which("sqlite3") is not None
@@ -29,18 +26,6 @@ HAS_CLI = shutil.which("sqlite3") is not None
 def minimal(name: str, *options: str) -> str:
     command = " ".join((sys.executable, str(MINIMAL_SERVER), "--db-path", "{root}/bench.sqlite3", *options))
     return f"--command={name}={command}"
-
-
-def run_benchmarks(fixtures: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--runs=1", "--warmup=0", "--servers=", *arguments],
-        cwd=REPO_ROOT,
-        env={**os.environ, "MOORINGS_BENCH_FIXTURES": str(fixtures)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def text_result(text: str) -> dict[str, Any]:
