@@ -15,18 +15,13 @@ from typing import Any
 
 import anyio
 import mcp_types as types
-import pytest
 from mcp import Client
 
 from moorings_core.server import ClientRoots, MooringsServer
-from moorings_core.testing import LEGACY, MODERN, Era, Sandbox, connect, text_of
+from moorings_core.testing import HANG_LIMIT, MODERN, Era, Sandbox, connect, refusal, succeeded
 from moorings_filesystem.server import build_server
 from moorings_filesystem.settings import FilesystemSettings
 from moorings_filesystem.workspace import Workspace
-
-ERAS = [pytest.param(LEGACY, id="2025"), pytest.param(MODERN, id="2026")]
-LEGACY_API = pytest.mark.filterwarnings("ignore::mcp.shared.exceptions.MCPDeprecationWarning")
-HANG_LIMIT = 30  # seconds: a hung call (e.g. on a FIFO) fails its test instead of stalling the run
 
 ServerFactory = Callable[..., MooringsServer]  # `full_server`, or the `make_server` fixture returning it
 Register = Callable[[MooringsServer, Workspace], None]  # a tool family's `register`
@@ -35,19 +30,6 @@ Register = Callable[[MooringsServer, Workspace], None]  # a tool family's `regis
 def full_server(*directories: Path, **settings: object) -> MooringsServer:
     """The filesystem server over `directories`, as the CLI builds it."""
     return build_server(FilesystemSettings.model_validate({"directories": list(directories), **settings}))
-
-
-def succeeded(result: types.CallToolResult) -> tuple[str, dict[str, Any]]:
-    """The text and structured content of a call that must have worked."""
-    assert not result.is_error, text_of(result)
-    assert isinstance(result.structured_content, dict)
-    return text_of(result), result.structured_content
-
-
-def refusal_text(result: types.CallToolResult) -> str:
-    """The message of a call that must have been refused."""
-    assert result.is_error, text_of(result)
-    return text_of(result)
 
 
 # -- calls against a whole server from a factory -----------------------------------------------------
@@ -72,7 +54,7 @@ async def ok(factory: ServerFactory, root: Path, tool: str, **arguments: Any) ->
 
 
 async def refused(factory: ServerFactory, root: Path, tool: str, **arguments: Any) -> str:
-    return refusal_text(await call(factory, root, tool, **arguments))
+    return refusal(await call(factory, root, tool, **arguments))
 
 
 # -- calls against a server with some tool families only ---------------------------------------------
@@ -109,4 +91,4 @@ class FamilyCalls:
         return succeeded(await self.call(box, tool, **arguments))
 
     async def refusal(self, box: Sandbox, tool: str, **arguments: Any) -> str:
-        return refusal_text(await self.call(box, tool, **arguments))
+        return refusal(await self.call(box, tool, **arguments))

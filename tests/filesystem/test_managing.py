@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from moorings_core.testing import Era, Sandbox, text_of
+from moorings_core.testing import ERAS, Era, Sandbox, text_of
 from moorings_filesystem import atomic
 from moorings_filesystem.tools import managing, writing
-from tests.filesystem.helpers import ERAS, FamilyCalls
+from tests.filesystem.helpers import FamilyCalls
 
 pytestmark = pytest.mark.anyio
 TOOLS = FamilyCalls(writing.register, managing.register)

@@ -15,8 +15,8 @@ import anyio
 import pytest
 
 from moorings_core.server import progress as progress_module
-from moorings_core.testing import Era, Sandbox, connect, connect_stdio
-from tests.filesystem.helpers import HANG_LIMIT, full_server, succeeded
+from moorings_core.testing import HANG_LIMIT, Era, Sandbox, connect, connect_stdio, succeeded
+from tests.filesystem.helpers import full_server
 from tests.progress_log import ProgressLog
 
 pytestmark = pytest.mark.anyio

@@ -20,10 +20,10 @@ from typing import Any
 import mcp_types as types
 import pytest
 
-from moorings_core.testing import MODERN, Era, Sandbox, connect, connect_stdio, text_of
+from moorings_core.testing import ERAS, MODERN, Era, Sandbox, connect, connect_stdio, succeeded, text_of
 from moorings_filesystem.tools import reading
 from moorings_filesystem.tools._media import media_type, sniff
-from tests.filesystem.helpers import ERAS, FamilyCalls, succeeded
+from tests.filesystem.helpers import FamilyCalls
 
 pytestmark = pytest.mark.anyio
 TOOLS = FamilyCalls(reading.register)

@@ -19,7 +19,9 @@ from mcp.shared.exceptions import MCPError
 from mcp.shared.subscriptions import ResourceUpdated
 
 from moorings_core.testing import (
+    ERAS,
     LEGACY,
+    LEGACY_API,
     MODERN,
     Era,
     ResourceNotices,
@@ -31,7 +33,7 @@ from moorings_core.testing import (
 )
 from moorings_filesystem.server import build_server
 from moorings_filesystem.settings import FilesystemSettings
-from tests.filesystem.helpers import ERAS, LEGACY_API, full_server
+from tests.filesystem.helpers import full_server
 
 pytestmark = pytest.mark.anyio
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"

@@ -17,8 +17,8 @@ import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 
-from moorings_core.testing import LEGACY, MODERN, Sandbox, connect, sandbox
-from tests.filesystem.helpers import LEGACY_API, full_server
+from moorings_core.testing import LEGACY, LEGACY_API, MODERN, Sandbox, connect, sandbox
+from tests.filesystem.helpers import full_server
 
 pytestmark = pytest.mark.anyio
 

@@ -16,12 +16,12 @@ from typing import Any
 import anyio
 import pytest
 
-from moorings_core.testing import Era, Sandbox, connect, connect_stdio, text_of
+from moorings_core.testing import ERAS, Era, Sandbox, connect, connect_stdio, text_of
 from moorings_filesystem import atomic
 from moorings_filesystem.server import build_server
 from moorings_filesystem.settings import FilesystemSettings
 from moorings_filesystem.tools import managing, writing
-from tests.filesystem.helpers import ERAS, FamilyCalls
+from tests.filesystem.helpers import FamilyCalls
 
 pytestmark = pytest.mark.anyio
 TOOLS = FamilyCalls(writing.register, managing.register)

@@ -17,16 +17,12 @@ from typing import Any
 
 import anyio
 import mcp_types as types
-import pytest
 from mcp import Client
 
-from moorings_core.testing import LEGACY, MODERN, Era, connect, text_of
+from moorings_core.testing import HANG_LIMIT, MODERN, Era, connect
 from moorings_sqlite.server import build_server, open_database
 from moorings_sqlite.settings import SqliteSettings
 
-ERAS = [pytest.param(LEGACY, id="2025"), pytest.param(MODERN, id="2026")]
-LEGACY_API = pytest.mark.filterwarnings("ignore::mcp.shared.exceptions.MCPDeprecationWarning")
-HANG_LIMIT = 30  # seconds: a hung call fails its test instead of stalling the run
 NUMBERS = 2_500  # rows in the sample's `numbers` table
 
 READ_TOOLS = {"list_tables", "describe_table", "read_query", "explain_query", "append_insight"}
@@ -108,17 +104,3 @@ async def call(path: Path, tool: str, *, era: Era = MODERN, **arguments: Any) ->
     async with serving(path, era=era) as client:
         with anyio.fail_after(HANG_LIMIT):
             return await client.call_tool(tool, arguments)
-
-
-def succeeded(result: types.CallToolResult) -> tuple[str, dict[str, Any]]:
-    """The text and structured content of a call that must have worked."""
-    assert not result.is_error, text_of(result)
-    assert isinstance(result.structured_content, dict)
-    return text_of(result), result.structured_content
-
-
-def refusal(result: types.CallToolResult) -> str:
-    """The message of a call that must have been refused."""
-    assert result.is_error, text_of(result)
-    assert result.structured_content is None
-    return text_of(result)

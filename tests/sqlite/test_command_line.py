@@ -14,9 +14,9 @@ import pytest
 from mcp.shared.subscriptions import ResourceUpdated
 
 from moorings_core.config import load_settings
-from moorings_core.testing import LEGACY, MODERN, connect_stdio, installed_script, text_of
+from moorings_core.testing import LEGACY, MODERN, connect_stdio, installed_script, succeeded, text_of
 from moorings_sqlite.settings import SqliteSettings
-from tests.sqlite.helpers import READ_TOOLS, digest, execute, make_sample, succeeded
+from tests.sqlite.helpers import READ_TOOLS, digest, execute, make_sample
 
 
 def settings(*argv: str, environ: dict[str, str] | None = None) -> SqliteSettings:

@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from moorings_core.errors import OperationFailed
+from moorings_core.testing import succeeded
 from moorings_sqlite.database import Access, Database, Params
 from moorings_sqlite.decltypes import DeclaredTypes
-from tests.sqlite.helpers import call, execute, make_sample, serving, succeeded
+from tests.sqlite.helpers import call, execute, make_sample, serving
 
 pytestmark = pytest.mark.anyio
 

@@ -11,10 +11,10 @@ import pytest
 from moorings_core.limits import cursor_scope, encode_cursor
 from moorings_core.server import Progress
 from moorings_core.server import progress as progress_module
-from moorings_core.testing import Era
+from moorings_core.testing import ERAS, HANG_LIMIT, Era, succeeded
 from moorings_sqlite.database import Access, Database
 from tests.progress_log import ProgressLog
-from tests.sqlite.helpers import ERAS, HANG_LIMIT, make_sample, serving, succeeded
+from tests.sqlite.helpers import make_sample, serving
 
 pytestmark = pytest.mark.anyio
 ROWS = 60_000  # what QUERY generates

@@ -18,8 +18,8 @@ import pytest
 from mcp.shared.exceptions import MCPError
 from mcp.shared.subscriptions import ResourceUpdated
 
-from moorings_core.testing import LEGACY, MODERN, Era, ResourceNotices, text_of
-from tests.sqlite.helpers import ERAS, LEGACY_API, execute, make_sample, serving, succeeded
+from moorings_core.testing import ERAS, LEGACY, LEGACY_API, MODERN, Era, ResourceNotices, succeeded, text_of
+from tests.sqlite.helpers import execute, make_sample, serving
 
 pytestmark = pytest.mark.anyio
 

@@ -13,19 +13,8 @@ from typing import Any
 
 import pytest
 
-from moorings_core.testing import Era, text_of
-from tests.sqlite.helpers import (
-    ERAS,
-    NUMBERS,
-    READ_TOOLS,
-    WRITE_TOOLS,
-    call,
-    digest,
-    make_sample,
-    refusal,
-    serving,
-    succeeded,
-)
+from moorings_core.testing import ERAS, Era, refusal, succeeded, text_of
+from tests.sqlite.helpers import NUMBERS, READ_TOOLS, WRITE_TOOLS, call, digest, make_sample, serving
 
 pytestmark = pytest.mark.anyio
 

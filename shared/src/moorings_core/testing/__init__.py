@@ -7,7 +7,9 @@
   to a spawned console script, the way a host runs us.
 - `sandbox(tmp_path)`: a temporary tree with an allowed root beside an outside
   directory holding a sentinel file, for hostile-path tests.
-- `text_of(result)`: the text of a tool result, for assertions.
+- `text_of(result)`, `succeeded(result)`, `refusal(result)`: what a tool result says, for assertions.
+- `ERAS` (both protocol eras, as pytest parameters) and `HANG_LIMIT` (seconds before a hung call
+  fails its test instead of stalling the run).
 - `ResourceNotices`: what a server pushed about resources to a 2025-era client
   (`message_handler=notices.handler`), to wait for in tests.
 """
@@ -25,6 +27,7 @@ from typing import Any, Literal
 
 import anyio
 import mcp_types as types
+import pytest
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from mcp import Client, StdioServerParameters
 from mcp.shared.message import SessionMessage
@@ -32,7 +35,10 @@ from mcp.shared.message import SessionMessage
 from moorings_core.server.app import MooringsServer
 
 __all__ = [
+    "ERAS",
+    "HANG_LIMIT",
     "LEGACY",
+    "LEGACY_API",
     "MODERN",
     "Era",
     "ResourceNotices",
@@ -40,13 +46,21 @@ __all__ = [
     "connect",
     "connect_stdio",
     "installed_script",
+    "refusal",
     "sandbox",
+    "succeeded",
     "text_of",
 ]
 
 Era = Literal["2025-11-25", "2026-07-28"]
 LEGACY: Era = "2025-11-25"
 MODERN: Era = "2026-07-28"
+ERAS = [pytest.param(LEGACY, id="2025"), pytest.param(MODERN, id="2026")]
+"""Both protocol eras, for `@pytest.mark.parametrize("era", ERAS)`."""
+LEGACY_API = pytest.mark.filterwarnings("ignore::mcp.shared.exceptions.MCPDeprecationWarning")
+"""Marks a test that uses what the 2026 protocol deprecated (client roots): the SDK warns about it."""
+HANG_LIMIT = 30
+"""Seconds a test waits on a call before failing: a hang fails its test instead of stalling the run."""
 
 
 @asynccontextmanager
@@ -138,6 +152,20 @@ def sandbox(tmp_path: Path) -> Sandbox:
 def text_of(result: types.CallToolResult) -> str:
     """All text blocks of a tool result, joined."""
     return "\n".join(block.text for block in result.content if isinstance(block, types.TextContent))
+
+
+def succeeded(result: types.CallToolResult) -> tuple[str, dict[str, Any]]:
+    """The text and structured content of a call that must have worked."""
+    assert not result.is_error, text_of(result)
+    assert isinstance(result.structured_content, dict), "a successful call carries structured content"
+    return text_of(result), result.structured_content
+
+
+def refusal(result: types.CallToolResult) -> str:
+    """The message of a call that must have been refused: an error result with no structured content."""
+    assert result.is_error, text_of(result)
+    assert result.structured_content is None, result.structured_content
+    return text_of(result)
 
 
 class ResourceNotices:
