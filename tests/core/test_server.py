@@ -16,31 +16,47 @@ import anyio
 import mcp_types as types
 import pytest
 from mcp.server.mcpserver import Context
-from mcp.shared.exceptions import MCPDeprecationWarning
+from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp.shared.subscriptions import ResourceUpdated
 
 from moorings_core.config import ServerSettings
-from moorings_core.errors import InvalidInput
+from moorings_core.errors import AccessDenied, InvalidInput, OperationFailed
 from moorings_core.limits import run_blocking
-from moorings_core.server import ClientRoots, MooringsServer, Output, ResourceSubscriptions, tool_result
-from moorings_core.testing import LEGACY, MODERN, Era, connect, text_of
+from moorings_core.server import MooringsServer, Output, RequestContext, ResourceContents, tool_result
+from moorings_core.testing import ERAS, LEGACY, MODERN, Era, connect, text_of
 
 pytestmark = pytest.mark.anyio
-ERAS = [pytest.param(LEGACY, id="2025"), pytest.param(MODERN, id="2026")]
 
 
 class Watches:
-    """Records what the subscriptions layer asks a server to watch."""
+    """Resources under `demo://` that record what the core asks to watch; `demo://secret` is refused."""
 
     def __init__(self) -> None:
         self.log: list[str] = []
         self.released = anyio.Event()
 
-    async def watch(self, uri: str) -> None:
-        self.log.append(f"watch {uri}")
+    async def list_resources(self, request: RequestContext) -> list[types.Resource]:
+        return [types.Resource(uri="demo://a", name="a")]
+
+    async def list_templates(self, request: RequestContext) -> list[types.ResourceTemplate]:
+        return [types.ResourceTemplate(uri_template="demo://{name}", name="demo")]
+
+    async def read(self, request: RequestContext, uri: str) -> ResourceContents:
+        if not uri.startswith("demo://") or uri == "demo://secret":
+            raise AccessDenied(f"{uri} is not for you.")
+        if uri == "demo://broken":
+            raise OperationFailed("The disk is on fire.")
+        return types.TextResourceContents(uri=uri, text=f"contents of {uri}")
+
+    async def check_subscription(self, request: RequestContext, uri: str) -> str:
+        await self.read(request, uri)
+        return uri.removeprefix("demo://")
+
+    async def watch(self, uri: str, target: str) -> None:
+        self.log.append(f"watch {target}")
 
     async def unwatch(self, uri: str) -> None:
-        self.log.append(f"unwatch {uri}")
+        self.log.append(f"unwatch {uri.removeprefix('demo://')}")
         self.released.set()
 
 
@@ -51,10 +67,9 @@ def make_server(watches: Watches | None = None, **settings: object) -> MooringsS
         settings=ServerSettings.model_validate({"max_output_chars": 1000, "call_timeout": 0.5, **settings}),
         instructions="A server for tests.",
         distribution="moorings-core",
-        subscriptions=ResourceSubscriptions(on_watch=watches.watch, on_unwatch=watches.unwatch),
-        roots=ClientRoots(),
-        resources_list_changes=True,
     )
+    server.add_resources(watches, list_changes=True)
+    server.use_client_roots()
 
     @server.tool(title="Add", read_only=True)
     async def add(a: int, b: int) -> int:
@@ -209,7 +224,7 @@ async def test_structured_results_from_models_results_and_wire_forms(era: Era) -
 _TRACING_PROBE = """
 import sys
 from opentelemetry import trace
-from mcp.server._otel import OpenTelemetryMiddleware
+from moorings_core.server.sdk_adapter import lowlevel_server
 from tests.core.test_server import make_server
 
 class Provider(trace.TracerProvider):
@@ -218,8 +233,8 @@ class Provider(trace.TracerProvider):
 
 if sys.argv[1] == "traced":
     trace.set_tracer_provider(Provider())
-layers = make_server().lowlevel.middleware
-print(any(isinstance(layer, OpenTelemetryMiddleware) for layer in layers))
+layers = lowlevel_server(make_server().mcp).middleware
+print(any(type(layer).__name__ == "OpenTelemetryMiddleware" for layer in layers))
 """
 
 
@@ -296,14 +311,14 @@ async def test_legacy_subscribe_notifies_and_releases_the_watch() -> None:
             warnings.simplefilter("ignore", MCPDeprecationWarning)  # the 2025 API, on purpose
             await client.subscribe_resource("demo://a")
             await client.subscribe_resource("demo://a")  # the same session twice: one watch
-            assert watches.log == ["watch demo://a"]
+            assert watches.log == ["watch a"]
             await server.subscriptions.publish_updated("demo://a")
             await server.subscriptions.publish_updated("demo://other")
             with anyio.fail_after(5):
                 await arrived.wait()
             await client.unsubscribe_resource("demo://a")
     assert received == ["demo://a"]
-    assert watches.log == ["watch demo://a", "unwatch demo://a"]
+    assert watches.log == ["watch a", "unwatch a"]
 
 
 async def test_modern_listen_stream_gets_updates_and_releases_the_watch() -> None:
@@ -312,14 +327,14 @@ async def test_modern_listen_stream_gets_updates_and_releases_the_watch() -> Non
     assert server.subscriptions is not None
     async with connect(server, era=MODERN) as client:
         async with client.listen(resource_subscriptions=["demo://b"]) as subscription:
-            assert watches.log == ["watch demo://b"]
+            assert watches.log == ["watch b"]
             await server.subscriptions.publish_updated("demo://b")
             with anyio.fail_after(5):
                 event = await subscription.__anext__()
             assert event == ResourceUpdated(uri="demo://b")
         with anyio.fail_after(5):
             await watches.released.wait()
-    assert watches.log[-1] == "unwatch demo://b"
+    assert watches.log[-1] == "unwatch b"
     assert server.subscriptions.watched == frozenset()
 
 
@@ -332,7 +347,7 @@ async def test_close_releases_every_watch() -> None:
             warnings.simplefilter("ignore", MCPDeprecationWarning)
             await client.subscribe_resource("demo://c")
     await server.subscriptions.close()
-    assert watches.log == ["watch demo://c", "unwatch demo://c"]
+    assert watches.log == ["watch c", "unwatch c"]
 
 
 async def test_client_roots_are_asked_once_and_forgotten_on_change(tmp_path: Path) -> None:
@@ -404,3 +419,88 @@ async def test_what_is_held_while_serving_is_entered_in_order_and_left_in_revers
         assert (await client.call_tool("add", {"a": 1, "b": 1})).structured_content == {"result": 2}
         assert events[:2] == ["enter host", "enter watcher"]
     assert events[-2:] == ["leave watcher", "leave host"]
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_resource_refusals_become_protocol_errors_in_one_place(era: Era) -> None:
+    async with connect(make_server(), era=era) as client:
+        listed = await client.list_resources()
+        assert [str(resource.uri) for resource in listed.resources] == ["demo://a"]
+        read = await client.read_resource("demo://a")
+        assert isinstance(read.contents[0], types.TextResourceContents)
+        assert read.contents[0].text == "contents of demo://a"
+        with pytest.raises(MCPError) as refused:
+            await client.read_resource("demo://secret")
+        assert refused.value.error.code == types.INVALID_PARAMS  # the request's fault
+        assert "is not for you" in refused.value.error.message
+        with pytest.raises(MCPError) as failed:
+            await client.read_resource("demo://broken")
+        assert failed.value.error.code == types.INTERNAL_ERROR  # the world's fault
+        assert "The disk is on fire." in failed.value.error.message
+
+
+async def test_a_refused_legacy_subscription_watches_nothing() -> None:
+    watches = Watches()
+    async with connect(make_server(watches), era=LEGACY) as client:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MCPDeprecationWarning)
+            with pytest.raises(MCPError, match="is not for you"):
+                await client.subscribe_resource("demo://secret")
+            await client.subscribe_resource("demo://a")  # the control
+    assert watches.log == ["watch a", "unwatch a"]
+
+
+async def test_a_listen_stream_naming_a_refused_uri_is_refused_whole() -> None:
+    watches = Watches()
+    async with connect(make_server(watches), era=MODERN) as client:
+        with pytest.raises(MCPError, match="is not for you"):
+            async with client.listen(resource_subscriptions=["demo://a", "demo://secret"]):
+                pass
+        async with client.listen(resource_subscriptions=["demo://a"]):  # the control
+            assert watches.log == ["watch a"]
+    assert "watch secret" not in watches.log
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_a_withheld_tool_is_unlisted_and_says_how_to_enable_it(era: Era) -> None:
+    server = make_server()
+    writes = server.optional_tools(enabled=False, disabled_because="it is read-only; start it with --writes")
+
+    @writes.tool(title="Write", read_only=False)
+    async def write(text: str) -> str:
+        """Never served."""
+        raise AssertionError("a withheld tool ran")
+
+    async with connect(server, era=era) as client:
+        assert "write" not in {tool.name for tool in (await client.list_tools()).tools}
+        result = await client.call_tool("write", {"text": "x"})
+        unknown = await client.call_tool("nonexistent", {})
+    assert result.is_error
+    assert (
+        text_of(result)
+        == "The tool 'write' is not enabled on this server: it is read-only; start it with --writes."
+    )
+    assert unknown.is_error  # a tool that does not exist at all keeps the SDK's own answer
+    assert "Unknown tool" in text_of(unknown)
+
+
+async def test_the_call_guard_advertises_its_limits() -> None:
+    # 2026-07-28 capabilities carry extensions; the 2025 handshake has no place for them.
+    async with connect(make_server(call_timeout=2.5), era=MODERN) as client:
+        extensions = client.server_capabilities.extensions or {}
+    assert extensions["dev.moorings/call-guard"] == {
+        "strictArguments": True,
+        "callTimeoutSeconds": 2.5,
+        "maxOutputChars": 1000,
+    }
+
+
+def test_nothing_is_declared_once_the_server_is_built() -> None:
+    server = make_server()
+    assert server.mcp is server.mcp  # built once
+    with pytest.raises(RuntimeError, match="declare tools, prompts and resources first"):
+
+        @server.tool(title="Late", read_only=True)
+        async def late() -> str:
+            """Too late."""
+            return "late"

@@ -17,7 +17,7 @@ import anyio
 import mcp_types as types
 from mcp import Client
 
-from moorings_core.server import ClientRoots, MooringsServer
+from moorings_core.server import MooringsServer
 from moorings_core.testing import HANG_LIMIT, MODERN, Era, Sandbox, connect, refusal, succeeded
 from moorings_filesystem.server import build_server
 from moorings_filesystem.settings import FilesystemSettings
@@ -69,8 +69,8 @@ class FamilyCalls:
 
     def server(self, *directories: Path, **settings: Any) -> MooringsServer:
         config = FilesystemSettings.model_validate({"directories": list(directories), **settings})
-        roots = ClientRoots()
-        server = MooringsServer("filesystem", settings=config, instructions="Filesystem tests.", roots=roots)
+        server = MooringsServer("filesystem", settings=config, instructions="Filesystem tests.")
+        roots = server.use_client_roots()
         workspace = Workspace.from_settings(config, roots)
         for register in self._families:
             register(server, workspace)

@@ -282,6 +282,8 @@ async def test_read_only_servers_do_not_list_the_write_tools(box: Sandbox) -> No
 
     assert not listed & WRITE_TOOLS
     assert result.is_error
+    assert "The tool 'write_file' is not enabled on this server" in text_of(result)
+    assert "without --read-only" in text_of(result)  # how the operator enables it
     assert not (box.root / "x.txt").exists()
 
 

@@ -57,9 +57,11 @@ async def test_with_allow_writes_the_write_tools_are_listed(sample: Path, era: E
 
 async def test_a_write_tool_cannot_be_called_when_it_is_not_listed(sample: Path) -> None:
     before = digest(sample)
-    result = await call(sample, "write_query", query="DELETE FROM users")
-    assert result.is_error
-    assert "write_query" in text_of(result)
+    for tool, query in (("write_query", "DELETE FROM users"), ("create_table", "CREATE TABLE t (x)")):
+        message = refusal(await call(sample, tool, query=query))
+        assert f"The tool {tool!r} is not enabled on this server" in message
+        assert "read-only" in message
+        assert "--allow-writes" in message  # the flag that enables it
     assert digest(sample) == before
 
 

@@ -7,14 +7,15 @@
   as its entries, one `[DIR] name`, `[FILE] name` or `[LINK] name` line each.
 - `resources/list` names only the allowed directories (as narrowed by the client's roots):
   walking the tree to name every file would be slow on a big tree and of no use to a client.
-- Subscriptions, in both eras, are the core's `ResourceSubscriptions`. A middleware checks each
-  URI against the request's jail *before* the core counts a listener, and hands the canonical
-  path to the core's first-listener callback through a context variable, so nothing is watched
-  that the subscribing request could not read. `FileWatcher` does the watching. A client's
-  `roots/list_changed` changes the resource list (wired in `server.py`).
+- Subscriptions, in both eras, are the core's: it asks `check_subscription` first, which resolves
+  the URI through the subscribing request's jail (so nothing is watched that the request could not
+  read), and hands the canonical path it returns to `watch` when the URI gains its first listener.
+  `FileWatcher` does the watching. A client's `roots/list_changed` changes the resource list
+  (wired in `server.py`).
 
-`MCPServer` gives a resource template one fixed MIME type, so this module serves the three
-resource requests itself (`MooringsServer.serve_resources`); every resource here is a file or a directory.
+`MCPServer` gives a resource template one fixed MIME type, so the core answers the resource
+requests from this provider (`MooringsServer.add_resources`); every resource here is a file or a
+directory.
 """
 
 from __future__ import annotations
@@ -22,24 +23,18 @@ from __future__ import annotations
 import base64
 import mimetypes
 import os
-from collections.abc import Mapping
-from contextvars import ContextVar
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path, PurePath
-from typing import Any
 from urllib.parse import urlsplit
 
 import mcp_types as types
-from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
-from mcp.shared.exceptions import MCPError
-from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from moorings_core.errors import InvalidInput, LimitExceeded, MooringsError, OperationFailed
+from moorings_core.errors import InvalidInput, LimitExceeded
 from moorings_core.limits import run_blocking, truncate_text
 from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import MooringsServer, ResourceSubscriptions, root_to_path
+from moorings_core.server import RequestContext, ResourceContents, ResourceSubscriptions, root_to_path
 from moorings_core.watching import FileWatcher
-from moorings_filesystem.settings import FilesystemSettings
 from moorings_filesystem.tools._media import SNIFF_BYTES, media_type
 from moorings_filesystem.workspace import Workspace
 
@@ -63,97 +58,54 @@ _EXTRA_TYPES = {
     ".toml": "application/toml",
 }
 
-# The canonical paths the current request was allowed to subscribe to, by URI (see the docstring).
-_approved: ContextVar[Mapping[str, Path]] = ContextVar("moorings_filesystem_approved")
-
 
 class FileResources:
-    """The server's resources: allowed files by URI, the allowed directories, and their watchers."""
+    """The server's resources: allowed files by URI, the allowed directories, and their watchers.
 
-    def __init__(self) -> None:
-        self.subscriptions = ResourceSubscriptions(on_watch=self._watch, on_unwatch=self._unwatch)
-        self._watcher = FileWatcher(on_change=self._changed)
+    Serve it with `server.add_resources(resources, list_changes=True)` and host its watcher with
+    `server.hold_while_serving(resources.watcher.hosted)`.
+    """
+
+    def __init__(self, workspace: Workspace, subscriptions: ResourceSubscriptions) -> None:
+        self.watcher = FileWatcher(on_change=self._changed)
+        self._workspace = workspace
+        self._subscriptions = subscriptions
         self._paths: dict[str, Path] = {}  # watched URI -> the canonical file it names
         self._uris: dict[Path, set[str]] = {}  # and back: the watched URIs that name a file
-        self._workspace: Workspace | None = None
 
-    def register(self, server: MooringsServer, workspace: Workspace) -> None:
-        """Serve the resource requests on `server`; `server` must use `self.subscriptions`."""
-        self._workspace = workspace
-        server.serve_resources(
-            list_resources=self._list, list_templates=self._list_templates, read_resource=self._read
-        )
-        chain = server.mcp.middleware  # ours must run before the core's counts a listen stream's URIs
-        chain.insert(chain.index(self.subscriptions.middleware), self._check_subscriptions)
-        server.hold_while_serving(self._watcher.hosted)
+    async def list_resources(self, request: RequestContext) -> Sequence[types.Resource]:
+        jail = await self._workspace.jail_for_request(request)
+        return [_directory_resource(root) for root in jail.roots]
 
-    # -- requests -------------------------------------------------------------------------------
-
-    async def _list(
-        self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams
-    ) -> types.ListResourcesResult:
-        jail = await self._jail(ctx)
-        return types.ListResourcesResult(resources=[_directory_resource(root) for root in jail.roots])
-
-    async def _list_templates(
-        self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams
-    ) -> types.ListResourceTemplatesResult:
-        template = types.ResourceTemplate(
-            uri_template=FILE_TEMPLATE,
-            name="file",
-            title="File in an allowed directory",
-            description="Any file inside the allowed directories, by absolute path: text comes back as "
-            "text, anything else as base64. Files over the read limit are refused; read them in parts "
-            "with the tools. A directory reads as its entries.",
-        )
-        return types.ListResourceTemplatesResult(resource_templates=[template])
-
-    async def _read(
-        self, ctx: ServerRequestContext[Any, Any], params: types.ReadResourceRequestParams
-    ) -> types.ReadResourceResult:
-        jail = await self._jail(ctx)
-        settings = self._settings()
-        try:
-            contents = await run_blocking(
-                _contents, jail, params.uri, settings.max_read_bytes, settings.max_output_chars
+    async def list_templates(self, request: RequestContext) -> Sequence[types.ResourceTemplate]:
+        return [
+            types.ResourceTemplate(
+                uri_template=FILE_TEMPLATE,
+                name="file",
+                title="File in an allowed directory",
+                description="Any file inside the allowed directories, by absolute path: text comes back as "
+                "text, anything else as base64. Files over the read limit are refused; read them in parts "
+                "with the tools. A directory reads as its entries.",
             )
-        except MooringsError as exc:
-            raise _resource_error(exc, params.uri) from None
-        return types.ReadResourceResult(contents=[contents])
+        ]
 
-    async def _check_subscriptions(
-        self, ctx: ServerRequestContext[Any, Any], call_next: CallNext
-    ) -> HandlerResult:
-        """Refuse a subscription to anything this request could not read, before the core counts it."""
-        uris = _subscribed_uris(ctx)
-        if not uris:
-            return await call_next(ctx)
-        jail = await self._jail(ctx)
-        approved: dict[str, Path] = {}
-        for uri in uris:
-            try:
-                approved[uri] = await run_blocking(_watchable, jail, uri)
-            except MooringsError as exc:
-                raise _resource_error(exc, uri) from None
-        token = _approved.set(approved)
-        try:
-            return await call_next(ctx)
-        finally:
-            _approved.reset(token)
+    async def read(self, request: RequestContext, uri: str) -> ResourceContents:
+        jail = await self._workspace.jail_for_request(request)
+        settings = self._workspace.settings
+        return await run_blocking(_contents, jail, uri, settings.max_read_bytes, settings.max_output_chars)
 
-    # -- watching -------------------------------------------------------------------------------
+    async def check_subscription(self, request: RequestContext, uri: str) -> Path:
+        """The canonical file `uri` names, if this request could read it (else the refusal)."""
+        return await run_blocking(_watchable, await self._workspace.jail_for_request(request), uri)
 
-    async def _watch(self, uri: str) -> None:
-        """The core's first listener of `uri`: watch the file the subscribing request was allowed."""
-        path = _approved.get({}).get(uri)
-        if path is None:  # not checked by `_check_subscriptions`: nothing we may watch
-            return
-        self._paths[uri] = path
-        self._uris.setdefault(path, set()).add(uri)
-        await self._watcher.watch(path)
+    async def watch(self, uri: str, target: Path) -> None:
+        """`uri` gained its first listener: watch the file `check_subscription` allowed."""
+        self._paths[uri] = target
+        self._uris.setdefault(target, set()).add(uri)
+        await self.watcher.watch(target)
 
-    async def _unwatch(self, uri: str) -> None:
-        """The core's last listener of `uri` left (unsubscribed, stream ended, disconnected, exit)."""
+    async def unwatch(self, uri: str) -> None:
+        """`uri` lost its last listener (unsubscribed, stream ended, disconnected, exit)."""
         path = self._paths.pop(uri, None)
         if path is None:
             return
@@ -161,24 +113,11 @@ class FileResources:
         uris.discard(uri)
         if not uris:
             del self._uris[path]
-        await self._watcher.unwatch(path)
+        await self.watcher.unwatch(path)
 
     async def _changed(self, path: Path) -> None:
         for uri in sorted(self._uris.get(path, ())):
-            await self.subscriptions.publish_updated(uri)
-
-    # -- helpers --------------------------------------------------------------------------------
-
-    async def _jail(self, ctx: ServerRequestContext[Any, Any]) -> PathJail:
-        return await self._workspace_or_fail().jail_for_request(ctx)
-
-    def _settings(self) -> FilesystemSettings:
-        return self._workspace_or_fail().settings
-
-    def _workspace_or_fail(self) -> Workspace:
-        if self._workspace is None:
-            raise RuntimeError("FileResources.register() was not called")
-        return self._workspace
+            await self._subscriptions.publish_updated(uri)
 
 
 def _directory_resource(root: Path) -> types.Resource:
@@ -190,26 +129,6 @@ def _directory_resource(root: Path) -> types.Resource:
         f"too ({FILE_TEMPLATE}).",
         mime_type=_DIRECTORY_TYPE,
     )
-
-
-def _subscribed_uris(ctx: ServerRequestContext[Any, Any]) -> list[str]:
-    """The URIs a subscribe request (2025) or a listen stream (2026) asks to watch; [] for any other."""
-    params = ctx.params if isinstance(ctx.params, Mapping) else {}
-    modern = ctx.protocol_version in MODERN_PROTOCOL_VERSIONS
-    if ctx.method == "resources/subscribe" and not modern:
-        uri = params.get("uri")
-        return [uri] if isinstance(uri, str) else []
-    if ctx.method == "subscriptions/listen" and modern:
-        notifications = params.get("notifications")
-        uris = notifications.get("resourceSubscriptions") if isinstance(notifications, Mapping) else None
-        return [uri for uri in uris if isinstance(uri, str)] if isinstance(uris, list) else []
-    return []
-
-
-def _resource_error(exc: MooringsError, uri: str) -> MCPError:
-    """A refusal as a JSON-RPC error: the request's fault (invalid params) unless the world failed."""
-    code = types.INTERNAL_ERROR if isinstance(exc, OperationFailed) else types.INVALID_PARAMS
-    return MCPError(code=code, message=str(exc), data={"uri": uri})
 
 
 # -- blocking work (run in a worker thread) -----------------------------------------------------

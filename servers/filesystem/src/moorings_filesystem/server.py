@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from moorings_core.server import ClientRoots, MooringsServer
+from moorings_core.server import MooringsServer
 from moorings_filesystem.resources import FileResources
 from moorings_filesystem.settings import FilesystemSettings
 from moorings_filesystem.tools import listing, managing, reading, searching, writing
@@ -18,22 +18,22 @@ in parts and every result says how to get the rest."""
 
 def build_server(settings: FilesystemSettings) -> MooringsServer:
     """The filesystem server, ready to serve."""
-    resources = FileResources()
-    roots = ClientRoots(on_change=resources.subscriptions.publish_list_changed)  # the list is the roots
+    server = MooringsServer("filesystem", settings=settings, instructions=INSTRUCTIONS)
+    # The resource list is the allowed directories as the client's roots narrow them.
+    roots = server.use_client_roots(on_change=server.subscriptions.publish_list_changed)
     workspace = Workspace.from_settings(settings, roots)
-    server = MooringsServer(
-        "filesystem",
-        settings=settings,
-        instructions=INSTRUCTIONS,
-        roots=roots,
-        subscriptions=resources.subscriptions,
-        resources_list_changes=True,
-    )
-    resources.register(server, workspace)
+    resources = FileResources(workspace, server.subscriptions)
+    server.add_resources(resources, list_changes=True)
+    server.hold_while_serving(resources.watcher.hosted)
     listing.register(server, workspace)
     reading.register(server, workspace)
     searching.register(server, workspace)
-    if not settings.read_only:  # in read-only mode the write tools are not even listed
-        writing.register(server, workspace)
-        managing.register(server, workspace)
+    # In read-only mode the write tools are not even listed; a call to one says how to enable them.
+    writes = server.optional_tools(
+        enabled=not settings.read_only,
+        disabled_because="this server is read-only; the operator can enable writes by starting it "
+        "without --read-only",
+    )
+    writing.register(writes, workspace)
+    managing.register(writes, workspace)
     return server

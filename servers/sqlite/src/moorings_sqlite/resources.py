@@ -14,26 +14,23 @@
   The watch is on from the start, not only while someone subscribes, because the resource list
   belongs to every client.
 
-`MCPServer` lists resources from a fixed registry, so this module serves the three resource
-requests itself (`MooringsServer.serve_resources`), as the filesystem server does.
+`MCPServer` lists resources from a fixed registry, so the core answers the resource requests from
+this provider (`MooringsServer.add_resources`), as it does for the filesystem server.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote, unquote
 
 import mcp_types as types
-from mcp.server.context import ServerRequestContext
-from mcp.shared.exceptions import MCPError
 
-from moorings_core.errors import InvalidInput, MooringsError, OperationFailed
-from moorings_core.server import MooringsServer, ResourceSubscriptions
+from moorings_core.errors import InvalidInput, MooringsError
+from moorings_core.server import RequestContext, ResourceContents, ResourceSubscriptions
 from moorings_core.watching import FileWatcher
 from moorings_sqlite.database import Database
 from moorings_sqlite.tools.insights import MEMO_URI, Memo
@@ -53,67 +50,65 @@ def schema_uri(database: str, table: str) -> str:
 
 
 class SchemaResources:
-    """The server's resources: table schemas by URI, the memo, and the watch that keeps them fresh."""
+    """The server's resources: table schemas by URI, the memo, and the watch that keeps them fresh.
 
-    def __init__(self, database: Database) -> None:
-        self.subscriptions = ResourceSubscriptions(on_watch=self._remember, on_unwatch=self._forget)
+    Serve it with `server.add_resources(resources, list_changes=True)`, and keep it watching with
+    `server.hold_while_serving(resources.watcher.hosted)` then `...(resources.watching)`.
+    """
+
+    def __init__(self, database: Database, memo: Memo, subscriptions: ResourceSubscriptions) -> None:
+        self.watcher = FileWatcher(on_change=self._changed)
         self._database = database
-        self._watcher = FileWatcher(on_change=self._changed)
+        self._memo = memo
+        self._subscriptions = subscriptions
         self._files: frozenset[Path] = frozenset()
         self._version = 0  # the schema version last seen (it sums every open database's)
         self._tables: frozenset[tuple[str, str]] = frozenset()
         self._schemas: dict[str, str | None] = {}  # subscribed schema URI -> its schema as last seen
-        self._memo: Memo | None = None
-
-    def register(self, server: MooringsServer, memo: Memo) -> None:
-        """Serve the resource requests on `server`; `server` must use `self.subscriptions`."""
-        self._memo = memo
-        server.serve_resources(
-            list_resources=self._list, list_templates=self._list_templates, read_resource=self._read
-        )
-        server.hold_while_serving(self._watcher.hosted)
-        server.hold_while_serving(self._watching)
 
     # -- requests -------------------------------------------------------------------------------
 
-    async def _list(
-        self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams
-    ) -> types.ListResourcesResult:
+    async def list_resources(self, request: RequestContext) -> Sequence[types.Resource]:
         tables = await self._database.tables()
         listed = [_table_resource(table.database, table.name, table.type) for table in tables]
-        return types.ListResourcesResult(resources=[self._memo_or_fail().resource, *listed])
+        return [self._memo.resource, *listed]
 
-    async def _list_templates(
-        self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams
-    ) -> types.ListResourceTemplatesResult:
-        template = types.ResourceTemplate(
-            uri_template=SCHEMA_TEMPLATE,
-            name="table-schema",
-            title="Table or view schema",
-            description="The schema of a table or view as JSON: columns, indexes, foreign keys, triggers, "
-            "its CREATE statement and row count. `database` is main or an attached database's name.",
-            mime_type="application/json",
-        )
-        return types.ListResourceTemplatesResult(resource_templates=[template])
-
-    async def _read(
-        self, ctx: ServerRequestContext[Any, Any], params: types.ReadResourceRequestParams
-    ) -> types.ReadResourceResult:
-        uri = str(params.uri)
-        if uri == MEMO_URI:
-            memo = self._memo_or_fail().text()
-            return types.ReadResourceResult(
-                contents=[types.TextResourceContents(uri=uri, mime_type="text/markdown", text=memo)]
+    async def list_templates(self, request: RequestContext) -> Sequence[types.ResourceTemplate]:
+        return [
+            types.ResourceTemplate(
+                uri_template=SCHEMA_TEMPLATE,
+                name="table-schema",
+                title="Table or view schema",
+                description="The schema of a table or view as JSON: columns, indexes, foreign keys, "
+                "triggers, its CREATE statement and row count. `database` is main or an attached "
+                "database's name.",
+                mime_type="application/json",
             )
-        try:
-            database, table = self._parse(uri)
-            description = await self._database.describe(table, database=database)
-        except MooringsError as exc:
-            raise _resource_error(exc, uri) from None
+        ]
+
+    async def read(self, request: RequestContext, uri: str) -> ResourceContents:
+        if uri == MEMO_URI:
+            return types.TextResourceContents(uri=uri, mime_type="text/markdown", text=self._memo.text())
+        database, table = self._parse(uri)
+        description = await self._database.describe(table, database=database)
         text = schema_json(table_schema(description))
-        return types.ReadResourceResult(
-            contents=[types.TextResourceContents(uri=uri, mime_type="application/json", text=text)]
-        )
+        return types.TextResourceContents(uri=uri, mime_type="application/json", text=text)
+
+    # -- subscriptions ----------------------------------------------------------------------------
+
+    async def check_subscription(self, request: RequestContext, uri: str) -> str:
+        """Any URI of the memo or a schema may be subscribed to, even a table not created yet."""
+        if uri != MEMO_URI:
+            self._parse(uri)
+        return uri
+
+    async def watch(self, uri: str, target: str) -> None:
+        """A schema URI gained its first subscriber: note its schema, to tell a real change later."""
+        if uri.startswith(_SCHEME):
+            self._schemas[uri] = await self._schema_of(uri)
+
+    async def unwatch(self, uri: str) -> None:
+        self._schemas.pop(uri, None)
 
     def _parse(self, uri: str) -> tuple[str, str]:
         database, slash, table = uri.removeprefix(_SCHEME).partition("/")
@@ -124,15 +119,10 @@ class SchemaResources:
             )
         return unquote(database), unquote(table)  # an unknown database is the describe's NotFound
 
-    def _memo_or_fail(self) -> Memo:
-        if self._memo is None:
-            raise RuntimeError("SchemaResources.register() was not called")
-        return self._memo
-
     # -- watching -------------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def _watching(self) -> AsyncIterator[None]:
+    async def watching(self) -> AsyncIterator[None]:
         """Watch every database's files while the server runs, from a fresh look at the schema."""
         self._files = frozenset(
             Path(f"{path.resolve()}{suffix}")
@@ -142,12 +132,12 @@ class SchemaResources:
         self._version = await self._database.schema_version()
         self._tables = await self._table_names()
         for path in self._files:
-            await self._watcher.watch(path)
+            await self.watcher.watch(path)
         try:
             yield
         finally:
             for path in self._files:
-                await self._watcher.unwatch(path)
+                await self.watcher.unwatch(path)
 
     async def _changed(self, path: Path) -> None:
         try:
@@ -163,18 +153,10 @@ class SchemaResources:
             schema = await self._schema_of(uri)
             if schema != self._schemas.get(uri, schema):
                 self._schemas[uri] = schema
-                await self.subscriptions.publish_updated(uri)
+                await self._subscriptions.publish_updated(uri)
         if tables != self._tables:
             self._tables = tables
-            await self.subscriptions.publish_list_changed()
-
-    async def _remember(self, uri: str) -> None:
-        """A schema URI gained its first subscriber: note its schema, to tell a real change later."""
-        if uri.startswith(_SCHEME):
-            self._schemas[uri] = await self._schema_of(uri)
-
-    async def _forget(self, uri: str) -> None:
-        self._schemas.pop(uri, None)
+            await self._subscriptions.publish_list_changed()
 
     async def _schema_of(self, uri: str) -> str | None:
         """The table's schema as JSON without its row count; None when it does not exist (now)."""
@@ -200,9 +182,3 @@ def _table_resource(database: str, name: str, kind: str) -> types.Resource:
         "CREATE statement and row count.",
         mime_type="application/json",
     )
-
-
-def _resource_error(exc: MooringsError, uri: str) -> MCPError:
-    """A refusal as a JSON-RPC error: the request's fault (invalid params) unless the world failed."""
-    code = types.INTERNAL_ERROR if isinstance(exc, OperationFailed) else types.INVALID_PARAMS
-    return MCPError(code=code, message=str(exc), data={"uri": uri})

@@ -35,16 +35,16 @@ async def open_database(settings: SqliteSettings) -> Database:
 
 def build_server(settings: SqliteSettings, database: Database) -> MooringsServer:
     """The sqlite server over `database` (opened as `settings` say), ready to serve."""
-    resources = SchemaResources(database)
-    memo = Memo(resources.subscriptions, max_chars=settings.max_output_chars)
     server = MooringsServer(
         "sqlite",
         settings=settings,
         instructions=INSTRUCTIONS_WRITABLE if settings.allow_writes else INSTRUCTIONS_READ_ONLY,
-        subscriptions=resources.subscriptions,
-        resources_list_changes=True,
     )
-    resources.register(server, memo)
+    memo = Memo(server.subscriptions, max_chars=settings.max_output_chars)
+    resources = SchemaResources(database, memo, server.subscriptions)
+    server.add_resources(resources, list_changes=True)
+    server.hold_while_serving(resources.watcher.hosted)
+    server.hold_while_serving(resources.watching)
     schema.register(server, database)
     querying.register(server, database, settings)  # the write tools only with --allow-writes
     insights.register(server, memo, writable=settings.allow_writes)

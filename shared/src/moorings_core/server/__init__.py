@@ -1,15 +1,23 @@
 """The server bootstrap every Moorings server uses.
 
-`MooringsServer` (app) builds the SDK server with our guarantees; `run_stdio`
-(run) serves it on a hardened stdio transport (stdio) in both protocol eras;
-`ResourceSubscriptions` (subscriptions) and `ClientRoots` (roots) are opt-in;
-`ArgumentChecker` (arguments) keeps tool arguments honest; `Output` and
-`tool_result` (results) shape what tools return; `reporting_progress` (progress)
-sends the progress of long blocking work to a caller that asked for it.
+`MooringsServer` (app) is what a server declares its tools, prompts and resources on; `CallGuard`
+(call_guard) checks, times and bounds every tool call; `serve` (run) serves a server on a hardened
+stdio transport (stdio) in both protocol eras; `ResourceProvider` and `SubscribableResources`
+(resources) are how a server offers resources, `ResourceSubscriptions` (subscriptions) who listens to
+them, and `ClientRoots` (roots) what a client offers as its roots; `ArgumentChecker` (arguments)
+keeps tool arguments honest; `Output` and `tool_result` (results) shape what tools return;
+`reporting_progress` (progress) sends the progress of long blocking work to a caller that asked for
+it. Every reach past the SDK's public API is in `sdk_adapter`.
 """
 
-from moorings_core.server.app import MooringsServer, package_version
+from moorings_core.server.app import MooringsServer, ToolRegistry, package_version
 from moorings_core.server.progress import NO_PROGRESS, Progress, counted, reporting_progress
+from moorings_core.server.resources import (
+    RequestContext,
+    ResourceContents,
+    ResourceProvider,
+    SubscribableResources,
+)
 from moorings_core.server.results import Output, tool_result
 from moorings_core.server.roots import ClientRoots, root_to_path
 from moorings_core.server.run import run_stdio, serve
@@ -21,7 +29,12 @@ __all__ = [
     "MooringsServer",
     "Output",
     "Progress",
+    "RequestContext",
+    "ResourceContents",
+    "ResourceProvider",
     "ResourceSubscriptions",
+    "SubscribableResources",
+    "ToolRegistry",
     "counted",
     "package_version",
     "reporting_progress",

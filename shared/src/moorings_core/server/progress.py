@@ -22,13 +22,14 @@ from typing import Any
 import anyio
 from mcp.server.mcpserver import Context
 
+from moorings_core.server.sdk_adapter import progress_requested
+
 __all__ = [
     "NO_PROGRESS",
     "SEND_INTERVAL",
     "Describe",
     "Progress",
     "counted",
-    "progress_requested",
     "reporting_progress",
 ]
 
@@ -72,18 +73,6 @@ class _Latest(Progress):
 
     def update(self, done: float, total: float | None = None, message: str | None = None) -> None:
         self.value = (done, total, message)  # a single reference store: atomic across threads
-
-
-def progress_requested(ctx: Context[Any, Any]) -> bool:
-    """Whether the caller of this request asked for progress notifications."""
-    request = ctx.request_context
-    if request.meta is not None and "progress_token" in request.meta:
-        return True  # every wire transport, both eras
-    # The SDK's in-process client (`Client(server.mcp)`) hands its callback to the dispatch context
-    # without minting a token; only its private fields tell. Hosts reach us over stdio, never so.
-    outbound = getattr(request.session, "_request_outbound", None)
-    outbound = getattr(outbound, "_inner", outbound)
-    return getattr(outbound, "_on_progress", None) is not None
 
 
 class _Sender:
@@ -130,7 +119,7 @@ async def reporting_progress(
     `describe` words a value for the message (`counted("files searched")`); `interval` overrides
     `SEND_INTERVAL`. The last value is sent when the block ends, before the result.
     """
-    if not progress_requested(ctx):
+    if not progress_requested(ctx.request_context):
         yield NO_PROGRESS
         return
     sender = _Sender(ctx, latest := _Latest(), describe)

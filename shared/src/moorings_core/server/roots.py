@@ -13,14 +13,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import mcp_types as types
-from mcp.server.context import ServerRequestContext
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from moorings_core.server._connection import connection_of
+from moorings_core.server.resources import RequestContext
+from moorings_core.server.sdk_adapter import connection_of
 
 __all__ = ["ClientRoots", "root_to_path"]
 
@@ -44,7 +43,7 @@ class ClientRoots:
     def __init__(self, on_change: Callable[[], Awaitable[None]] | None = None) -> None:
         self._on_change = on_change
 
-    async def of(self, ctx: ServerRequestContext[Any, Any]) -> tuple[Path, ...] | None:
+    async def of(self, ctx: RequestContext) -> tuple[Path, ...] | None:
         """The client's file roots, or None when this client offers none (or cannot be asked)."""
         if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS or not ctx.session.check_client_capability(
             _ROOTS
@@ -64,7 +63,7 @@ class ClientRoots:
             state[_CACHE_KEY] = cached
         return cached
 
-    async def handle_list_changed(self, ctx: ServerRequestContext[Any, Any], params: object) -> None:
+    async def handle_list_changed(self, ctx: RequestContext, params: object) -> None:
         """`notifications/roots/list_changed`: forget the cached roots; ask again next time."""
         connection_of(ctx).state.pop(_CACHE_KEY, None)
         if self._on_change is not None:

@@ -21,6 +21,7 @@ import anyio
 from anyio import CancelScope
 
 from moorings_core.server.app import MooringsServer
+from moorings_core.server.sdk_adapter import LONG_LIVED_REQUESTS
 from moorings_core.server.stdio import StdioStreams, serve_stdio_streams
 
 __all__ = ["run_stdio", "serve"]
@@ -44,13 +45,13 @@ async def serve(server: MooringsServer) -> None:
             tasks.start_soon(_stop_on_signal, tasks.cancel_scope)
             try:
                 async with serve_stdio_streams(
-                    wire.wire_in, wire.wire_out, max_message_bytes=server.settings.max_message_bytes
+                    wire.wire_in,
+                    wire.wire_out,
+                    max_message_bytes=server.settings.max_message_bytes,
+                    long_lived=LONG_LIVED_REQUESTS,
                 ) as (read_stream, write_stream):
-                    await server.lowlevel.run(read_stream, write_stream, server.initialization_options())
+                    await server.run_connection(read_stream, write_stream)
             finally:
-                if server.subscriptions is not None:
-                    with anyio.CancelScope(shield=True):
-                        await server.subscriptions.close()
                 tasks.cancel_scope.cancel()
     logger.info("%s stopped", server.name)
 

@@ -40,7 +40,7 @@ import re
 import selectors
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -270,11 +270,6 @@ class _LineWriter:
         self._thread.join(timeout)
 
 
-# Requests answered only when the connection ends (a listen stream is the response):
-# at end of input they are not waited for, and the SDK ends them as it closes.
-_OPEN_WHILE_CONNECTED = frozenset({"subscriptions/listen"})
-
-
 def _forget_cancelled(unanswered: dict[types.RequestId | None, str], params: dict[str, Any] | None) -> None:
     """The client cancelled a request: it expects no answer, so end of input does not wait for one.
 
@@ -303,14 +298,16 @@ def _client_gone(request_id: types.RequestId) -> SessionMessage:
 
 @contextlib.asynccontextmanager
 async def serve_stdio_streams(
-    wire_in: int, wire_out: int, *, max_message_bytes: int
+    wire_in: int, wire_out: int, *, max_message_bytes: int, long_lived: Collection[str] = frozenset()
 ) -> AsyncIterator[tuple[ObjectReceiveStream[SessionMessage | Exception], ObjectSendStream[SessionMessage]]]:
     """Serve JSON-RPC over two file descriptors as the pair of streams the SDK's server loop runs on.
 
     The read side ends (and the server with it) when the client closes its end
     and every request it sent has been answered. Closing the read side earlier
     would make the SDK cancel the requests still running and answer them
-    `Connection closed`.
+    `Connection closed`. Requests whose method is `long_lived` are answered only
+    when the connection ends (a listen stream is the response): at end of input
+    they are not waited for, and the server ends them as it closes.
     """
     read_send, read_recv = anyio.create_memory_object_stream[SessionMessage | Exception](0)
     write_send, write_recv = anyio.create_memory_object_stream[SessionMessage](0)
@@ -348,7 +345,7 @@ async def serve_stdio_streams(
     async def end_of_input() -> None:
         """End the session once every request read has its answer (the SDK cancels what is left)."""
         nonlocal changed
-        for request_id in [key for key, method in unanswered.items() if method in _OPEN_WHILE_CONNECTED]:
+        for request_id in [key for key, method in unanswered.items() if method in long_lived]:
             del unanswered[request_id]
         while unanswered:
             changed = anyio.Event()

@@ -2,15 +2,16 @@
 
 - 2025-11-25 and older: the client sends `resources/subscribe {uri}` and the
   server pushes `notifications/resources/updated` on that connection. `MCPServer`
-  has no hook for it, so we register the two request handlers ourselves.
+  has no hook for it, so the core registers the two request handlers itself.
 - 2026-07-28: the client opens a `subscriptions/listen` stream naming the URIs;
   the SDK serves it from a subscription bus we publish to.
 
-A server only says *what* changed (`publish_updated(uri)`); this module knows who
-is listening in either era. It also tells the server when a URI gains its first
-listener and loses its last (`on_watch` / `on_unwatch`), so a file watcher or a
-poller runs only while someone cares, and is released on unsubscribe, when a
-listen stream ends, and at exit.
+A server only says *what* changed (`publish_updated(uri)`, `publish_list_changed()`); this module
+knows who is listening in either era. Before anyone is counted as listening to a URI, the server's
+`SubscribableResources.check_subscription` sees the request and the URI and may refuse it; the
+server then hears when a URI gains its first listener (`watch`, with what the check returned) and
+loses its last (`unwatch`), so a file watcher or a poller runs only while someone cares, and is
+released on unsubscribe, when a listen stream ends, when a client goes away, and at exit.
 """
 
 from __future__ import annotations
@@ -18,39 +19,42 @@ from __future__ import annotations
 import logging
 import weakref
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 import mcp_types as types
 from mcp.server.connection import Connection
-from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.context import CallNext, HandlerResult
 from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.shared.subscriptions import ResourcesListChanged, ResourceUpdated
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from moorings_core.server._connection import connection_of
+from moorings_core.server.resources import RequestContext, SubscribableResources, refusals_as_protocol_errors
+from moorings_core.server.sdk_adapter import connection_of
 
-__all__ = ["ResourceSubscriptions", "WatchCallback"]
+__all__ = ["ResourceSubscriptions"]
 
 logger = logging.getLogger(__name__)
-
-WatchCallback = Callable[[str], Awaitable[None]]
-
-
-async def _ignore(uri: str) -> None:
-    return None
 
 
 class ResourceSubscriptions:
     """Who listens to which resource URI, across legacy sessions and modern listen streams."""
 
-    def __init__(self, *, on_watch: WatchCallback = _ignore, on_unwatch: WatchCallback = _ignore) -> None:
+    def __init__(self) -> None:
         self.bus = InMemorySubscriptionBus()
-        self._on_watch = on_watch
-        self._on_unwatch = on_unwatch
+        self._resources: SubscribableResources[Any] | None = None
         self._listeners: Counter[str] = Counter()
         self._legacy: dict[str, set[Connection]] = {}
         self._connections: weakref.WeakSet[Connection] = weakref.WeakSet()
+
+    def serve(self, resources: SubscribableResources[Any]) -> None:
+        """Let clients subscribe to `resources`' URIs, as it allows."""
+        self._resources = resources
+
+    @property
+    def served(self) -> bool:
+        """Whether clients may subscribe at all."""
+        return self._resources is not None
 
     @property
     def watched(self) -> frozenset[str]:
@@ -73,26 +77,27 @@ class ResourceSubscriptions:
         """Release every watch (at exit)."""
         for uri in list(self._listeners):
             del self._listeners[uri]
-            await self._on_unwatch(uri)
+            await self._provider().unwatch(uri)
         self._legacy.clear()
 
     # --- 2025-11-25: resources/subscribe and resources/unsubscribe -------------------------------
 
     async def handle_subscribe(
-        self, ctx: ServerRequestContext[Any], params: types.SubscribeRequestParams
+        self, ctx: RequestContext, params: types.SubscribeRequestParams
     ) -> types.EmptyResult:
         uri = str(params.uri)
         connection = connection_of(ctx)
         listeners = self._legacy.setdefault(uri, set())
         if connection not in listeners:
+            target = await self._checked(ctx, uri)
             if not any(connection in others for others in self._legacy.values()):
                 connection.exit_stack.push_async_callback(self._drop_connection, connection)
             listeners.add(connection)
-            await self._add_listener(uri)
+            await self._add_listener(uri, target)
         return types.EmptyResult()
 
     async def handle_unsubscribe(
-        self, ctx: ServerRequestContext[Any], params: types.UnsubscribeRequestParams
+        self, ctx: RequestContext, params: types.UnsubscribeRequestParams
     ) -> types.EmptyResult:
         uri = str(params.uri)
         listeners = self._legacy.get(uri, set())
@@ -110,26 +115,38 @@ class ResourceSubscriptions:
 
     # --- 2026-07-28: watch what a listen stream names, for as long as it is open ---------------
 
-    async def middleware(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+    async def middleware(self, ctx: RequestContext, call_next: CallNext) -> HandlerResult:
         """Track legacy sessions (for list-changed) and the URIs each modern listen stream names."""
         if ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS:
             self._connections.add(connection_of(ctx))
             return await call_next(ctx)
-        if ctx.method != "subscriptions/listen":
+        if ctx.method != "subscriptions/listen" or self._resources is None:
             return await call_next(ctx)
         uris = _listen_uris(ctx.params)
+        targets = {uri: await self._checked(ctx, uri) for uri in uris}  # all allowed, or no stream
         for uri in uris:
-            await self._add_listener(uri)
+            await self._add_listener(uri, targets[uri])
         try:
             return await call_next(ctx)
         finally:
             for uri in uris:
                 await self._remove_listener(uri)
 
-    async def _add_listener(self, uri: str) -> None:
+    # --- counting ------------------------------------------------------------------------------
+
+    def _provider(self) -> SubscribableResources[Any]:
+        if self._resources is None:
+            raise RuntimeError("no subscribable resources are served")
+        return self._resources
+
+    async def _checked(self, ctx: RequestContext, uri: str) -> object:
+        with refusals_as_protocol_errors(uri):
+            return await self._provider().check_subscription(ctx, uri)
+
+    async def _add_listener(self, uri: str, target: object) -> None:
         self._listeners[uri] += 1
         if self._listeners[uri] == 1:
-            await self._on_watch(uri)
+            await self._provider().watch(uri, target)
 
     async def _remove_listener(self, uri: str) -> None:
         if self._listeners[uri] <= 0:
@@ -137,7 +154,7 @@ class ResourceSubscriptions:
         self._listeners[uri] -= 1
         if self._listeners[uri] == 0:
             del self._listeners[uri]
-            await self._on_unwatch(uri)
+            await self._provider().unwatch(uri)
 
 
 def _listen_uris(params: object) -> list[str]:

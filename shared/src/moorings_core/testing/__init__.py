@@ -73,7 +73,7 @@ async def _legacy_transport(
     to_server, server_inbox = anyio.create_memory_object_stream[SessionMessage | Exception](16)
     from_server, client_inbox = anyio.create_memory_object_stream[SessionMessage](16)
     async with anyio.create_task_group() as tasks:
-        tasks.start_soon(server.lowlevel.run, server_inbox, from_server, server.initialization_options())
+        tasks.start_soon(server.run_connection, server_inbox, from_server)
         try:
             yield client_inbox, to_server
         finally:

@@ -32,9 +32,9 @@ from moorings_core.limits import run_blocking
 from moorings_core.sandbox.paths import PathJail
 from moorings_core.server import (
     NO_PROGRESS,
-    MooringsServer,
     Output,
     Progress,
+    ToolRegistry,
     counted,
     reporting_progress,
     tool_result,
@@ -542,7 +542,7 @@ def _deleted(
 # -- tools --------------------------------------------------------------------------------------
 
 
-def register(server: MooringsServer, workspace: Workspace) -> None:
+def register(server: ToolRegistry, workspace: Workspace) -> None:
     # Not destructive: it never overwrites, so nothing that existed is lost (the source moves).
     @server.tool(title="Move file", read_only=False)
     async def move_file(

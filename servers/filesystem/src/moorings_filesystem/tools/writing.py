@@ -38,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from moorings_core.errors import InvalidInput, LimitExceeded, NotFound, OperationFailed
 from moorings_core.limits import run_blocking, truncate_text
 from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import MooringsServer, Output, tool_result
+from moorings_core.server import Output, ToolRegistry, tool_result
 from moorings_filesystem import atomic
 from moorings_filesystem.workspace import Workspace
 
@@ -608,7 +608,7 @@ def _created_note(directories: list[str]) -> str:
     return f" Created directories: {', '.join(directories)}." if directories else ""
 
 
-def register(server: MooringsServer, workspace: Workspace) -> None:
+def register(server: ToolRegistry, workspace: Workspace) -> None:
     settings = workspace.settings
 
     async def sweep_after_start() -> None:

@@ -119,7 +119,7 @@ def register(server: MooringsServer, memo: Memo, *, writable: bool) -> None:
 
     template = _DEMO_WITH_WRITES if writable else _DEMO_READ_ONLY
 
-    @server.mcp.prompt(
+    @server.prompt(
         name="mcp-demo",
         title="Guided SQLite demo",
         description="A guided data-analysis session on a theme: explore the database, answer a question "

@@ -267,10 +267,14 @@ def register(server: MooringsServer, database: Database, settings: SqliteSetting
         text = "\n".join(["QUERY PLAN", *_plan_text(plan)])
         return tool_result(text, ExplainResult(plan=plan))
 
-    if not settings.allow_writes:  # without --allow-writes the write tools are not even listed
-        return
+    # Without --allow-writes the write tools are not even listed; a call to one says how to enable them.
+    writes = server.optional_tools(
+        enabled=settings.allow_writes,
+        disabled_because="this server is read-only; the operator can enable changes by starting it "
+        "with --allow-writes",
+    )
 
-    @server.tool(title="Write query", read_only=False, destructive=True)
+    @writes.tool(title="Write query", read_only=False, destructive=True)
     async def write_query(
         query: _Query,
         params: _Params = None,
@@ -287,7 +291,7 @@ def register(server: MooringsServer, database: Database, settings: SqliteSetting
         found = await page(query, params, Access.WRITE, max_rows=settings.max_rows, offset=0)
         return _write_result(found, format, budget)
 
-    @server.tool(title="Create table", read_only=False)
+    @writes.tool(title="Create table", read_only=False)
     async def create_table(
         query: Annotated[str, Field(min_length=1, description="One CREATE TABLE statement.")],
     ) -> Annotated[types.CallToolResult, CreatedTable]:

@@ -1,0 +1,102 @@
+"""The guard around every `tools/call`: strict arguments, a deadline, and a bounded result.
+
+It wraps the SDK's own handler through the SDK's public hook for that (`Extension.
+intercept_tool_call`), so results still go through the SDK's per-era shaping. In order:
+
+1. A tool the server withholds (a write tool on a read-only server, say) is answered with why it
+   is off and how the operator turns it on, instead of the SDK's bare "Unknown tool".
+2. The arguments are checked against the very schema the client was shown (`ArgumentChecker`):
+   no `"5"` for an integer, no unknown argument dropped without a word.
+3. The call runs under the server's `--call-timeout`; past it, the call is cancelled and answered
+   with what to do instead.
+4. Any text block longer than `--max-output-chars` is cut with a note: the safety net behind each
+   tool's own paging.
+
+As an extension, the guard is advertised in the server's capabilities with its limits, so a
+client can read them (`dev.moorings/call-guard`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import anyio
+import mcp_types as types
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.extension import Extension
+from mcp.server.mcpserver.tools import Tool
+
+from moorings_core.config import ServerSettings
+from moorings_core.server.arguments import ArgumentChecker
+
+__all__ = ["CallGuard", "error_result"]
+
+
+def error_result(text: str) -> types.CallToolResult:
+    """A tool result the model reads as a failure."""
+    return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=True)
+
+
+class CallGuard(Extension):
+    """Checks, times and bounds every tool call of one server."""
+
+    identifier = "dev.moorings/call-guard"
+
+    def __init__(
+        self, settings: ServerSettings, tools: Mapping[str, Tool], withheld: Mapping[str, str]
+    ) -> None:
+        self._settings = settings
+        self._tools = tools
+        self._withheld = withheld
+        self._arguments = ArgumentChecker()
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "strictArguments": True,
+            "callTimeoutSeconds": self._settings.call_timeout,
+            "maxOutputChars": self._settings.max_output_chars,
+        }
+
+    async def intercept_tool_call(
+        self, params: types.CallToolRequestParams, ctx: ServerRequestContext[Any, Any], call_next: CallNext
+    ) -> HandlerResult:
+        withheld = self._withheld.get(params.name)
+        if withheld is not None:
+            return error_result(f"The tool {params.name!r} is not enabled on this server: {withheld}.")
+        tool = self._tools.get(params.name)
+        if tool is not None:
+            problems = self._arguments.problems(tool.name, tool.parameters, params.arguments or {})
+            if problems is not None:
+                return error_result(problems)
+        timeout = self._settings.call_timeout
+        with anyio.move_on_after(timeout) as deadline:
+            result = await call_next(ctx)
+        if deadline.cancelled_caught:
+            return error_result(
+                f"Tool {params.name!r} did not finish within {timeout:g} seconds and was stopped. "
+                "Ask for less at a time (a narrower path, query or range), "
+                "or raise the server's --call-timeout."
+            )
+        return self._bounded(result)
+
+    def _bounded(self, result: HandlerResult) -> HandlerResult:
+        """Cut any text block over the output budget, saying how to get less."""
+        if not isinstance(result, types.CallToolResult):
+            return result
+        budget = self._settings.max_output_chars
+        if all(
+            not isinstance(block, types.TextContent) or len(block.text) <= budget for block in result.content
+        ):
+            return result
+        note = (
+            f"\n\n[truncated by the server at {budget:,} characters; ask for a smaller part, "
+            "e.g. with the tool's offset/limit or cursor parameters]"
+        )
+        content: list[types.ContentBlock] = [
+            types.TextContent(type="text", text=block.text[:budget] + note)
+            if isinstance(block, types.TextContent) and len(block.text) > budget
+            else block
+            for block in result.content
+        ]
+        return result.model_copy(update={"content": content})

@@ -1,0 +1,153 @@
+"""The one place Moorings reaches past the public API of the `mcp` SDK.
+
+Everything else in the repository uses the SDK's public names only; a test
+(`tests/test_sdk_boundary.py`) fails when a private name of `mcp` or `httpx` appears anywhere
+but here. Each reach below says why no public way exists, and each has a contract test in
+`tests/core/test_sdk_adapter.py` that fails with a message naming the SDK change when a release
+moves what it relies on. That is how the `mcp` pin in `shared/pyproject.toml` moves: install the
+next minor, run those contract tests, adapt this module, then widen the pin.
+
+What is reached for, and why:
+
+- `MCPServer`'s low-level `Server` (`lowlevel_server`). `MCPServer` keeps it private, yet only it
+  can run one connection with our notification options (the SDK's `run()` says `listChanged:
+  false` for everything), answer resource requests for lists that are not a fixed registry, serve
+  `resources/subscribe` in the 2025 era and hear `notifications/roots/list_changed`. What we do
+  with it afterwards is its public API (`add_request_handler`, `run`, ...).
+- The SDK's span-per-message tracing middleware (`drop_idle_tracing`), which its docs say to
+  drop from `Server.middleware` to opt out, but whose class lives in a private module.
+- A tool's output model (`trust_own_results`): the SDK validates a tool's own `CallToolResult`
+  against it a second time; its `FuncMetadata` documents that a schema without a model is
+  advertised but not validated.
+- The connection behind a request (`connection_of`): the SDK builds a `ServerSession` per
+  request and keeps the long-lived `Connection` private; subscriptions and cached client roots
+  must outlive a request.
+- Whether an in-process caller asked for progress (`progress_requested`): the SDK's in-process
+  client hands its callback to the dispatcher without minting a progress token.
+- `server/discover`'s capabilities (`advertise_truthfully`): the SDK's handler claims every list
+  may change whenever listen streams are served; its docs allow replacing the handler wholesale,
+  which we do by wrapping it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+import mcp_types as types
+from mcp.server.connection import Connection
+from mcp.server.context import HandlerResult, ServerRequestContext
+from mcp.server.lowlevel.server import Server
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.tools import Tool
+
+__all__ = [
+    "LONG_LIVED_REQUESTS",
+    "SdkContractBroken",
+    "advertise_truthfully",
+    "connection_of",
+    "drop_idle_tracing",
+    "lowlevel_server",
+    "progress_requested",
+    "trust_own_results",
+]
+
+
+class SdkContractBroken(RuntimeError):
+    """The installed `mcp` no longer offers what this adapter relies on."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"moorings-core's SDK adapter: {what}. The installed mcp release changed this; "
+            "adapt moorings_core.server.sdk_adapter and run tests/core/test_sdk_adapter.py."
+        )
+
+
+def _method_of(request_type: type[types.Request[Any, Any]]) -> str:
+    (method,) = get_args(request_type.model_fields["method"].annotation)
+    return str(method)
+
+
+LONG_LIVED_REQUESTS: frozenset[str] = frozenset({_method_of(types.SubscriptionsListenRequest)})
+"""Requests whose answer is the connection itself: they end only when it ends (a listen stream)."""
+
+
+def lowlevel_server(mcp: MCPServer[Any]) -> Server[Any]:
+    """The low-level `Server` inside `mcp`."""
+    server = getattr(mcp, "_lowlevel_server", None)
+    if not isinstance(server, Server):
+        raise SdkContractBroken("MCPServer no longer keeps its low-level Server as _lowlevel_server")
+    return server
+
+
+def drop_idle_tracing(server: Server[Any]) -> None:
+    """Remove the SDK's OpenTelemetry middleware, which makes a no-op span per message.
+
+    Each such span still cost about a tenth of a cheap call; a process started under OpenTelemetry
+    has its tracer provider set before the server is built, and the caller keeps the spans then.
+    """
+    from mcp.server._otel import OpenTelemetryMiddleware
+
+    server.middleware[:] = [
+        layer for layer in server.middleware if not isinstance(layer, OpenTelemetryMiddleware)
+    ]
+
+
+def trust_own_results(tool: Tool) -> None:
+    """Send a tool's own `CallToolResult` as it is, without validating it against the output model.
+
+    Such a result's structured part comes from the tool's output model (or from a page built in
+    its wire form, which the tool's tests check against the schema); validating thousands of
+    entries again took as long as listing the directory. The output schema stays advertised.
+    """
+    metadata = tool.fn_metadata
+    if metadata.output_schema is not None and not hasattr(metadata, "output_model"):
+        raise SdkContractBroken("FuncMetadata has no output_model field")
+    metadata.output_model = None
+
+
+def connection_of(ctx: ServerRequestContext[Any, Any]) -> Connection:
+    """The long-lived connection a request arrived on."""
+    connection = getattr(ctx.session, "_connection", None)
+    if not isinstance(connection, Connection):
+        raise SdkContractBroken("ServerSession no longer keeps its Connection as _connection")
+    return connection
+
+
+def progress_requested(ctx: ServerRequestContext[Any, Any]) -> bool:
+    """Whether the caller of this request asked for progress notifications.
+
+    Every wire transport, in both eras, carries a progress token; only the SDK's in-process
+    client (`Client(server)`) hands over a callback without one, and only its private fields tell.
+    """
+    if ctx.meta is not None and "progress_token" in ctx.meta:
+        return True
+    outbound = getattr(ctx.session, "_request_outbound", None)
+    outbound = getattr(outbound, "_inner", outbound)
+    return getattr(outbound, "_on_progress", None) is not None
+
+
+def advertise_truthfully(server: Server[Any], *, resources_list_changes: bool) -> None:
+    """Make `server/discover` (2026-07-28) say what may change, as the 2025 handshake does.
+
+    Tool and prompt lists never change while a Moorings server runs; the resource list only when
+    the server says so.
+    """
+    entry = server.get_request_handler("server/discover")
+    if entry is None:
+        raise SdkContractBroken("the low-level Server registers no server/discover handler")
+    discover = entry.handler
+
+    async def truthful(ctx: ServerRequestContext[Any, Any], params: types.RequestParams) -> HandlerResult:
+        result = await discover(ctx, params)
+        if not isinstance(result, types.DiscoverResult):
+            raise SdkContractBroken("server/discover no longer returns a DiscoverResult")
+        capabilities = result.capabilities.model_copy(deep=True)
+        if capabilities.tools is not None:
+            capabilities.tools.list_changed = False
+        if capabilities.prompts is not None:
+            capabilities.prompts.list_changed = False
+        if capabilities.resources is not None:
+            capabilities.resources.list_changed = resources_list_changes
+        return result.model_copy(update={"capabilities": capabilities})
+
+    server.add_request_handler("server/discover", types.RequestParams, truthful)
