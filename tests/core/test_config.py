@@ -41,6 +41,7 @@ class ChecksItself(ServerSettings):
     base: Path = Path("/")
     low: int = 0
     high: int = 10
+    users: list[str] = Field(default_factory=list)
 
     @field_validator("base")
     @classmethod
@@ -48,6 +49,13 @@ class ChecksItself(ServerSettings):
         if not value.is_absolute():
             raise ValueError("must be an absolute path")
         return value
+
+    @field_validator("users")
+    @classmethod
+    def _not_root(cls, users: list[str]) -> list[str]:
+        if "root" in users:
+            raise ValueError(f"user {users.index('root') + 1}, root, may not be served")
+        return users
 
     @model_validator(mode="after")
     def _ordered(self) -> ChecksItself:
@@ -444,6 +452,17 @@ def test_a_validators_own_message_is_kept(capsys: pytest.CaptureFixture[str]) ->
     )
     assert error_line(capsys, ["--low", "5", "--high", "4"], model=ChecksItself) == (
         "--low must not be above --high"
+    )
+
+
+def test_a_list_validators_message_is_not_followed_by_the_whole_list(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert error_line(capsys, ["--users", "ada", "--users", "root"], model=ChecksItself) == (
+        "--users: user 2, root, may not be served"
+    )
+    assert error_line(capsys, env={"MOORINGS_EXAMPLE_USERS": "root"}, model=ChecksItself) == (
+        "--users (from MOORINGS_EXAMPLE_USERS): user 1, root, may not be served"
     )
 
 

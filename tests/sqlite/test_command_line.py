@@ -157,6 +157,16 @@ def test_bad_settings_are_one_line(
     assert says in line
 
 
+def test_a_name_given_twice_is_one_line_without_the_list(
+    capsys: pytest.CaptureFixture[str], sample: Path, tmp_path: Path
+) -> None:
+    other = make_sample(tmp_path / "other.db")
+    line = refused(capsys, "--db-path", str(sample), "--attach", f"a={other}", "--attach", f"A={other}")
+    assert line.removeprefix("moorings-sqlite: error: ") == (
+        "--attach: the name 'A' is given twice; each attached database needs its own"
+    )
+
+
 # -- the installed script --------------------------------------------------------------------------------
 
 

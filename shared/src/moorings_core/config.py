@@ -11,7 +11,9 @@ Every layer only gathers raw values (strings from flags and the environment,
 typed values from TOML) and remembers where each came from; pydantic validates
 the merged result once. A failure becomes one line on stderr naming the flag and
 the source of the bad value, then exit status 2 -- a host showing a server's log
-should see the reason, never a traceback or a usage dump.
+should see the reason, never a traceback or a usage dump. A model's own validator
+gives the reason in its words; the loader adds the value it refused, except after a
+validator of a whole list, whose message must name the item at fault.
 
 Decisions worth knowing:
 - Unknown flags, unknown keys in the file and unknown `MOORINGS_<SERVER>_*`
@@ -603,14 +605,19 @@ def _explain(error: ErrorDetails, by_name: Mapping[str, _Option], values: Mappin
     if error["type"] == "missing":
         return f"{option.flag} is required; {_how_to_set(option)}"
     item = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
-    reason = _custom_reason(error) or "must be " + (option.allowed if item is None else option.item_allowed)
+    custom = _custom_reason(error)
+    reason = custom or "must be " + (option.allowed if item is None else option.item_allowed)
     subject = option.flag if item is None else f"{option.flag} item {item + 1}"
+    given = error["input"]
     value = values.get(option.name)
     if value is None:  # nothing was given and the default does not do
-        given = "none was given" if error["input"] in (None, "", [], ()) else f"got {_shown(error['input'])}"
-        return f"{subject}: {reason}, but {given}; {_how_to_set(option)}"
+        shown = "none was given" if given in (None, "", [], ()) else f"got {_shown(given)}"
+        return f"{subject}: {reason}, but {shown}; {_how_to_set(option)}"
     source = f" (from {value.origin})" if value.origin else ""
-    return f"{subject}{source}: {reason}, got {_shown(error['input'])}"
+    if custom and isinstance(given, (list, tuple)):
+        # A validator of a whole list names the item it refuses; the whole list again is noise.
+        return f"{subject}{source}: {reason}"
+    return f"{subject}{source}: {reason}, got {_shown(given)}"
 
 
 def _custom_reason(error: ErrorDetails) -> str | None:
