@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 import pytest
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from moorings_core.config import Positional, ServerSettings, load_settings
+from moorings_core.config import PathPart, Positional, ServerSettings, load_settings
 
 PREFIX = "moorings-example: error: "
 
@@ -41,6 +41,7 @@ class ChecksItself(ServerSettings):
     base: Path = Path("/")
     low: int = 0
     high: int = 10
+    users: list[str] = Field(default_factory=list)
 
     @field_validator("base")
     @classmethod
@@ -49,11 +50,28 @@ class ChecksItself(ServerSettings):
             raise ValueError("must be an absolute path")
         return value
 
+    @field_validator("users")
+    @classmethod
+    def _not_root(cls, users: list[str]) -> list[str]:
+        if "root" in users:
+            raise ValueError(f"user {users.index('root') + 1}, root, may not be served")
+        return users
+
     @model_validator(mode="after")
     def _ordered(self) -> ChecksItself:
         if self.low > self.high:
             raise ValueError("--low must not be above --high")
         return self
+
+
+def split_at_equals(text: str) -> tuple[str, str] | None:
+    name, equals, path = text.partition("=")
+    return (name + equals, path) if equals else None
+
+
+class NamedPaths(ServerSettings):
+    mount: list[Annotated[str, PathPart(split_at_equals)]] = Field(default_factory=list)
+    store: Annotated[str, PathPart(split_at_equals)] = "main=/var/store"
 
 
 def load(
@@ -262,6 +280,24 @@ def test_relative_paths_in_a_file_are_relative_to_the_file(tmp_path: Path) -> No
     assert load(["--cache-dir", "cache"]).cache_dir == Path("cache")
 
 
+def test_a_path_inside_text_is_anchored_at_the_file_too(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path, "mount = ['a=data/a.db', 'b=/srv/b.db', 'c=~/c.db', 'no path']\nstore = 'x=s'\n"
+    )
+    settings = load(["--config", str(config)], model=NamedPaths)
+    home = Path("~").expanduser()
+    assert settings.mount == [f"a={tmp_path / 'data/a.db'}", "b=/srv/b.db", f"c={home / 'c.db'}", "no path"]
+    assert settings.store == f"x={tmp_path / 's'}"
+
+
+def test_a_path_inside_text_from_a_flag_or_variable_is_left_relative() -> None:
+    home = Path("~").expanduser()
+    settings = load(["--mount", "a=data/a.db", "--store", "x=~/s"], model=NamedPaths)
+    assert (settings.mount, settings.store) == (["a=data/a.db"], f"x={home / 's'}")
+    settings = load(env={"MOORINGS_EXAMPLE_MOUNT": "a=data/a.db,b=~/b.db"}, model=NamedPaths)
+    assert settings.mount == ["a=data/a.db", f"b={home / 'b.db'}"]
+
+
 # -- The TOML file -------------------------------------------------------------------------------------------
 
 
@@ -419,6 +455,17 @@ def test_a_validators_own_message_is_kept(capsys: pytest.CaptureFixture[str]) ->
     )
 
 
+def test_a_list_validators_message_is_not_followed_by_the_whole_list(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert error_line(capsys, ["--users", "ada", "--users", "root"], model=ChecksItself) == (
+        "--users: user 2, root, may not be served"
+    )
+    assert error_line(capsys, env={"MOORINGS_EXAMPLE_USERS": "root"}, model=ChecksItself) == (
+        "--users (from MOORINGS_EXAMPLE_USERS): user 1, root, may not be served"
+    )
+
+
 def test_an_unknown_flag(capsys: pytest.CaptureFixture[str]) -> None:
     assert error_line(capsys, ["--retires=2"]) == "unrecognized arguments: --retires=2 (see --help)"
 
@@ -561,6 +608,10 @@ class ScalarPositional(ServerSettings):
     only: Annotated[str, Positional()] = "x"
 
 
+class PathPartOfANumber(ServerSettings):
+    port: Annotated[int, PathPart(split_at_equals)] = 1
+
+
 @pytest.mark.parametrize(
     ("model", "message"),
     [
@@ -568,6 +619,7 @@ class ScalarPositional(ServerSettings):
         (UnsupportedType, "has unsupported type"),
         (TwoPositionals, "at most one field can be Positional"),
         (ScalarPositional, "only a list field can be Positional"),
+        (PathPartOfANumber, "only text"),
     ],
 )
 def test_a_model_the_loader_cannot_serve(model: type[ServerSettings], message: str) -> None:

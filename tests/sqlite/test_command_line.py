@@ -67,6 +67,48 @@ def test_attachments_from_the_environment_are_comma_separated(sample: Path, tmp_
     assert list(config.attachments) == ["a", "b"]
 
 
+# The TOML example of the README: relative paths, which mean the file's directory.
+README_CONFIG = """\
+[sqlite]
+db-path = "data/shop.db"          # relative to this file
+attach = ["archive=data/2023.db"] # so is the PATH of NAME=PATH
+max-rows = 200
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A directory holding the README's config file and the two databases it names."""
+    (tmp_path / "project" / "data").mkdir(parents=True)
+    make_sample(tmp_path / "project" / "data" / "shop.db")
+    make_sample(tmp_path / "project" / "data" / "2023.db")
+    (tmp_path / "project" / "moorings.toml").write_text(README_CONFIG, encoding="utf-8")
+    return tmp_path / "project"
+
+
+def test_paths_in_a_config_file_are_relative_to_the_file(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # not the file's directory
+    config = settings("--config", "project/moorings.toml")
+    assert config.db_path == (project / "data" / "shop.db").resolve()
+    assert config.attachments == {"archive": (project / "data" / "2023.db").resolve()}
+    assert config.max_rows == 200
+
+
+def test_relative_paths_in_flags_and_the_environment_are_relative_to_the_current_directory(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project / "data")
+    config = settings("--db-path", "shop.db", environ={"MOORINGS_SQLITE_ATTACH": "archive=2023.db"})
+    assert config.db_path == (project / "data" / "shop.db").resolve()
+    assert config.attachments == {"archive": (project / "data" / "2023.db").resolve()}
+    assert (
+        settings("--db-path", "shop.db", "--attach", "a=2023.db").attachments["a"]
+        == config.attachments["archive"]
+    )
+
+
 def test_a_missing_database_is_an_error_unless_created(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -115,6 +157,16 @@ def test_bad_settings_are_one_line(
     assert says in line
 
 
+def test_a_name_given_twice_is_one_line_without_the_list(
+    capsys: pytest.CaptureFixture[str], sample: Path, tmp_path: Path
+) -> None:
+    other = make_sample(tmp_path / "other.db")
+    line = refused(capsys, "--db-path", str(sample), "--attach", f"a={other}", "--attach", f"A={other}")
+    assert line.removeprefix("moorings-sqlite: error: ") == (
+        "--attach: the name 'A' is given twice; each attached database needs its own"
+    )
+
+
 # -- the installed script --------------------------------------------------------------------------------
 
 
@@ -161,6 +213,19 @@ async def test_over_real_stdio_it_reads_and_refuses_writes(sample: Path) -> None
     assert refused_write.is_error
     assert "not allowed" in text_of(refused_write)
     assert digest(sample) == before
+
+
+@pytest.mark.stdio
+@pytest.mark.anyio
+async def test_the_readme_config_file_works_from_another_directory(project: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    config = project / "moorings.toml"
+    async with connect_stdio("moorings-sqlite", "--config", str(config), cwd=elsewhere) as client:
+        _, structured = succeeded(
+            await client.call_tool("read_query", {"query": "SELECT name FROM archive.users WHERE id = 1"})
+        )
+    assert structured["rows"] == [["Ada"]]
 
 
 @pytest.mark.stdio

@@ -11,7 +11,9 @@ Every layer only gathers raw values (strings from flags and the environment,
 typed values from TOML) and remembers where each came from; pydantic validates
 the merged result once. A failure becomes one line on stderr naming the flag and
 the source of the bad value, then exit status 2 -- a host showing a server's log
-should see the reason, never a traceback or a usage dump.
+should see the reason, never a traceback or a usage dump. A model's own validator
+gives the reason in its words; the loader adds the value it refused, except after a
+validator of a whole list, whose message must name the item at fault.
 
 Decisions worth knowing:
 - Unknown flags, unknown keys in the file and unknown `MOORINGS_<SERVER>_*`
@@ -24,8 +26,11 @@ Decisions worth knowing:
 - In the TOML file, top-level keys apply to every server reading it, and the
   `[<server>]` table overrides them; other tables belong to other servers and are
   ignored. Keys may use dashes or underscores.
-- Paths expand `~` in every layer; relative paths in the file are taken relative to
-  the file's directory, so a file means the same wherever the host starts us.
+- Paths expand `~` in every layer. A relative path in the file is taken relative
+  to the file's directory, so a file means the same wherever the host starts us; one
+  from a flag or a variable is left relative, to the current directory, as the user
+  typing it means. A path is a field typed `Path` (or a list of them), or the part of
+  a text that a `PathPart` marker splits out, as the PATH of sqlite's `NAME=PATH`.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ import shutil
 import sys
 import textwrap
 import types
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn, TypeVar, Union, get_args, get_origin
@@ -47,10 +52,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
-__all__ = ["ConfigError", "LogLevel", "Positional", "ServerSettings", "load_settings"]
+__all__ = ["ConfigError", "LogLevel", "PathPart", "Positional", "ServerSettings", "load_settings"]
 
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+_PathSplit = Callable[[str], tuple[str, str] | None]
+"""Cuts a text into what comes before its path and the path, or finds no path in it (None)."""
 
 
 class ServerSettings(BaseModel):
@@ -96,6 +104,18 @@ class Positional:
     metavar: str | None = None
 
 
+@dataclass(frozen=True)
+class PathPart:
+    """Marks text that ends in a path, which the loader then treats as it treats a `Path` field.
+
+    `split` returns what comes before the path and the path, or None when the text holds no path
+    (validation reports it then); it must not raise. For `NAME=PATH` items:
+    `attach: list[Annotated[str, PathPart(split_at_equals)]]`.
+    """
+
+    split: _PathSplit
+
+
 class ConfigError(Exception):
     """A setting could not be accepted; the message is the one line the user sees after `error:`."""
 
@@ -116,6 +136,7 @@ class _Option:
     flag: str  # "--max-output-chars", or the metavar of the positional field
     env_var: str
     kind: str  # bool | int | float | str | path | choice
+    split_path: _PathSplit | None  # where a value's path is, if it has one
     many: bool
     positional: bool
     metavar: str
@@ -164,6 +185,7 @@ def _option_of(name: str, field: FieldInfo, env_prefix: str) -> _Option:
         flag=metavar if marker is not None else "--" + name.replace("_", "-"),
         env_var=env_prefix + name.upper(),
         kind=kind,
+        split_path=_path_splitter(name, kind, [*metadata, *item_metadata]),
         many=many,
         positional=marker is not None,
         metavar=metavar,
@@ -173,6 +195,20 @@ def _option_of(name: str, field: FieldInfo, env_prefix: str) -> _Option:
         default=_shown_default(field),
         description=field.description or "",
     )
+
+
+def _path_splitter(name: str, kind: str, metadata: list[Any]) -> _PathSplit | None:
+    """How to find the path in a value: all of a `Path`, the part its `PathPart` names, or there is none."""
+    part = next((item for item in metadata if isinstance(item, PathPart)), None)
+    if part is None:
+        return _whole_path if kind == "path" else None
+    if kind != "str":
+        raise TypeError(f"settings field {name!r}: only text (str) can carry a PathPart")
+    return part.split
+
+
+def _whole_path(text: str) -> tuple[str, str]:
+    return "", text
 
 
 def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
@@ -467,21 +503,26 @@ def _normal(key: str) -> str:
 
 
 def _expand_paths(raw: Any, option: _Option, base: Path | None) -> Any:
-    """Expand `~` in path values; anchor relative paths from a file at the file's directory."""
-    if option.kind != "path":
+    """Expand `~` in the paths of a value; anchor relative ones from a file at the file's directory."""
+    split = option.split_path
+    if split is None:
         return raw
     if isinstance(raw, list):
-        return [_expand_path(item, base) for item in raw]
-    return _expand_path(raw, base)
+        return [_expand_path(item, split, base) for item in raw]
+    return _expand_path(raw, split, base)
 
 
-def _expand_path(raw: object, base: Path | None) -> object:
-    if not isinstance(raw, str) or not raw:
-        return raw  # a wrong type is left for validation to report
-    path = Path(raw)
+def _expand_path(raw: object, split: _PathSplit, base: Path | None) -> object:
+    parts = split(raw) if isinstance(raw, str) else None
+    if parts is None or not parts[1]:
+        return raw  # a wrong type or a malformed value is left for validation to report
+    head, text = parts
+    path = Path(text)
     with contextlib.suppress(RuntimeError):  # "~nobody": keep the text; the server reports the path
         path = path.expanduser()
-    return str(base / path) if base is not None and not path.is_absolute() else str(path)
+    if base is not None and not path.is_absolute():
+        path = base / path
+    return head + str(path)
 
 
 # -- Putting it together -------------------------------------------------------------------------------------
@@ -564,14 +605,19 @@ def _explain(error: ErrorDetails, by_name: Mapping[str, _Option], values: Mappin
     if error["type"] == "missing":
         return f"{option.flag} is required; {_how_to_set(option)}"
     item = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
-    reason = _custom_reason(error) or "must be " + (option.allowed if item is None else option.item_allowed)
+    custom = _custom_reason(error)
+    reason = custom or "must be " + (option.allowed if item is None else option.item_allowed)
     subject = option.flag if item is None else f"{option.flag} item {item + 1}"
+    given = error["input"]
     value = values.get(option.name)
     if value is None:  # nothing was given and the default does not do
-        given = "none was given" if error["input"] in (None, "", [], ()) else f"got {_shown(error['input'])}"
-        return f"{subject}: {reason}, but {given}; {_how_to_set(option)}"
+        shown = "none was given" if given in (None, "", [], ()) else f"got {_shown(given)}"
+        return f"{subject}: {reason}, but {shown}; {_how_to_set(option)}"
     source = f" (from {value.origin})" if value.origin else ""
-    return f"{subject}{source}: {reason}, got {_shown(error['input'])}"
+    if custom and isinstance(given, (list, tuple)):
+        # A validator of a whole list names the item it refuses; the whole list again is noise.
+        return f"{subject}{source}: {reason}"
+    return f"{subject}{source}: {reason}, got {_shown(given)}"
 
 
 def _custom_reason(error: ErrorDetails) -> str | None:

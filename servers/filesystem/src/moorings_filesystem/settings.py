@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -38,6 +39,20 @@ class FilesystemSettings(ServerSettings):
     @classmethod
     def _directories_exist(cls, directories: list[Path]) -> list[Path]:
         for directory in directories:
-            if not directory.is_dir():
-                raise ValueError(f"{directory} is not an existing directory")
+            problem = _why_not_a_directory(directory)
+            if problem:
+                raise ValueError(problem)
         return directories
+
+
+def _why_not_a_directory(path: Path) -> str | None:
+    """What keeps `path` from being served, naming it (one of several may be wrong); None if nothing."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return f"{path} does not exist"
+    except OSError as exc:  # a parent we may not enter, a symlink loop
+        return f"{path} cannot be reached: {exc.strerror or exc}"
+    if stat.S_ISDIR(mode):
+        return None
+    return f"{path} is a file, not a directory" if stat.S_ISREG(mode) else f"{path} is not a directory"

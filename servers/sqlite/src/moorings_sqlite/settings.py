@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from moorings_core.config import ServerSettings
+from moorings_core.config import PathPart, ServerSettings
 
 __all__ = ["RESERVED_SCHEMAS", "SqliteSettings", "parse_attachment"]
 
@@ -32,12 +32,21 @@ def parse_attachment(item: str) -> tuple[str, Path]:
         )
     if name.lower() in RESERVED_SCHEMAS:
         raise ValueError(f"the name {name!r} is SQLite's own; choose another NAME")
-    return name, Path(path).expanduser().resolve()
+    return name, Path(path).resolve()
+
+
+def _path_of_attachment(item: str) -> tuple[str, str] | None:
+    """`NAME=` and `PATH`, for the loader to expand and anchor PATH as it does --db-path."""
+    name, equals, path = item.partition("=")
+    return (name + equals, path) if equals else None
 
 
 def _well_formed_attachment(item: str) -> str:
     parse_attachment(item)
     return item
+
+
+_Attachment = Annotated[str, PathPart(_path_of_attachment), AfterValidator(_well_formed_attachment)]
 
 
 class SqliteSettings(ServerSettings):
@@ -67,7 +76,7 @@ class SqliteSettings(ServerSettings):
         description="Seconds one SQL statement may run (fetching its rows included) before SQLite "
         "interrupts it.",
     )
-    attach: list[Annotated[str, AfterValidator(_well_formed_attachment)]] = Field(
+    attach: list[_Attachment] = Field(
         default_factory=list,
         description="Another database to serve beside the main one, as NAME=PATH (repeatable); "
         "read-only unless --allow-writes.",
