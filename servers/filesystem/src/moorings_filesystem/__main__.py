@@ -1,27 +1,10 @@
-"""The `moorings-filesystem` console script."""
+"""The `moorings-filesystem` console script (also `python -m moorings_filesystem`)."""
 
-from __future__ import annotations
-
-import gc
+from moorings_core.program import run_program
 
 
 def main() -> None:
-    # Importing the SDK and building the server make a few hundred thousand objects that live as
-    # long as the process; collecting while they are made walks them again and again (~70 ms of
-    # start-up). Serving freezes them and turns collection back on (moorings_core.server.run).
-    gc.disable()
-    from moorings_core.config import load_settings
-    from moorings_core.server import package_version, run_stdio
-    from moorings_filesystem.server import build_server
-    from moorings_filesystem.settings import FilesystemSettings
-
-    settings = load_settings(
-        FilesystemSettings,
-        server="filesystem",
-        version=package_version("moorings-filesystem"),
-        description="Serve the files in DIR... to an MCP client over stdio.",
-    )
-    run_stdio(build_server(settings))
+    run_program("moorings_filesystem.server:PROGRAM")
 
 
 if __name__ == "__main__":

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from moorings_core.program import ServerProgram
 from moorings_core.server import MooringsServer
 from moorings_filesystem.resources import FileResources
 from moorings_filesystem.settings import FilesystemSettings
 from moorings_filesystem.tools import listing, managing, reading, searching, writing
 from moorings_filesystem.workspace import Workspace
 
-__all__ = ["build_server"]
+__all__ = ["PROGRAM", "build_server"]
 
 INSTRUCTIONS = """\
 Files in the directories the operator allowed, and nothing else. Call list_allowed_directories
@@ -37,3 +38,11 @@ def build_server(settings: FilesystemSettings) -> MooringsServer:
     writing.register(writes, workspace)
     managing.register(writes, workspace)
     return server
+
+
+PROGRAM = ServerProgram(
+    name="filesystem",
+    settings=FilesystemSettings,
+    build=build_server,
+    description="Serve the files in DIR... to an MCP client over stdio.",
+)

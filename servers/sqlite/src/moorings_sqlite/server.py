@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from moorings_core.program import ServerProgram
 from moorings_core.server import MooringsServer
 from moorings_sqlite.database import Database
 from moorings_sqlite.resources import SchemaResources
@@ -9,7 +13,7 @@ from moorings_sqlite.settings import SqliteSettings
 from moorings_sqlite.tools import insights, querying, schema
 from moorings_sqlite.tools.insights import Memo
 
-__all__ = ["build_server", "open_database"]
+__all__ = ["PROGRAM", "build_server", "open_database", "opened_server"]
 
 INSTRUCTIONS_READ_ONLY = """\
 A SQLite database, read-only: nothing can be changed through this server. Start with list_tables
@@ -49,3 +53,22 @@ def build_server(settings: SqliteSettings, database: Database) -> MooringsServer
     querying.register(server, database, settings)  # the write tools only with --allow-writes
     insights.register(server, memo, writable=settings.allow_writes)
     return server
+
+
+@asynccontextmanager
+async def opened_server(settings: SqliteSettings) -> AsyncIterator[MooringsServer]:
+    """The server over its database, opened first (a file that is not a database stops it here)."""
+    database = await open_database(settings)
+    try:
+        yield build_server(settings, database)
+    finally:
+        await database.close()
+
+
+PROGRAM = ServerProgram(
+    name="sqlite",
+    settings=SqliteSettings,
+    build=opened_server,
+    description="Serve the SQLite database at --db-path to an MCP client over stdio; read-only "
+    "unless --allow-writes.",
+)

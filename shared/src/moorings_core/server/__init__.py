@@ -1,7 +1,7 @@
 """The server bootstrap every Moorings server uses.
 
 `MooringsServer` (app) is what a server declares its tools, prompts and resources on; `CallGuard`
-(call_guard) checks, times and bounds every tool call; `serve` (run) serves a server on a hardened
+(call_guard) checks, times and bounds every tool call; `serve_stdio` (run) serves a server on a hardened
 stdio transport (stdio) in both protocol eras; `ResourceProvider` and `SubscribableResources`
 (resources) are how a server offers resources, `ResourceSubscriptions` (subscriptions) who listens to
 them, and `ClientRoots` (roots) what a client offers as its roots; `ArgumentChecker` (arguments)
@@ -20,7 +20,7 @@ from moorings_core.server.resources import (
 )
 from moorings_core.server.results import Output, tool_result
 from moorings_core.server.roots import ClientRoots, root_to_path
-from moorings_core.server.run import run_stdio, serve
+from moorings_core.server.run import serve_stdio
 from moorings_core.server.subscriptions import ResourceSubscriptions
 
 __all__ = [
@@ -39,7 +39,6 @@ __all__ = [
     "package_version",
     "reporting_progress",
     "root_to_path",
-    "run_stdio",
-    "serve",
+    "serve_stdio",
     "tool_result",
 ]

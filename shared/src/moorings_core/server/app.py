@@ -191,7 +191,7 @@ class MooringsServer:
         self._resources = resources
         self._resources_list_changes = list_changes
         if isinstance(resources, SubscribableResources):
-            self.subscriptions.serve(resources)
+            self.subscriptions.allow(resources)
 
     def use_client_roots(self, *, on_change: Callable[[], Awaitable[None]] | None = None) -> ClientRoots:
         """Ask 2025-era clients for their roots (see `ClientRoots`); `on_change` runs when they change."""

@@ -22,9 +22,9 @@ from anyio import CancelScope
 
 from moorings_core.server.app import MooringsServer
 from moorings_core.server.sdk_adapter import LONG_LIVED_REQUESTS
-from moorings_core.server.stdio import StdioStreams, serve_stdio_streams
+from moorings_core.server.stdio import StdioStreams, stdio_message_streams
 
-__all__ = ["run_stdio", "serve"]
+__all__ = ["serve_stdio"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,19 +32,17 @@ logger = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 1.5
 
 
-def run_stdio(server: MooringsServer) -> None:
-    """Serve `server` on this process's stdin and stdout; return when done."""
-    anyio.run(serve, server)
+async def serve_stdio(server: MooringsServer) -> None:
+    """Serve `server` on the process's stdin and stdout until the client leaves or a signal stops it.
 
-
-async def serve(server: MooringsServer) -> None:
-    """Serve on the process's stdio; the protocol moves to private descriptors meanwhile."""
+    The protocol moves to private descriptors meanwhile (see `stdio`).
+    """
     _freeze_startup_objects()
     with StdioStreams.claim() as wire:
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_stop_on_signal, tasks.cancel_scope)
             try:
-                async with serve_stdio_streams(
+                async with stdio_message_streams(
                     wire.wire_in,
                     wire.wire_out,
                     max_message_bytes=server.settings.max_message_bytes,

@@ -54,7 +54,7 @@ from mcp.shared.jsonrpc_dispatcher import cancelled_request_id_from_params
 from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
 
-__all__ = ["FramingError", "StdioStreams", "parse_line", "serve_stdio_streams"]
+__all__ = ["FramingError", "StdioStreams", "parse_line", "stdio_message_streams"]
 
 logger = logging.getLogger(__name__)
 
@@ -297,7 +297,7 @@ def _client_gone(request_id: types.RequestId) -> SessionMessage:
 
 
 @contextlib.asynccontextmanager
-async def serve_stdio_streams(
+async def stdio_message_streams(
     wire_in: int, wire_out: int, *, max_message_bytes: int, long_lived: Collection[str] = frozenset()
 ) -> AsyncIterator[tuple[ObjectReceiveStream[SessionMessage | Exception], ObjectSendStream[SessionMessage]]]:
     """Serve JSON-RPC over two file descriptors as the pair of streams the SDK's server loop runs on.

@@ -47,8 +47,8 @@ class ResourceSubscriptions:
         self._legacy: dict[str, set[Connection]] = {}
         self._connections: weakref.WeakSet[Connection] = weakref.WeakSet()
 
-    def serve(self, resources: SubscribableResources[Any]) -> None:
-        """Let clients subscribe to `resources`' URIs, as it allows."""
+    def allow(self, resources: SubscribableResources[Any]) -> None:
+        """Let clients subscribe to the URIs of `resources`, as far as it allows."""
         self._resources = resources
 
     @property

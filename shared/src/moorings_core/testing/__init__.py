@@ -2,7 +2,7 @@
 
 - `connect(server, era=...)`: an SDK `Client` talking to a `MooringsServer` in
   process, in either protocol era. The legacy path runs the server with *our*
-  initialization options (truthful `listChanged`), as `run_stdio` does.
+  initialization options (truthful `listChanged`), as `serve_stdio` does.
 - `connect_stdio(command, *args, era=...)`: the same `Client`, but over real stdio
   to a spawned console script, the way a host runs us.
 - `sandbox(tmp_path)`: a temporary tree with an allowed root beside an outside
@@ -69,7 +69,7 @@ async def _legacy_transport(
 ) -> AsyncIterator[
     tuple[MemoryObjectReceiveStream[SessionMessage | Exception], MemoryObjectSendStream[SessionMessage]]
 ]:
-    """The server's 2025-era loop on memory streams, with the options `run_stdio` uses."""
+    """The server's 2025-era loop on memory streams, as `serve_stdio` runs it."""
     to_server, server_inbox = anyio.create_memory_object_stream[SessionMessage | Exception](16)
     from_server, client_inbox = anyio.create_memory_object_stream[SessionMessage](16)
     async with anyio.create_task_group() as tasks:
