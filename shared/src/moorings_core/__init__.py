@@ -1,1 +1,157 @@
-"""placeholder"""
+"""moorings-core: the common library under every Moorings MCP server.
+
+The public API is everything in `__all__`, importable from here (`from moorings_core import
+MooringsServer, PathJail`); the modules named in the table of the README are where each name
+lives. Names are imported on first use (PEP 562), so a console script pays only for what it
+touches, in the order it touches it: `moorings_core.program` pauses garbage collection before the
+SDK is imported at all.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from moorings_core.config import ConfigError, PathPart, Positional, ServerSettings, load_settings
+    from moorings_core.errors import (
+        AccessDenied,
+        InvalidInput,
+        LimitExceeded,
+        MooringsError,
+        NotFound,
+        OperationFailed,
+    )
+    from moorings_core.limits import (
+        Truncated,
+        cursor_scope,
+        decode_cursor,
+        encode_cursor,
+        run_blocking,
+        truncate_text,
+    )
+    from moorings_core.program import ServerProgram, run_program
+    from moorings_core.sandbox.network import GuardedClient, NetworkPolicy
+    from moorings_core.sandbox.paths import PathJail
+    from moorings_core.sandbox.sqlite import Access, SqliteGuard
+    from moorings_core.server import (
+        NO_PROGRESS,
+        ClientRoots,
+        MooringsServer,
+        Output,
+        Progress,
+        RequestContext,
+        ResourceContents,
+        ResourceProvider,
+        ResourceSubscriptions,
+        SubscribableResources,
+        ToolContext,
+        ToolRegistry,
+        counted,
+        package_version,
+        reporting_progress,
+        tool_result,
+    )
+    from moorings_core.watching import FileWatcher
+
+# Where each public name lives.
+_HOMES = {
+    "moorings_core.config": ("ConfigError", "PathPart", "Positional", "ServerSettings", "load_settings"),
+    "moorings_core.errors": (
+        "AccessDenied",
+        "InvalidInput",
+        "LimitExceeded",
+        "MooringsError",
+        "NotFound",
+        "OperationFailed",
+    ),
+    "moorings_core.limits": (
+        "Truncated",
+        "cursor_scope",
+        "decode_cursor",
+        "encode_cursor",
+        "run_blocking",
+        "truncate_text",
+    ),
+    "moorings_core.program": ("ServerProgram", "run_program"),
+    "moorings_core.sandbox.network": ("GuardedClient", "NetworkPolicy"),
+    "moorings_core.sandbox.paths": ("PathJail",),
+    "moorings_core.sandbox.sqlite": ("Access", "SqliteGuard"),
+    "moorings_core.server": (
+        "NO_PROGRESS",
+        "ClientRoots",
+        "MooringsServer",
+        "Output",
+        "Progress",
+        "RequestContext",
+        "ResourceContents",
+        "ResourceProvider",
+        "ResourceSubscriptions",
+        "SubscribableResources",
+        "ToolContext",
+        "ToolRegistry",
+        "counted",
+        "package_version",
+        "reporting_progress",
+        "tool_result",
+    ),
+    "moorings_core.watching": ("FileWatcher",),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+__all__ = [
+    "NO_PROGRESS",
+    "Access",
+    "AccessDenied",
+    "ClientRoots",
+    "ConfigError",
+    "FileWatcher",
+    "GuardedClient",
+    "InvalidInput",
+    "LimitExceeded",
+    "MooringsError",
+    "MooringsServer",
+    "NetworkPolicy",
+    "NotFound",
+    "OperationFailed",
+    "Output",
+    "PathJail",
+    "PathPart",
+    "Positional",
+    "Progress",
+    "RequestContext",
+    "ResourceContents",
+    "ResourceProvider",
+    "ResourceSubscriptions",
+    "ServerProgram",
+    "ServerSettings",
+    "SqliteGuard",
+    "SubscribableResources",
+    "ToolContext",
+    "ToolRegistry",
+    "Truncated",
+    "counted",
+    "cursor_scope",
+    "decode_cursor",
+    "encode_cursor",
+    "load_settings",
+    "package_version",
+    "reporting_progress",
+    "run_blocking",
+    "run_program",
+    "tool_result",
+    "truncate_text",
+]
+
+
+def __getattr__(name: str) -> object:
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'moorings_core' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # once imported, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -11,9 +11,9 @@ it. Every reach past the SDK's public API is in `sdk_adapter`.
 """
 
 from moorings_core.server.app import MooringsServer, ToolRegistry, package_version
+from moorings_core.server.contexts import RequestContext, ToolContext
 from moorings_core.server.progress import NO_PROGRESS, Progress, counted, reporting_progress
 from moorings_core.server.resources import (
-    RequestContext,
     ResourceContents,
     ResourceProvider,
     SubscribableResources,
@@ -34,6 +34,7 @@ __all__ = [
     "ResourceProvider",
     "ResourceSubscriptions",
     "SubscribableResources",
+    "ToolContext",
     "ToolRegistry",
     "counted",
     "package_version",

@@ -17,11 +17,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
 
 import anyio
-from mcp.server.mcpserver import Context
 
+from moorings_core.server.contexts import ToolContext
 from moorings_core.server.sdk_adapter import progress_requested
 
 __all__ = [
@@ -78,7 +77,7 @@ class _Latest(Progress):
 class _Sender:
     """Sends what a `_Latest` holds whenever it has grown since the last notification."""
 
-    def __init__(self, ctx: Context[Any, Any], latest: _Latest, describe: Describe | None) -> None:
+    def __init__(self, ctx: ToolContext, latest: _Latest, describe: Describe | None) -> None:
         self._ctx = ctx
         self._latest = latest
         self._describe = describe
@@ -112,7 +111,7 @@ class _Sender:
 
 @asynccontextmanager
 async def reporting_progress(
-    ctx: Context[Any, Any], describe: Describe | None = None, *, interval: float | None = None
+    ctx: ToolContext, describe: Describe | None = None, *, interval: float | None = None
 ) -> AsyncIterator[Progress]:
     """Send the progress the block's work records, if the caller asked for it.
 

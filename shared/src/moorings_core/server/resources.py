@@ -16,25 +16,21 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol, TypeAlias, TypeVar, runtime_checkable
+from typing import Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import mcp_types as types
-from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
 from moorings_core.errors import MooringsError, OperationFailed
+from moorings_core.server.contexts import RequestContext
 
 __all__ = [
-    "RequestContext",
     "ResourceContents",
     "ResourceProvider",
     "SubscribableResources",
     "protocol_error",
     "refusals_as_protocol_errors",
 ]
-
-RequestContext: TypeAlias = ServerRequestContext[Any, Any]
-"""The SDK's context of one request, as every handler and provider receives it."""
 
 ResourceContents: TypeAlias = types.TextResourceContents | types.BlobResourceContents
 

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 import mcp_types as types
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from moorings_core.server.resources import RequestContext
+from moorings_core.server.contexts import RequestContext
 from moorings_core.server.sdk_adapter import connection_of
 
 __all__ = ["ClientRoots", "root_to_path"]

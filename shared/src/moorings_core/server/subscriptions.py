@@ -29,7 +29,8 @@ from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.shared.subscriptions import ResourcesListChanged, ResourceUpdated
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from moorings_core.server.resources import RequestContext, SubscribableResources, refusals_as_protocol_errors
+from moorings_core.server.contexts import RequestContext
+from moorings_core.server.resources import SubscribableResources, refusals_as_protocol_errors
 from moorings_core.server.sdk_adapter import connection_of
 
 __all__ = ["ResourceSubscriptions"]
