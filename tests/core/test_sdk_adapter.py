@@ -1,0 +1,156 @@
+"""Contract tests of the SDK adapter: each pins one thing the installed `mcp` must still do.
+
+When one fails after an SDK upgrade, its message names the change; adapt
+`moorings_core.server.sdk_adapter` (and only it) before moving the `mcp` pin.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import mcp_types as types
+import pytest
+from mcp import Client
+from mcp.server.lowlevel.server import Server
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.tools import Tool
+from pydantic import field_validator
+
+from moorings_core.config import ServerSettings
+from moorings_core.server import MooringsServer, Output, ToolContext
+from moorings_core.server.sdk_adapter import (
+    LONG_LIVED_REQUESTS,
+    SdkContractBroken,
+    advertise_truthfully,
+    connection_of,
+    drop_idle_tracing,
+    lowlevel_server,
+    progress_requested,
+    trust_own_results,
+)
+from moorings_core.testing import LEGACY, MODERN, connect
+
+pytestmark = pytest.mark.anyio
+
+
+class Shape(Output):
+    count: int
+
+    @field_validator("count")
+    @classmethod
+    def _not_thirteen(cls, count: int) -> int:
+        # A rule the JSON schema cannot carry: only validating against the model finds it broken.
+        if count == 13:
+            raise ValueError("unlucky")
+        return count
+
+
+def test_mcpserver_keeps_a_lowlevel_server() -> None:
+    assert isinstance(lowlevel_server(MCPServer(name="probe")), Server), (
+        "MCPServer._lowlevel_server is gone or no longer a low-level Server"
+    )
+    with pytest.raises(SdkContractBroken, match="_lowlevel_server"):
+        lowlevel_server(object())  # type: ignore[arg-type]
+
+
+def test_the_sdk_traces_every_message_by_default_and_the_layer_can_be_dropped() -> None:
+    server = lowlevel_server(MCPServer(name="probe"))
+    tracing = [layer for layer in server.middleware if "OpenTelemetry" in type(layer).__name__]
+    assert tracing, (
+        "the SDK no longer installs its OpenTelemetry middleware: drop_idle_tracing has nothing to do"
+    )
+    drop_idle_tracing(server)
+    assert not [layer for layer in server.middleware if "OpenTelemetry" in type(layer).__name__]
+
+
+async def test_a_tools_own_result_is_validated_again_unless_trusted() -> None:
+    def build(trusted: bool) -> MCPServer[Any]:
+        async def shaped() -> Annotated[types.CallToolResult, Shape]:
+            """A result whose structured part the output model (not its schema) would refuse."""
+            return types.CallToolResult(content=[], structured_content={"count": 13})
+
+        tool = Tool.from_function(shaped)
+        if trusted:
+            trust_own_results(tool)
+        return MCPServer(name="probe", tools=[tool])
+
+    async with Client(build(trusted=False)) as client:
+        validated = await client.call_tool("shaped", {})
+    assert validated.is_error, (
+        "the SDK no longer validates a tool's CallToolResult: trust_own_results is moot"
+    )
+    async with Client(build(trusted=True)) as client:
+        trusted = await client.call_tool("shaped", {})
+    assert not trusted.is_error, "FuncMetadata.output_model is no longer read live: trust_own_results fails"
+    assert trusted.structured_content == {"count": 13}
+    assert (await _listed_output_schema(build(trusted=True))) is not None  # still advertised
+
+
+async def _listed_output_schema(server: MCPServer[Any]) -> dict[str, Any] | None:
+    async with Client(server) as client:
+        return (await client.list_tools()).tools[0].output_schema
+
+
+async def test_every_request_of_a_connection_reaches_the_same_connection() -> None:
+    seen: list[int] = []
+    server = MooringsServer("probe", settings=ServerSettings(), instructions="", distribution="moorings-core")
+
+    @server.tool(title="Which connection", read_only=True)
+    async def which(ctx: ToolContext) -> int:
+        """The connection's identity."""
+        connection = connection_of(ctx.request_context)
+        connection.state.setdefault("first", len(seen))
+        seen.append(id(connection))
+        return int(connection.state["first"])
+
+    # 2025 era: a connection that lasts (a 2026-07-28 request is a connection of its own).
+    async with connect(server, era=LEGACY) as client:
+        await client.call_tool("which", {})
+        second = await client.call_tool("which", {})
+    assert len(set(seen)) == 1, "ServerSession._connection is not the one connection behind its requests"
+    assert second.structured_content == {"result": 0}  # its state outlived the first request
+
+
+async def test_an_in_process_caller_asking_for_progress_is_recognised() -> None:
+    asked: list[bool] = []
+    server = MooringsServer("probe", settings=ServerSettings(), instructions="", distribution="moorings-core")
+
+    @server.tool(title="Asked", read_only=True)
+    async def asked_for_progress(ctx: ToolContext) -> bool:
+        """Whether progress was asked for."""
+        asked.append(progress_requested(ctx.request_context))
+        return asked[-1]
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        return None
+
+    async with connect(server, era=MODERN) as client:
+        await client.call_tool("asked_for_progress", {})
+        await client.call_tool("asked_for_progress", {}, progress_callback=on_progress)
+    assert asked == [False, True], (
+        "the in-process dispatcher no longer keeps the caller's callback as _on_progress "
+        "(nor sends a progress token): progress_requested cannot tell"
+    )
+
+
+async def test_the_sdk_claims_lists_change_in_discover_and_ours_says_the_truth() -> None:
+    plain = MCPServer(name="probe")
+    async with Client(plain, mode="auto") as client:
+        claimed = client.server_capabilities
+    assert claimed.tools is not None
+    assert claimed.tools.list_changed, (
+        "the SDK's discover no longer claims tools may change: drop the wrapper"
+    )
+
+    corrected = MCPServer(name="probe")
+    advertise_truthfully(lowlevel_server(corrected), resources_list_changes=False)
+    async with Client(corrected, mode="auto") as client:
+        told = client.server_capabilities
+    assert told.tools is not None
+    assert told.tools.list_changed is False
+    assert told.resources is not None
+    assert told.resources.list_changed is False
+
+
+def test_the_long_lived_requests_are_the_listen_streams() -> None:
+    assert frozenset({"subscriptions/listen"}) == LONG_LIVED_REQUESTS
