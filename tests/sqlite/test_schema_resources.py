@@ -130,14 +130,18 @@ async def test_a_change_of_data_alone_says_nothing(sample: Path) -> None:
         serving(sample, era=LEGACY, client_options={"message_handler": notices.handler}) as client,
     ):
         await client.subscribe_resource(USERS)
-        execute(sample, "INSERT INTO users (name) VALUES ('Hedy')", "UPDATE numbers SET square = 0")
-        # Long enough for the watcher to report the data change on its own (it gathers changes for at
-        # most 0.4 s). A slow machine could merge it with the schema change below, which would make
-        # this test pass without proving anything, never fail when it should not.
-        await anyio.sleep(1.0)
-        execute(sample, "ALTER TABLE users ADD COLUMN nickname TEXT")
+        await client.subscribe_resource(NUMBERS_TABLE)
+        # The data of users changes, then the schema of numbers. Whether the watcher reports the two
+        # apart or together, only numbers may be told; notices arrive in order, and the last step's
+        # list change comes after anything the earlier steps could have sent.
+        execute(sample, "INSERT INTO users (name) VALUES ('Hedy')", "UPDATE users SET email = NULL")
+        execute(sample, "CREATE INDEX numbers_by_square ON numbers(square)")
+        await notices.wait_for(NUMBERS_TABLE)
+        execute(sample, "ALTER TABLE users ADD COLUMN nickname TEXT")  # the control: a schema change
         await notices.wait_for(USERS)
-    assert notices.seen == [USERS]
+        execute(sample, "CREATE TABLE boats (id INTEGER)")
+        await notices.wait_for("list_changed")
+    assert notices.seen == [NUMBERS_TABLE, USERS, "list_changed"]
 
 
 @LEGACY_API
