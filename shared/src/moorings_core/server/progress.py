@@ -15,6 +15,7 @@ that went away stops the notifications, never the work.
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -40,17 +41,28 @@ Describe = Callable[[float, float | None], str]
 """Turns `(done, total)` into the notification's message; called only for values actually sent."""
 
 
-class Progress:
-    """Where blocking work says how far it got. This base one is for calls nobody watches: it drops it."""
+class Progress(ABC):
+    """Where blocking work says how far it got: handed out by `reporting_progress`, or `NO_PROGRESS`."""
 
     __slots__ = ()
 
+    @abstractmethod
     def update(self, done: float, total: float | None = None, message: str | None = None) -> None:
         """Record that `done` (of `total`, when known) is finished; safe from any thread, cheap enough
         to call per item. `message` replaces the reporter's `describe` text for this value."""
 
 
-NO_PROGRESS = Progress()
+class _Unwatched(Progress):
+    """Progress of a call nobody watches: dropped."""
+
+    __slots__ = ()
+
+    def update(self, done: float, total: float | None = None, message: str | None = None) -> None:
+        return None
+
+
+NO_PROGRESS: Progress = _Unwatched()
+"""The progress to hand work whose caller did not ask for any (and the default of work that takes one)."""
 
 
 def counted(what: str) -> Describe:
