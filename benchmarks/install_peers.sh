@@ -19,8 +19,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bench="$root/.bench"
 mkdir -p "$bench"
 
-# uv from PATH, else the copy pip installed (as the Makefile does).
-uv() { if command -v uv >/dev/null; then command uv "$@"; else python3 -m uv "$@"; fi; }
+# uv from PATH, else the copy `make` installed into .tools/ (see the Makefile).
+command -v uv >/dev/null || PATH="$root/.tools/bin:$PATH"
 
 # The command-line baselines the filesystem scenarios compare with: find is always there;
 # ripgrep comes from Debian's packages where we may install them, else its rows are skipped.
