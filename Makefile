@@ -3,10 +3,20 @@
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-# uv from PATH, else the copy pip installs (`python3 -m uv` works whatever PATH says).
-UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 VENV := .venv
 PY := $(VENV)/bin/python
+# uv: the one on PATH, else a copy private to this checkout that tools/bootstrap_uv.py puts in
+# .tools/ (git-ignored) with nothing but python3; never into python3 itself, which Debian and
+# Ubuntu refuse (PEP 668). Its bin/ holds only uv and uvx, so it goes first on PATH for every
+# recipe, and for the tests that run uv.
+TOOLS := .tools
+ifeq ($(shell command -v uv 2>/dev/null),)
+export PATH := $(CURDIR)/$(TOOLS)/bin:$(PATH)
+UV_BOOTSTRAP := $(TOOLS)/bin/uv
+endif
+# uv's own certificate bundle lacks CAs that only the system trusts (a company proxy's, say); git,
+# python3 and pip already reach the same servers through the system's store.
+export UV_SYSTEM_CERTS ?= 1
 # Without .pyc files the MCP SDK's import alone takes ~1.5 s instead of ~0.8 s, and
 # these machines set PYTHONDONTWRITEBYTECODE: compile at install time.
 export UV_COMPILE_BYTECODE := 1
@@ -17,9 +27,11 @@ BENCH_RUNS ?= 10
 help: ## List the targets
 	@grep -hE '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: pyproject.toml uv.lock shared/pyproject.toml $(wildcard servers/*/pyproject.toml)
-	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	$(UV) sync --frozen --all-packages
+$(TOOLS)/bin/uv: tools/bootstrap_uv.py
+	python3 tools/bootstrap_uv.py $(TOOLS)
+
+$(VENV)/.installed: pyproject.toml uv.lock shared/pyproject.toml $(wildcard servers/*/pyproject.toml) | $(UV_BOOTSTRAP)
+	uv sync --frozen --all-packages
 	@# Our own packages are editable installs, which uv does not compile.
 	@$(PY) -m compileall -q shared/src servers > /dev/null
 	@touch $@
@@ -52,7 +64,7 @@ bench: install ## Install the reference servers into .bench/ and run the benchma
 	$(PY) -m benchmarks sqlite-limit sqlite-full-scan sqlite-schema --servers sqlite,ref-sqlite
 
 dist: install ## Build a wheel and sdist of every package into dist/
-	$(UV) build --all-packages --out-dir dist
+	uv build --all-packages --out-dir dist
 
 clean: ## Remove the virtualenv, caches and build output
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache

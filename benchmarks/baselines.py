@@ -4,6 +4,9 @@ A baseline is what a person would type instead of asking a server (`find`, `rg`)
 is the whole process: spawn, work, exit, timed from just before the spawn until a pidfd says it
 has exited. Its output goes to a file rather than a pipe, so nothing has to drain it meanwhile.
 
+A tool is looked for beside the running interpreter first, then on PATH: the dev dependencies
+put `rg` in the project venv's bin (the `ripgrep` wheel), which need not be on PATH.
+
 Peak RSS comes from GNU time (`time -f %M`) when it is installed, and is "n/a" otherwise: the
 kernel charges a child forked from this Python process with our memory as its own peak, so only
 a small launcher gives a true number. The launcher adds well under a millisecond.
@@ -16,6 +19,7 @@ import select
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -35,14 +39,21 @@ class Baseline:
     install_hint: str = ""
 
     def argv(self, root: Path) -> list[str]:
-        return [part.replace(ROOT_PLACEHOLDER, str(root)) for part in self.command]
+        """The command for `root`, its program as found by `locate` (or as written, if not found)."""
+        program, *arguments = (part.replace(ROOT_PLACEHOLDER, str(root)) for part in self.command)
+        return [locate(program) or program, *arguments]
 
     def missing(self) -> str | None:
-        """Why this tool cannot run here, or None when it is on PATH."""
-        if shutil.which(self.command[0]) is not None:
+        """Why this tool cannot run here, or None when `locate` finds it."""
+        if locate(self.command[0]) is not None:
             return None
         hint = f"; {self.install_hint}" if self.install_hint else ""
         return f"{self.command[0]} is not installed{hint}"
+
+
+def locate(program: str) -> str | None:
+    """The path of `program` beside the running interpreter (a venv's bin), else on PATH, else None."""
+    return shutil.which(program, path=str(Path(sys.executable).parent)) or shutil.which(program)
 
 
 @dataclass(frozen=True)

@@ -19,23 +19,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bench="$root/.bench"
 mkdir -p "$bench"
 
-# uv from PATH, else the copy pip installed (as the Makefile does).
-uv() { if command -v uv >/dev/null; then command uv "$@"; else python3 -m uv "$@"; fi; }
-
-# The command-line baselines the filesystem scenarios compare with: find is always there;
-# ripgrep comes from Debian's packages where we may install them, else its rows are skipped.
-install_baselines() {
-    if command -v rg >/dev/null; then
-        echo "install_peers: ripgrep already installed"
-    elif [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-        echo "install_peers: installing ripgrep"
-        apt-get install -y -qq ripgrep >/dev/null 2>&1 \
-            || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq ripgrep >/dev/null 2>&1; } \
-            || echo "install_peers: could not install ripgrep; the rg rows will be skipped" >&2
-    else
-        echo "install_peers: ripgrep not found; the rg rows will be skipped" >&2
-    fi
-}
+# uv from PATH, else the copy `make` installed into .tools/ (see the Makefile).
+command -v uv >/dev/null || PATH="$root/.tools/bin:$PATH"
 
 install_node_peers() {
     local prefix="$bench/node"
@@ -80,4 +65,3 @@ install_python_venv() {
 install_node_peers
 install_python_venv py "${PY_PEERS[@]}"
 install_python_venv py-sqlite "${PY_SQLITE_PEER[@]}"
-install_baselines

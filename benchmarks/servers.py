@@ -26,7 +26,7 @@ ROOT_PLACEHOLDER = "{root}"
 # The database a sqlite server serves, inside the scenario's directory.
 SQLITE_DATABASE = "bench.sqlite3"
 
-_SYNC_HINT = "run `UV_COMPILE_BYTECODE=1 uv sync --all-packages`"
+_SYNC_HINT = "run `make install`"
 _PEERS_HINT = "run `benchmarks/install_peers.sh`"
 
 

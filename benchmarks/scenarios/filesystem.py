@@ -38,7 +38,7 @@ _QUICK_SPEC = TreeSpec(
     files=1_500, subtree_files=200, wide_entries=300, big_file_bytes=2**20, test_files=20, needle_files=5
 )
 _MAX_PAGES = 1_000  # a cursor that never ends is a bug to report, not a loop to wait out
-_RG_HINT = "install ripgrep (`apt-get install ripgrep` or `pip install ripgrep`)"
+_RG_HINT = "run `make install` (the dev dependencies bring ripgrep) or put ripgrep on PATH"
 
 
 class _TreeScenario(Scenario):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import resource
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -63,5 +64,17 @@ def test_a_baseline_names_what_is_missing_and_how_to_install_it(tmp_path: Path) 
     absent = Baseline("nope", ("moorings-no-such-tool",), "glob search", "install it from somewhere")
 
     assert present.missing() is None
-    assert present.argv(tmp_path) == ["find", f"{tmp_path}/tree", "-name", "x"]
+    assert present.argv(tmp_path) == [shutil.which("find"), f"{tmp_path}/tree", "-name", "x"]
     assert absent.missing() == "moorings-no-such-tool is not installed; install it from somewhere"
+
+
+def test_rg_from_the_dev_dependencies_runs_without_being_on_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make install` puts rg beside the venv's python (the `ripgrep` wheel): no PATH needs it."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    rg = Baseline("rg", ("rg", "--version"), "content search")
+
+    assert rg.missing() is None
+    assert rg.argv(tmp_path)[0] == str(Path(sys.executable).parent / "rg")
+    assert run_command(rg.argv(tmp_path), cwd=tmp_path, timeout=10).output.startswith("ripgrep ")
