@@ -67,5 +67,5 @@ dist: install ## Build a wheel and sdist of every package into dist/
 	uv build --all-packages --out-dir dist
 
 clean: ## Remove the virtualenv, caches and build output
-	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) dist .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -21,12 +21,10 @@ START_ARGS = {
 
 
 def _uv() -> list[str]:
-    found = shutil.which("uv")
+    """uv from PATH, else the checkout's own copy that `make install` bootstraps into .tools/."""
+    found = shutil.which("uv") or shutil.which("uv", path=str(REPO / ".tools" / "bin"))
     if found:
         return [found]
-    probe = subprocess.run(["python3", "-m", "uv", "--version"], capture_output=True, check=False)
-    if probe.returncode == 0:
-        return ["python3", "-m", "uv"]
     pytest.skip("uv is not installed (make install bootstraps it)")
 
 
