@@ -156,6 +156,17 @@ def test_changing_statements_are_refused_under_read(
     assert run(reader, "SELECT count(*) FROM users") == [(3,)]  # the connection keeps working
 
 
+def test_a_write_refusal_states_the_rules_it_applies(
+    writer: tuple[sqlite3.Connection, SqliteGuard], db_file: Path
+) -> None:
+    with pytest.raises(AccessDenied) as refused:
+        run(writer, "BEGIN", Access.WRITE)
+    text = str(refused.value)
+    assert "above" not in text  # no rules are "above" in a message read on its own
+    assert f"the configured databases ({db_file})" in text
+    assert "may not open or attach other files, load extensions" in text
+
+
 @pytest.mark.parametrize(
     "sql",
     [

@@ -388,7 +388,12 @@ class SqliteGuard:
         if access is Access.CREATE_TABLE:
             return "This call runs a single CREATE TABLE statement."
         if access is Access.WRITE:
-            return "Statements may change the configured databases, within the rules above."
+            configured = ", ".join(sorted(str(path) for path in self.writable_files)) or "none"
+            return (
+                f"Writes may change the rows and the schema of the configured databases ({configured}), "
+                "one statement at a time; they may not open or attach other files, load extensions, "
+                "write raw database pages or leave a transaction open."
+            )
         reading = "Reading statements can run: SELECT, WITH, EXPLAIN and PRAGMAs that only report."
         if self.allow_writes:
             return f"{reading} Statements that change data go through the write tool (write_query)."
