@@ -22,6 +22,7 @@ from moorings_core.server.sdk_adapter import (
     LONG_LIVED_REQUESTS,
     SdkContractBroken,
     advertise_truthfully,
+    argument_model,
     connection_of,
     drop_idle_tracing,
     lowlevel_server,
@@ -61,6 +62,20 @@ def test_the_sdk_traces_every_message_by_default_and_the_layer_can_be_dropped() 
     )
     drop_idle_tracing(server)
     assert not [layer for layer in server.middleware if "OpenTelemetry" in type(layer).__name__]
+
+
+def test_the_advertised_schema_is_the_argument_models_own() -> None:
+    async def tool_with(path: str, limit: int | None = None, modes: list[str] | None = None) -> str:
+        """A tool."""
+        return path
+
+    tool = Tool.from_function(tool_with)
+    model = argument_model(tool)
+    assert model.model_json_schema(by_alias=True) == tool.parameters, (
+        "the SDK no longer derives a tool's input schema from fn_metadata.arg_model: the core's strict "
+        "argument check would no longer check what clients are shown"
+    )
+    assert set(model.model_fields) == {"path", "limit", "modes"}
 
 
 async def test_a_tools_own_result_is_validated_again_unless_trusted() -> None:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib.metadata import version
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 import anyio
 import mcp_types as types
@@ -18,6 +18,7 @@ import pytest
 from mcp.server.mcpserver import Context
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp.shared.subscriptions import ResourceUpdated
+from pydantic import Field
 
 from moorings_core.config import ServerSettings
 from moorings_core.errors import AccessDenied, InvalidInput, OperationFailed
@@ -127,7 +128,7 @@ async def test_arguments_are_checked_strictly_against_the_schema(era: Era) -> No
             assert "a: integer" in text_of(result)  # says what is allowed
         missing = await client.call_tool("add", {"a": 1})
         assert missing.is_error
-        assert "'b' is a required property" in text_of(missing)
+        assert "- argument 'b' is required" in text_of(missing)
 
 
 @pytest.mark.parametrize("era", ERAS)
@@ -137,8 +138,36 @@ async def test_unknown_arguments_are_refused_and_advertised_as_such(era: Era) ->
         assert tools["add"].input_schema["additionalProperties"] is False
         result = await client.call_tool("add", {"a": 1, "b": 2, "c": 3})
         assert result.is_error
-        assert "'c' was unexpected" in text_of(result)
+        assert "- argument 'c' is not a parameter of this tool" in text_of(result)
         assert "Expected parameters: a: integer, b: integer." in text_of(result)
+
+
+async def test_lax_conversions_the_sdk_would_make_are_refused() -> None:
+    server = make_server()
+
+    @server.tool(title="Shapes", read_only=True)
+    async def shapes(
+        names: list[str],
+        mode: Literal["fast", "safe"] = "safe",
+        limit: Annotated[int, Field(ge=1, le=10)] = 5,
+        ratio: float = 1.0,
+    ) -> str:
+        """Echo the arguments."""
+        return f"{names} {mode} {limit} {ratio}"
+
+    async with connect(server) as client:
+        assert not (await client.call_tool("shapes", {"names": ["a"], "ratio": 2})).is_error  # 2 is a number
+        cases: dict[str, dict[str, Any]] = {
+            "argument 'names': input should be a valid array": {"names": '["a"]'},  # JSON in a string
+            "argument 'names.1': input should be a valid string": {"names": ["a", 7]},
+            "argument 'mode': input should be 'fast' or 'safe'": {"names": [], "mode": "quick"},
+            "argument 'limit': input should be less than or equal to 10, got 11": {"names": [], "limit": 11},
+            "argument 'limit': input should be a valid integer, got 2.0": {"names": [], "limit": 2.0},
+        }
+        for expected, arguments in cases.items():
+            result = await client.call_tool("shapes", arguments)
+            assert result.is_error, arguments
+            assert expected in text_of(result), text_of(result)
 
 
 async def test_optional_arguments_report_the_constraint_not_the_union() -> None:
@@ -151,7 +180,8 @@ async def test_optional_arguments_report_the_constraint_not_the_union() -> None:
 
     async with connect(server) as client:
         wrong_type = await client.call_tool("count", {"limit": "x"})
-        assert "'x' is not of type 'integer' or 'null'" in text_of(wrong_type)
+        assert "argument 'limit': input should be a valid integer, got \"x\"" in text_of(wrong_type)
+        assert "limit: integer or null (optional)" in text_of(wrong_type)
         assert not (await client.call_tool("count", {"limit": None})).is_error
 
 

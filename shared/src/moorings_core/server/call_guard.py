@@ -5,8 +5,9 @@ intercept_tool_call`), so results still go through the SDK's per-era shaping. In
 
 1. A tool the server withholds (a write tool on a read-only server, say) is answered with why it
    is off and how the operator turns it on, instead of the SDK's bare "Unknown tool".
-2. The arguments are checked against the very schema the client was shown (`ArgumentChecker`):
-   no `"5"` for an integer, no unknown argument dropped without a word.
+2. The arguments are checked strictly against the tool's argument model, from which the schema the
+   client was shown is generated (`ArgumentChecker`): no `"5"` for an integer, no unknown argument
+   dropped without a word.
 3. The call runs under the server's `--call-timeout`; past it, the call is cancelled and answered
    with what to do instead.
 4. Any text block longer than `--max-output-chars` is cut with a note: the safety net behind each
@@ -49,7 +50,7 @@ class CallGuard(Extension):
         self._settings = settings
         self._tools = tools
         self._withheld = withheld
-        self._arguments = ArgumentChecker()
+        self._checkers: dict[str, ArgumentChecker] = {}
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -64,9 +65,9 @@ class CallGuard(Extension):
         withheld = self._withheld.get(params.name)
         if withheld is not None:
             return error_result(f"The tool {params.name!r} is not enabled on this server: {withheld}.")
-        tool = self._tools.get(params.name)
-        if tool is not None:
-            problems = self._arguments.problems(tool.name, tool.parameters, params.arguments or {})
+        checker = self._checker(params.name)
+        if checker is not None:
+            problems = checker.problems(params.arguments or {})
             if problems is not None:
                 return error_result(problems)
         timeout = self._settings.call_timeout
@@ -79,6 +80,13 @@ class CallGuard(Extension):
                 "or raise the server's --call-timeout."
             )
         return self._bounded(result)
+
+    def _checker(self, name: str) -> ArgumentChecker | None:
+        """The tool's checker, compiled on its first call; None for a tool this server does not have."""
+        checker = self._checkers.get(name)
+        if checker is None and (tool := self._tools.get(name)) is not None:
+            checker = self._checkers[name] = ArgumentChecker(tool)
+        return checker
 
     def _bounded(self, result: HandlerResult) -> HandlerResult:
         """Cut any text block over the output budget, saying how to get less."""

@@ -16,9 +16,11 @@ What is reached for, and why:
   with it afterwards is its public API (`add_request_handler`, `run`, ...).
 - The SDK's span-per-message tracing middleware (`drop_idle_tracing`), which its docs say to
   drop from `Server.middleware` to opt out, but whose class lives in a private module.
-- A tool's output model (`trust_own_results`): the SDK validates a tool's own `CallToolResult`
-  against it a second time; its `FuncMetadata` documents that a schema without a model is
-  advertised but not validated.
+- A tool's argument and output models (`argument_model`, `trust_own_results`), which live on its
+  `fn_metadata`. The argument model is what the advertised input schema is generated from, so the
+  core checks arguments strictly against it. The SDK validates a tool's own `CallToolResult`
+  against the output model a second time; its `FuncMetadata` documents that a schema without a
+  model is advertised but not validated.
 - The connection behind a request (`connection_of`): the SDK builds a `ServerSession` per
   request and keeps the long-lived `Connection` private; subscriptions and cached client roots
   must outlive a request.
@@ -39,11 +41,13 @@ from mcp.server.context import HandlerResult, ServerRequestContext
 from mcp.server.lowlevel.server import Server
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools import Tool
+from pydantic import BaseModel
 
 __all__ = [
     "LONG_LIVED_REQUESTS",
     "SdkContractBroken",
     "advertise_truthfully",
+    "argument_model",
     "connection_of",
     "drop_idle_tracing",
     "lowlevel_server",
@@ -90,6 +94,14 @@ def drop_idle_tracing(server: Server[Any]) -> None:
     server.middleware[:] = [
         layer for layer in server.middleware if not isinstance(layer, OpenTelemetryMiddleware)
     ]
+
+
+def argument_model(tool: Tool) -> type[BaseModel]:
+    """The pydantic model the SDK validates a tool's arguments with (and derives its schema from)."""
+    model = getattr(tool.fn_metadata, "arg_model", None)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise SdkContractBroken("FuncMetadata no longer keeps the argument model as arg_model")
+    return model
 
 
 def trust_own_results(tool: Tool) -> None:
