@@ -265,3 +265,4 @@ def test_notes_join_into_one_sentence() -> None:
     assert join_notes(None, "") is None
     assert with_note("text", "Note.") == "text\n\n[Note.]"
     assert with_note("text", None) == "text"
+    assert with_note("", "Note.") == "[Note.]"

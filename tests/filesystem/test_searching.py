@@ -232,7 +232,7 @@ async def test_search_files_pages_with_a_count_of_what_is_left(
             cursor = structured.get("nextCursor")
             if cursor is None:
                 break
-            assert f"{TREE_FILES - len(seen):,} more matches" in text_of(result)
+            assert f"of {TREE_FILES:,} ({TREE_FILES - len(seen):,} more)" in text_of(result)
             assert f'cursor "{cursor}"' in text_of(result)
     assert len(seen) == len(set(seen)) == TREE_FILES
     assert set(relative(file_tree, seen)) == {
@@ -259,6 +259,44 @@ async def test_search_files_refuses_a_forged_cursor(make_server: ServerFactory, 
     assert "cursor" in await refused(
         make_server, box.root, "search_files", path=".", pattern="*", cursor="%%%"
     )
+
+
+@pytest.mark.parametrize(
+    ("tool", "first", "others"),
+    [
+        (
+            "search_files",
+            {"path": ".", "pattern": "**/*.txt", "maxResults": 10},
+            [{"pattern": "**/*"}, {"path": "d01"}, {"excludePatterns": ["d00"]}, {"includeIgnored": True}],
+        ),
+        (
+            "search_file_contents",
+            {"path": ".", "pattern": "marker", "maxResults": 10},
+            [{"pattern": "Marker"}, {"literal": True}, {"path": "d01"}, {"includePatterns": ["*.txt"]}],
+        ),
+    ],
+)
+async def test_a_search_cursor_continues_only_the_search_that_made_it(
+    make_server: ServerFactory,
+    file_tree: Path,
+    tool: str,
+    first: dict[str, Any],
+    others: list[dict[str, Any]],
+) -> None:
+    async with connect(make_server(file_tree)) as client:
+        page = (await client.call_tool(tool, first)).structured_content
+        assert page is not None
+        cursor = page["nextCursor"]
+        for changed in others:
+            refusal = await client.call_tool(tool, first | changed | {"cursor": cursor})
+            assert refusal.is_error, changed
+            assert "This cursor belongs to another request" in text_of(refusal)
+            assert f"Call {tool} with the arguments of the call that returned the cursor" in text_of(refusal)
+        smaller = (
+            await client.call_tool(tool, first | {"maxResults": 5, "cursor": cursor})
+        ).structured_content
+    assert smaller is not None  # a page size is not part of the request: it may change between pages
+    assert smaller["matches"][0] not in page["matches"]
 
 
 # -- search_file_contents -------------------------------------------------------------------------
@@ -433,7 +471,7 @@ async def test_content_search_pages_with_a_count_of_what_is_left(
             cursor = structured.get("nextCursor")
             if cursor is None:
                 break
-            assert f"{MARKED_FILES - len(seen):,} more matches" in text_of(result)
+            assert f"of {MARKED_FILES:,} ({MARKED_FILES - len(seen):,} more)" in text_of(result)
     assert len(seen) == len(set(seen)) == MARKED_FILES
 
 

@@ -272,5 +272,7 @@ def join_notes(*notes: str | None) -> str | None:
 
 
 def with_note(text: str, note: str | None) -> str:
-    """`text` followed by `note` in brackets, as every cut result ends."""
-    return f"{text}\n\n[{note}]" if note else text
+    """`text` followed by `note` in brackets, as every cut result ends (the note alone without text)."""
+    if not note:
+        return text
+    return f"{text}\n\n[{note}]" if text else f"[{note}]"
