@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from moorings_core import limits
 from moorings_core.sandbox.paths import PathJail
 from moorings_core.testing import Era, Sandbox, connect, connect_stdio, text_of
 from moorings_filesystem.globs import Glob, PathPatterns
@@ -612,6 +613,34 @@ def test_glob_refuses_empty_and_explosive_patterns() -> None:
         Glob("")
     with pytest.raises(Exception, match="alternatives"):
         Glob("{a,b}" * 10)
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("search_files", {"pattern": "**/*.txt"}),
+        ("search_file_contents", {"pattern": "marker"}),
+        ("directory_tree", {}),
+    ],
+)
+async def test_walks_stop_at_the_calls_own_deadline_and_answer_with_what_they_found(
+    make_server: ServerFactory,
+    file_tree: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tool: str,
+    arguments: dict[str, Any],
+) -> None:
+    # Keeping all of the call's time for the answer leaves none for the walk: it stops at once.
+    monkeypatch.setattr(limits, "_ANSWER_SHARE", 1.0)
+    result = await call(make_server, file_tree, tool, path=".", **arguments)
+    assert not result.is_error
+    assert "stopped before the end" in text_of(result)
+    structured = result.structured_content
+    assert structured is not None
+    if tool == "search_files":
+        assert structured["total"] < TREE_FILES
+    else:
+        assert structured["complete"] is False
 
 
 # -- fixtures -------------------------------------------------------------------------------------

@@ -30,12 +30,12 @@ import mcp_types as types
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from moorings_core.limits import run_blocking
+from moorings_core.limits import run_blocking, work_deadline
 from moorings_core.paging import Page, Pager, PageRequest, join_notes, room_for_items, with_note
 from moorings_core.sandbox.paths import PathJail, file_kind
 from moorings_core.server import MooringsServer, Output, Progress, counted, reporting_progress, tool_result
 from moorings_filesystem.globs import PathPatterns
-from moorings_filesystem.walking import TreeWalk, WalkOptions, deadline_for, entry_kind
+from moorings_filesystem.walking import TreeWalk, WalkOptions, entry_kind
 from moorings_filesystem.workspace import Workspace
 
 __all__ = ["register"]
@@ -597,7 +597,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
             gitignore=gitignore,
             exclude=PathPatterns(excludePatterns),
             max_depth=maxDepth,
-            deadline=deadline_for(settings.call_timeout),
+            deadline=work_deadline(),
         )
         async with reporting_progress(ctx, counted("entries listed")) as progress:
             return await run_blocking(

@@ -30,12 +30,12 @@ from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from moorings_core.errors import InvalidInput
-from moorings_core.limits import run_blocking
+from moorings_core.limits import run_blocking, work_deadline
 from moorings_core.paging import Page, Pager, PageRequest, join_notes, room_for_items, with_note
 from moorings_core.sandbox.paths import PathJail
 from moorings_core.server import MooringsServer, Output, Progress, counted, reporting_progress, tool_result
 from moorings_filesystem.globs import Glob, PathPatterns
-from moorings_filesystem.walking import FileTooBig, TreeWalk, WalkOptions, deadline_for, read_regular_file
+from moorings_filesystem.walking import FileTooBig, TreeWalk, WalkOptions, read_regular_file
 from moorings_filesystem.workspace import Workspace
 
 __all__ = ["register"]
@@ -483,7 +483,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         return WalkOptions(
             gitignore=settings.follow_gitignore and not include_ignored,
             exclude=PathPatterns(exclude),
-            deadline=deadline_for(settings.call_timeout),
+            deadline=work_deadline(),
         )
 
     @server.tool(title="Search files", read_only=True)
