@@ -217,7 +217,7 @@ async def test_each_write_commits_on_its_own(db_file: Path) -> None:
 async def test_a_write_with_returning_is_not_run_twice(db_file: Path) -> None:
     async with opened(db_file, allow_writes=True) as database:
         deleted = await write(database, "DELETE FROM orders RETURNING id", max_rows=2)
-        assert (len(deleted.rows), deleted.more, deleted.rows_changed) == (2, True, 3)
+        assert (len(deleted.rows), deleted.page.more, deleted.rows_changed) == (2, True, 3)
         with pytest.raises(InvalidInput, match="cannot be continued"):
             await database.query(
                 "INSERT INTO users (name) VALUES ('again') RETURNING id",
@@ -249,7 +249,7 @@ async def test_a_new_database_is_created_only_when_asked(tmp_path: Path) -> None
 async def test_a_billion_row_generator_returns_a_bounded_first_page(db_file: Path) -> None:
     async with opened(db_file, timeout=30) as database:
         page = await read(database, BILLION, max_rows=500)
-    assert (len(page.rows), page.more) == (500, True)
+    assert (len(page.rows), page.page.more) == (500, True)
     assert page.rows[-1] == [500]
 
 
@@ -261,23 +261,23 @@ async def test_a_large_table_pages_through_every_row_exactly_once(big_file: Path
             page = await read(
                 database, "SELECT id, label FROM items", max_rows=50_000, max_chars=500_000, offset=offset
             )
-            assert page.offset == offset
+            assert page.page.start == offset
             assert page.rows, "every page but an empty table's shows a row"
             seen.extend(row[0] for row in page.rows)
-            offset, more = offset + len(page.rows), page.more
+            offset, more = offset + len(page.rows), page.page.more
     assert seen == list(range(1, BIG_TABLE_ROWS + 1))
 
 
 async def test_the_character_budget_cuts_pages_but_always_shows_a_row(db_file: Path) -> None:
     async with opened(db_file) as database:
         page = await read(database, "SELECT name FROM users ORDER BY id", max_chars=20)
-        assert (page.rows, page.more) == ([["ada"], ["grace"]], True)
+        assert (page.rows, page.page.more) == ([["ada"], ["grace"]], True)
         tiny = await read(database, "SELECT name FROM users ORDER BY id", max_chars=1)
-        assert (tiny.rows, tiny.more) == ([["ada"]], True)
+        assert (tiny.rows, tiny.page.more) == ([["ada"]], True)
         last = await read(database, "SELECT name FROM users ORDER BY id", max_chars=20, offset=2)
-        assert (last.rows, last.more) == ([["linus"]], False)
+        assert (last.rows, last.page.more) == ([["linus"]], False)
         beyond = await read(database, "SELECT name FROM users ORDER BY id", offset=10)
-        assert (beyond.rows, beyond.more) == ([], False)
+        assert (beyond.rows, beyond.page.more) == ([], False)
 
 
 async def test_a_result_has_columns_and_timing(db_file: Path) -> None:

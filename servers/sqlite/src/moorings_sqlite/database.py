@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-import json
 import re
 import sqlite3
 import time
@@ -46,10 +45,13 @@ from moorings_core.errors import (
     NotFound,
     OperationFailed,
 )
+from moorings_core.paging import Pager
 from moorings_core.sandbox.sqlite import Access, SqliteGuard, StatementRecord, quote_identifier
 from moorings_core.server import NO_PROGRESS, Progress
+from moorings_core.sql.binding import Bound, Params, bind
+from moorings_core.sql.rows import LARGEST_BATCH, Column, RowPage, fill_rows
+from moorings_core.sql.values import JSONValue, decode_text
 from moorings_sqlite.decltypes import DeclaredTypes
-from moorings_sqlite.values import JSONValue, Parameter, decode_text, row_to_json
 
 __all__ = [
     "Access",
@@ -66,18 +68,8 @@ __all__ = [
     "Trigger",
 ]
 
-Params = Sequence[Parameter] | Mapping[str, Parameter] | None
-"""Values for the statement's placeholders: a list for `?`, a mapping for `:name`, or None."""
-
 BUSY_TIMEOUT = 1.0  # seconds to wait for another process's lock before saying "locked, retry"
 ROW_COUNT_BUDGET = 0.2  # seconds an exact `count(*)` may take before an estimate is used instead
-# Rows per fetchmany. A page starts with small batches and doubles them, so a table of huge rows
-# stops after a few (the character budget) without a big batch in memory; stepping over rows uses
-# the largest batch, which bounds memory the same way.
-_FIRST_BATCH = 16
-_LARGEST_BATCH = 256
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built once: rows are sized by it
-_MIN_CELL_CHARS = 200  # a cell may always show this much, however many columns there are
 
 _T = TypeVar("_T")
 
@@ -86,33 +78,15 @@ _T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
-class Column:
-    """A result column; `declared_type` is the type its table column was declared with, if any.
-
-    Only a column taken straight from a table (or through a view) has one; an expression has
-    none, and it is also None whenever it cannot be known (see `moorings_sqlite.decltypes`).
-    """
-
-    name: str
-    declared_type: str | None
-
-
-@dataclass(frozen=True)
-class QueryPage:
+class QueryPage(RowPage):
     """One page of a statement's rows, and what the statement changed.
 
-    `more` is known by fetching one row past the page: when True, call again with
-    `offset = offset + len(rows)`. `rows_changed` and `last_insert_rowid` are None for a
-    statement that did not write (resp. insert).
+    `rows_changed` and `last_insert_rowid` are None for a statement that did not write (resp.
+    insert). A column's type is its declared type (see `moorings_sqlite.decltypes`).
     """
 
-    columns: list[Column]
-    rows: list[list[JSONValue]]
-    offset: int
-    more: bool
     rows_changed: int | None
     last_insert_rowid: int | None
-    elapsed_ms: float
 
 
 @dataclass(frozen=True)
@@ -263,7 +237,7 @@ class Database:
 
         # aiosqlite runs the connector in the connection's own thread: opening, attaching and
         # installing the guard all happen there, like every later call.
-        connection = aiosqlite.Connection(connect, iter_chunk_size=_LARGEST_BATCH)
+        connection = aiosqlite.Connection(connect, iter_chunk_size=LARGEST_BATCH)
         await connection
         if failures:
             await connection.close()
@@ -317,7 +291,7 @@ class Database:
                 "This server is read-only: statements that change the database are not allowed.",
                 hint="The operator can start it with --allow-writes.",
             )
-        bound = _bind(params)
+        bound = bind(params)
         started = time.perf_counter()
         try:
             return await self._run_page(
@@ -344,7 +318,7 @@ class Database:
             raise InvalidInput("The query is empty; give one SQL statement to explain.")
         # EXPLAIN never runs the statement, but the guard still applies its rules to it.
         access = Access.WRITE if self.allow_writes else Access.READ
-        rows = await self._fetch_all("EXPLAIN QUERY PLAN " + sql, _bind(params), access)
+        rows = await self._fetch_all("EXPLAIN QUERY PLAN " + sql, bind(params), access)
         return [PlanNode(int(row[0]), int(row[1]), str(row[3])) for row in rows]
 
     # -- schema -----------------------------------------------------------------------------------
@@ -428,7 +402,7 @@ class Database:
     async def _run_page(
         self,
         sql: str,
-        bound: Sequence[Any] | Mapping[str, Any],
+        bound: Bound,
         access: Access,
         max_rows: int,
         max_chars: int,
@@ -441,9 +415,16 @@ class Database:
                 self._temp_tables = None
             with self._statement(access, self.timeout) as record:
                 async with self._cursor(sql, bound) as cursor:
-                    await self._step_over(cursor, offset, progress)
+                    pager: Pager[list[JSONValue]] = Pager(
+                        start=offset, max_chars=max_chars, max_items=max_rows
+                    )
+                    pager.count(await self._step_over(cursor, offset, progress))
                     names = [str(d[0]) for d in cursor.description or ()]
-                    rows, more = await _fill_page(cursor, len(names), max_rows, max_chars)
+
+                    async def fetch(size: int) -> list[Any]:
+                        return list(await cursor.fetchmany(size))
+
+                    page = await fill_rows(pager, fetch, width=len(names))
                     last_rowid = cursor.lastrowid
                 # Asked once the statement is reset: a write with RETURNING whose rows were not
                 # all fetched has made all its changes, but only now has SQLite counted them.
@@ -451,9 +432,7 @@ class Database:
             columns = await self._result_columns(sql, names)
         return QueryPage(
             columns=columns,
-            rows=rows,
-            offset=offset,
-            more=more,
+            page=page,
             rows_changed=changed if record.wrote else None,
             last_insert_rowid=last_rowid if record.inserted else None,
             elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
@@ -497,7 +476,7 @@ class Database:
             self._temp_tables = await self._has_temp_tables()
         if names and not self._temp_tables:
             declared = await anyio.to_thread.run_sync(self._declared_types.of, sql, names)
-        return [Column(name, type_) for name, type_ in zip(names, declared, strict=True)]
+        return [Column(name, declared_type) for name, declared_type in zip(names, declared, strict=True)]
 
     async def _has_temp_tables(self) -> bool:
         """Whether this connection has temporary tables or views (called under the lock)."""
@@ -509,19 +488,21 @@ class Database:
             return True  # not known: no declared types rather than a failed call
         return bool(rows[0][0])
 
-    async def _step_over(self, cursor: aiosqlite.Cursor, count: int, progress: Progress) -> None:
-        """Step over the first `count` rows (a continuation re-runs the statement from its start)."""
+    async def _step_over(self, cursor: aiosqlite.Cursor, count: int, progress: Progress) -> int:
+        """Step over the first `count` rows (a continuation re-runs the statement from its start);
+        how many there were."""
         self._connection.text_factory = bytes  # rows stepped over are never shown: don't decode them
         skipped = 0
         try:
             while skipped < count:
-                batch = len(list(await cursor.fetchmany(min(count - skipped, _LARGEST_BATCH))))
+                batch = len(list(await cursor.fetchmany(min(count - skipped, LARGEST_BATCH))))
                 if not batch:
-                    return
+                    break
                 skipped += batch
                 progress.update(skipped, count)
         finally:
             self._connection.text_factory = decode_text
+        return skipped
 
     async def _changes(self) -> int:
         """The rows the last finished statement changed (inside its guarded scope)."""
@@ -530,9 +511,7 @@ class Database:
         return int(row[0]) if row else 0
 
     @asynccontextmanager
-    async def _cursor(
-        self, sql: str, params: Sequence[Any] | Mapping[str, Any]
-    ) -> AsyncIterator[aiosqlite.Cursor]:
+    async def _cursor(self, sql: str, params: Bound) -> AsyncIterator[aiosqlite.Cursor]:
         """A cursor over `sql`, closed however the call ends: an open one would keep its lock."""
         cursor = None
         try:
@@ -652,38 +631,6 @@ class Database:
         except MooringsError:
             return None  # a WITHOUT ROWID table
         return int(rows[0][0] or 0)
-
-
-# -- streaming ------------------------------------------------------------------------------------
-
-
-async def _fill_page(
-    cursor: aiosqlite.Cursor, width: int, max_rows: int, max_chars: int
-) -> tuple[list[list[JSONValue]], bool]:
-    """Rows until `max_rows` or `max_chars` is reached, and whether any row is left after them."""
-    cell_chars = max(_MIN_CELL_CHARS, max_chars // max(width, 1))
-    rows: list[list[JSONValue]] = []
-    used = 2  # the enclosing brackets
-    batch_size = _FIRST_BATCH
-    while True:
-        batch = list(await cursor.fetchmany(min(max_rows + 1 - len(rows), batch_size)))
-        if not batch:
-            return rows, False
-        batch_size = min(batch_size * 2, _LARGEST_BATCH)
-        converted = [row_to_json(raw, max_chars=cell_chars) for raw in batch[: max_rows - len(rows)]]
-        whole = len(_ENCODER.encode(converted))  # a batch well within the budget is sized at once
-        if used + whole <= max_chars:
-            rows.extend(converted)
-            used += whole - 1  # its brackets, less the comma that joins it to the rest
-        else:
-            for row in converted:
-                size = len(_ENCODER.encode(row)) + 1
-                if rows and used + size > max_chars:
-                    return rows, True
-                rows.append(row)
-                used += size
-        if len(rows) == max_rows:
-            return rows, len(converted) < len(batch) or bool(await cursor.fetchmany(1))
 
 
 # -- opening --------------------------------------------------------------------------------------
@@ -824,26 +771,6 @@ def _programming_error(message: str) -> MooringsError:
 
 
 # -- small helpers --------------------------------------------------------------------------------
-
-
-def _bind(params: Params) -> Sequence[Any] | Mapping[str, Any]:
-    """Parameters as sqlite3 takes them (a tuple or a dict), refusing values it cannot bind."""
-    if params is None:
-        return ()
-    if isinstance(params, Mapping):
-        return {str(key).lstrip(":@$"): _parameter(value) for key, value in params.items()}
-    if isinstance(params, (str, bytes)):
-        raise InvalidInput("params must be a list or an object, not a single string.")
-    return tuple(_parameter(value) for value in params)
-
-
-def _parameter(value: object) -> object:
-    if value is None or isinstance(value, (bool, int, float, str, bytes)):
-        return value
-    raise InvalidInput(
-        f"A parameter value must be a string, number, boolean or null, not {type(value).__name__}.",
-        hint="Pass JSON text as a string and use SQLite's json functions on it.",
-    )
 
 
 def _text(value: object) -> str | None:
