@@ -17,7 +17,8 @@ from pydantic import Field
 from moorings_core.paging import room_for_items
 from moorings_core.server import MooringsServer, Output, tool_result
 from moorings_core.sql.formats import Rendered
-from moorings_sqlite.database import Database, TableDescription
+from moorings_sqlite.database import Database
+from moorings_sqlite.introspection import TableDescription
 
 __all__ = ["TableList", "TableSchema", "register", "schema_json", "table_schema"]
 
