@@ -12,6 +12,7 @@ from typing import Any
 import anyio
 import pytest
 
+from moorings_core import limits
 from moorings_core.errors import AccessDenied, InvalidInput, LimitExceeded, NotFound, OperationFailed
 from moorings_sqlite.database import Access, Database, Params, QueryPage
 
@@ -387,8 +388,11 @@ async def test_a_runaway_statement_is_stopped_and_the_database_keeps_serving(db_
 
 async def test_a_cancelled_statement_is_stopped_at_once(db_file: Path) -> None:
     async with opened(db_file, timeout=3600) as database:
-        with anyio.move_on_after(0.2):
-            await read(database, COUNT_FOREVER)
+        # Cancelled, not timed out: under a deadline the statement would stop itself just before it.
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(read, database, COUNT_FOREVER)
+            await anyio.wait_all_tasks_blocked()  # the statement runs in the connection's thread
+            tasks.cancel_scope.cancel()
         with anyio.fail_after(30):  # waits for nothing: the cancelled statement was interrupted
             assert (await read(database, "SELECT count(*) FROM users")).rows == [[3]]
 
@@ -401,6 +405,17 @@ def locked(path: Path, how: str) -> Iterator[None]:
         other.execute("UPDATE users SET name = name")
         yield
         other.execute("ROLLBACK")
+
+
+async def test_a_statement_under_a_deadline_stops_before_it_with_a_clear_error(
+    db_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "_ANSWER_SHARE", 0.5)  # the statement stops half a second early
+    async with opened(db_file, timeout=3600) as database:
+        with anyio.move_on_after(1) as call, pytest.raises(LimitExceeded, match="within its time limit"):
+            await read(database, COUNT_FOREVER)
+        assert not call.cancelled_caught  # the statement stopped itself before the deadline
+        assert (await read(database, "SELECT count(*) FROM users")).rows == [[3]]
 
 
 async def test_a_locked_database_says_to_retry(db_file: Path) -> None:

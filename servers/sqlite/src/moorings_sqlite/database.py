@@ -38,6 +38,7 @@ import aiosqlite
 import anyio
 
 from moorings_core.errors import AccessDenied, InvalidInput, MooringsError
+from moorings_core.limits import work_deadline
 from moorings_core.paging import Pager
 from moorings_core.sandbox.sqlite import Access, SqliteGuard, StatementRecord
 from moorings_core.server import NO_PROGRESS, Progress
@@ -354,12 +355,17 @@ class Database:
 
     @contextmanager
     def _statement(self, access: Access, timeout: float) -> Iterator[StatementRecord]:
-        """The guard's scope for one statement, with SQLite's other errors made readable."""
+        """The guard's scope for one statement, with SQLite's other errors made readable.
+
+        The statement stops at `timeout`, or sooner at the deadline of the tool call it serves, so
+        that the call can still answer (with a clear error) instead of being cut off.
+        """
         loop = asyncio.get_running_loop()
         try:
-            with self._guard.statement(access, timeout) as record:
+            with self._guard.statement(access, timeout, stop_by=work_deadline()) as record:
                 # The progress handler stops a statement between steps; this stops one long step.
-                watchdog = loop.call_later(timeout, self._guard.expire, record)
+                left = max(record.deadline - time.monotonic(), 0.0)
+                watchdog = loop.call_later(left, self._guard.expire, record)
                 try:
                     yield record
                 finally:

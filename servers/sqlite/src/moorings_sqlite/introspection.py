@@ -38,7 +38,8 @@ ROW_COUNT_BUDGET = 0.2  # seconds an exact `count(*)` may take before an estimat
 
 
 class FetchAll(Protocol):
-    """Every row of a small reading statement, run under the guard (`Database.fetch_all`)."""
+    """Every row of a small reading statement, run under the `Database`'s guard; `budget` is its
+    time limit in seconds, when shorter than the statement timeout."""
 
     async def __call__(
         self, sql: str, params: Bound = (), *, budget: float | None = None
