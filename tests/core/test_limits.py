@@ -1,4 +1,4 @@
-"""Output budgets, paging and abandonable blocking work."""
+"""Output budgets, abandonable blocking work, and the call's deadline as work sees it."""
 
 from __future__ import annotations
 
@@ -9,16 +9,7 @@ import anyio
 import pytest
 
 from moorings_core.config import ServerSettings
-from moorings_core.errors import InvalidInput
-from moorings_core.limits import (
-    cursor_scope,
-    decode_cursor,
-    encode_cursor,
-    paginate,
-    run_blocking,
-    truncate_text,
-    work_deadline,
-)
+from moorings_core.limits import run_blocking, truncate_text, work_deadline
 from moorings_core.server import MooringsServer
 from moorings_core.testing import connect, succeeded
 
@@ -35,48 +26,6 @@ def test_text_over_the_budget_is_cut_and_says_how_to_continue() -> None:
     assert "a" * 21 not in cut.text
     assert "showed 20 of 50 characters; call again with offset=20" in cut.text
     assert (cut.shown, cut.total) == (20, 50)
-
-
-def test_pages_walk_the_whole_list_once() -> None:
-    items = list(range(25))
-    seen: list[int] = []
-    cursor: str | None = None
-    pages = 0
-    while True:
-        page = paginate(items, cursor, 10)
-        seen.extend(page.items)
-        pages += 1
-        assert page.total == 25
-        if page.next_cursor is None:
-            break
-        cursor = page.next_cursor
-    assert seen == items
-    assert pages == 3
-
-
-def test_cursor_round_trips_and_is_opaque() -> None:
-    cursor = encode_cursor(1234)
-    assert "1234" not in cursor
-    assert decode_cursor(cursor) == 1234
-    assert decode_cursor(None) == 0
-
-
-@pytest.mark.parametrize("forged", ["not-a-cursor", "!!!", encode_cursor(5)[:-2] + "zz", "bzotMQ"])
-def test_a_forged_cursor_is_a_clear_input_error(forged: str) -> None:
-    with pytest.raises(InvalidInput, match="Invalid cursor") as caught:
-        decode_cursor(forged)
-    assert "nextCursor" in str(caught.value)
-
-
-def test_a_scoped_cursor_is_refused_with_any_other_request() -> None:
-    scope = cursor_scope("SELECT n FROM t", [1])
-    cursor = encode_cursor(40, scope=scope)
-    assert decode_cursor(cursor, scope=cursor_scope("SELECT n FROM t", [1])) == 40
-    for other in (cursor_scope("SELECT n FROM t", [2]), cursor_scope("SELECT m FROM t", [1]), ""):
-        with pytest.raises(InvalidInput, match="another request"):
-            decode_cursor(cursor, scope=other)
-    with pytest.raises(InvalidInput, match="another request"):  # an unscoped cursor fits no scoped request
-        decode_cursor(encode_cursor(40), scope=scope)
 
 
 @pytest.mark.anyio
