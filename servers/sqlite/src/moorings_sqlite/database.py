@@ -43,7 +43,7 @@ from moorings_core.paging import Pager
 from moorings_core.sandbox.sqlite import Access, SqliteGuard, StatementRecord
 from moorings_core.server import NO_PROGRESS, Progress
 from moorings_core.sql.binding import Bound, Params, bind
-from moorings_core.sql.rows import LARGEST_BATCH, Column, RowPage, fill_rows
+from moorings_core.sql.rows import LARGEST_BATCH, Column, Fetch, RowPage, fill_rows
 from moorings_core.sql.values import JSONValue, decode_text
 from moorings_sqlite.decltypes import DeclaredTypes
 from moorings_sqlite.errors import translate
@@ -241,11 +241,7 @@ class Database:
                     )
                     pager.count(await self._step_over(cursor, offset, progress))
                     names = [str(d[0]) for d in cursor.description or ()]
-
-                    async def fetch(size: int) -> list[Any]:
-                        return list(await cursor.fetchmany(size))
-
-                    page = await fill_rows(pager, fetch, width=len(names))
+                    page = await fill_rows(pager, _fetcher(cursor), width=len(names))
                     last_rowid = cursor.lastrowid
                 # Asked once the statement is reset: a write with RETURNING whose rows were not
                 # all fetched has made all its changes, but only now has SQLite counted them.
@@ -378,3 +374,12 @@ class Database:
             raise InvalidInput(
                 "The statement or a parameter contains text that is not valid Unicode (a lone surrogate)."
             ) from None
+
+
+def _fetcher(cursor: aiosqlite.Cursor) -> Fetch:
+    """The cursor's `fetchmany`, as the core's pages of rows fetch."""
+
+    async def fetch(size: int) -> list[Any]:
+        return list(await cursor.fetchmany(size))
+
+    return fetch

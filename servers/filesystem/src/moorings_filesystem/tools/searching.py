@@ -2,8 +2,9 @@
 
 Both walk the tree with `walking.TreeWalk` (dir fds, no symlink ever followed, .gitignore honoured
 unless `includeIgnored`), in the same stable order every time, so a cursor is simply how many matches
-came before: the next call walks again and skips them. Every call counts all the matches, so a cut
-result says how many more there are ("N more matches").
+came before: the next call walks again and skips them. Pages are the core's (`moorings_core.paging`):
+a cursor only continues a search with the same path, pattern and filters. Every call counts all the
+matches, so a cut result says how many more there are ("(N more)").
 
 `search_files` keeps the reference's dialect: `pattern` is a glob matched against each path relative
 to `path` ('*.py' finds files directly in it, '**/*.py' at any depth), and it returns absolute paths,
