@@ -13,9 +13,9 @@ import mcp_types as types
 import pytest
 from mcp.server.mcpserver import Context
 
+from moorings_core.blocking import run_blocking
 from moorings_core.config import ServerSettings
 from moorings_core.errors import InvalidInput
-from moorings_core.limits import run_blocking
 from moorings_core.server import NO_PROGRESS, MooringsServer, Progress, counted, reporting_progress
 from moorings_core.server import progress as progress_module
 from moorings_core.testing import LEGACY, MODERN, Era, connect, text_of

@@ -20,9 +20,9 @@ from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp.shared.subscriptions import ResourceUpdated
 from pydantic import Field
 
+from moorings_core.blocking import run_blocking
 from moorings_core.config import ServerSettings
 from moorings_core.errors import AccessDenied, InvalidInput, OperationFailed
-from moorings_core.limits import run_blocking
 from moorings_core.server import MooringsServer, Output, RequestContext, ResourceContents, tool_result
 from moorings_core.testing import ERAS, LEGACY, MODERN, Era, connect, text_of
 

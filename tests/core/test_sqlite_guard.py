@@ -10,6 +10,7 @@ import hashlib
 import sqlite3
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -77,9 +78,10 @@ def run(
     access: Access = Access.READ,
     params: tuple[Any, ...] = (),
     timeout: float = 10.0,
+    stop_by: float | None = None,
 ) -> list[Any]:
     connection, guard = pair
-    with guard.statement(access, timeout):
+    with guard.statement(access, timeout, stop_by=stop_by):
         return connection.execute(sql, params).fetchall()
 
 
@@ -390,6 +392,25 @@ def test_a_runaway_statement_is_stopped_at_its_deadline(
         run(reader, COUNT_FOREVER, timeout=0.2)
     assert "LIMIT" in str(stopped.value)
     assert run(reader, f"{INFINITE_CTE} LIMIT 3", timeout=0.2) == [(1,), (2,), (3,)]
+
+
+def test_a_statement_stops_sooner_at_the_calls_deadline_and_says_which_limit_it_met(
+    reader: tuple[sqlite3.Connection, SqliteGuard],
+) -> None:
+    with pytest.raises(LimitExceeded, match="so that the call could answer within its time limit") as stopped:
+        run(reader, COUNT_FOREVER, timeout=30, stop_by=time.monotonic() + 0.2)
+    assert "--call-timeout" in str(stopped.value)
+    with pytest.raises(LimitExceeded, match=r"longer than 0\.2 s") as own:  # its own limit, sooner
+        run(reader, COUNT_FOREVER, timeout=0.2, stop_by=time.monotonic() + 30)
+    assert "--timeout" in str(own.value)
+
+
+def test_a_call_deadline_already_past_stops_a_statement_at_its_first_check(
+    reader: tuple[sqlite3.Connection, SqliteGuard],
+) -> None:
+    with pytest.raises(LimitExceeded, match="call could answer"):
+        run(reader, f"{INFINITE_CTE} LIMIT 100000", timeout=30, stop_by=time.monotonic() - 5)
+    assert run(reader, "SELECT 1") == [(1,)]
 
 
 def test_the_deadline_covers_fetching(reader: tuple[sqlite3.Connection, SqliteGuard]) -> None:

@@ -297,6 +297,55 @@ async def test_pages_with_sizes_agree_on_the_totals_of_their_snapshot(
         assert fresh["entries"][0] == {"name": "f0001", "type": "file", "size": 10_000}
 
 
+async def test_a_listing_cursor_continues_only_the_listing_that_made_it(
+    make_server: ServerFactory, tmp_path: Path
+) -> None:
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        for index in range(300):
+            (tmp_path / name / f"file{index:03d}.txt").write_text("")
+    async with connect(make_server(tmp_path, max_output_chars=2_000)) as client:
+        first = (await client.call_tool("list_directory", {"path": "one"})).structured_content
+        assert first is not None
+        cursor = first["nextCursor"]
+        other_path = await client.call_tool("list_directory", {"path": "two", "cursor": cursor})
+        other_tool = await client.call_tool("list_directory_with_sizes", {"path": "one", "cursor": cursor})
+        sized = (await client.call_tool("list_directory_with_sizes", {"path": "one"})).structured_content
+        assert sized is not None
+        other_order = await client.call_tool(
+            "list_directory_with_sizes", {"path": "one", "sortBy": "size", "cursor": sized["nextCursor"]}
+        )
+        second = (
+            await client.call_tool("list_directory", {"path": "one", "cursor": cursor})
+        ).structured_content
+    for refusal in (other_path, other_tool, other_order):
+        assert refusal.is_error
+        assert "This cursor belongs to another request" in text_of(refusal)
+    assert second is not None
+    assert second["entries"][0]["name"] == f"file{len(first['entries']):03d}.txt"
+
+
+def remove_entries(directory: Path, count: int) -> None:
+    for path in sorted(directory.iterdir())[:count]:
+        path.unlink()
+
+
+async def test_the_last_page_of_a_listing_says_so_and_a_page_past_it_says_why_it_is_empty(
+    make_server: ServerFactory, tmp_path: Path
+) -> None:
+    for index in range(300):
+        (tmp_path / f"file{index:03d}.txt").write_text("")
+    async with connect(make_server(tmp_path, max_output_chars=5_000)) as client:
+        first = (await client.call_tool("list_directory", {"path": "."})).structured_content
+        assert first is not None
+        last = await client.call_tool("list_directory", {"path": ".", "cursor": first["nextCursor"]})
+        remove_entries(tmp_path, 200)
+        past = await client.call_tool("list_directory", {"path": ".", "cursor": first["nextCursor"]})
+    shown = len(first["entries"])
+    assert text_of(last).endswith(f"[Showed entries {shown + 1:,}-300 of 300, the last.]")
+    assert text_of(past) == "[No more entries: all 100 were on earlier pages.]"
+
+
 async def test_list_directory_refuses_a_forged_cursor(make_server: ServerFactory, box: Sandbox) -> None:
     message = await refused(
         make_server, box.root, "list_directory", path=str(box.root), cursor="not-a-cursor"

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from moorings_core import blocking
 from moorings_core.sandbox.paths import PathJail
 from moorings_core.testing import Era, Sandbox, connect, connect_stdio, text_of
 from moorings_filesystem.globs import Glob, PathPatterns
@@ -232,7 +233,7 @@ async def test_search_files_pages_with_a_count_of_what_is_left(
             cursor = structured.get("nextCursor")
             if cursor is None:
                 break
-            assert f"{TREE_FILES - len(seen):,} more matches" in text_of(result)
+            assert f"of {TREE_FILES:,} ({TREE_FILES - len(seen):,} more)" in text_of(result)
             assert f'cursor "{cursor}"' in text_of(result)
     assert len(seen) == len(set(seen)) == TREE_FILES
     assert set(relative(file_tree, seen)) == {
@@ -259,6 +260,44 @@ async def test_search_files_refuses_a_forged_cursor(make_server: ServerFactory, 
     assert "cursor" in await refused(
         make_server, box.root, "search_files", path=".", pattern="*", cursor="%%%"
     )
+
+
+@pytest.mark.parametrize(
+    ("tool", "first", "others"),
+    [
+        (
+            "search_files",
+            {"path": ".", "pattern": "**/*.txt", "maxResults": 10},
+            [{"pattern": "**/*"}, {"path": "d01"}, {"excludePatterns": ["d00"]}, {"includeIgnored": True}],
+        ),
+        (
+            "search_file_contents",
+            {"path": ".", "pattern": "marker", "maxResults": 10},
+            [{"pattern": "Marker"}, {"literal": True}, {"path": "d01"}, {"includePatterns": ["*.txt"]}],
+        ),
+    ],
+)
+async def test_a_search_cursor_continues_only_the_search_that_made_it(
+    make_server: ServerFactory,
+    file_tree: Path,
+    tool: str,
+    first: dict[str, Any],
+    others: list[dict[str, Any]],
+) -> None:
+    async with connect(make_server(file_tree)) as client:
+        page = (await client.call_tool(tool, first)).structured_content
+        assert page is not None
+        cursor = page["nextCursor"]
+        for changed in others:
+            refusal = await client.call_tool(tool, first | changed | {"cursor": cursor})
+            assert refusal.is_error, changed
+            assert "This cursor belongs to another request" in text_of(refusal)
+            assert f"Call {tool} with the arguments of the call that returned the cursor" in text_of(refusal)
+        smaller = (
+            await client.call_tool(tool, first | {"maxResults": 5, "cursor": cursor})
+        ).structured_content
+    assert smaller is not None  # a page size is not part of the request: it may change between pages
+    assert smaller["matches"][0] not in page["matches"]
 
 
 # -- search_file_contents -------------------------------------------------------------------------
@@ -433,7 +472,7 @@ async def test_content_search_pages_with_a_count_of_what_is_left(
             cursor = structured.get("nextCursor")
             if cursor is None:
                 break
-            assert f"{MARKED_FILES - len(seen):,} more matches" in text_of(result)
+            assert f"of {MARKED_FILES:,} ({MARKED_FILES - len(seen):,} more)" in text_of(result)
     assert len(seen) == len(set(seen)) == MARKED_FILES
 
 
@@ -574,6 +613,34 @@ def test_glob_refuses_empty_and_explosive_patterns() -> None:
         Glob("")
     with pytest.raises(Exception, match="alternatives"):
         Glob("{a,b}" * 10)
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("search_files", {"pattern": "**/*.txt"}),
+        ("search_file_contents", {"pattern": "marker"}),
+        ("directory_tree", {}),
+    ],
+)
+async def test_walks_stop_at_the_calls_own_deadline_and_answer_with_what_they_found(
+    make_server: ServerFactory,
+    file_tree: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tool: str,
+    arguments: dict[str, Any],
+) -> None:
+    # Keeping all of the call's time for the answer leaves none for the walk: it stops at once.
+    monkeypatch.setattr(blocking, "_ANSWER_SHARE", 1.0)
+    result = await call(make_server, file_tree, tool, path=".", **arguments)
+    assert not result.is_error
+    assert "stopped before the end" in text_of(result)
+    structured = result.structured_content
+    assert structured is not None
+    if tool == "search_files":
+        assert structured["total"] < TREE_FILES
+    else:
+        assert structured["complete"] is False
 
 
 # -- fixtures -------------------------------------------------------------------------------------

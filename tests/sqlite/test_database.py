@@ -12,6 +12,7 @@ from typing import Any
 import anyio
 import pytest
 
+from moorings_core import blocking
 from moorings_core.errors import AccessDenied, InvalidInput, LimitExceeded, NotFound, OperationFailed
 from moorings_sqlite.database import Access, Database, Params, QueryPage
 
@@ -217,7 +218,7 @@ async def test_each_write_commits_on_its_own(db_file: Path) -> None:
 async def test_a_write_with_returning_is_not_run_twice(db_file: Path) -> None:
     async with opened(db_file, allow_writes=True) as database:
         deleted = await write(database, "DELETE FROM orders RETURNING id", max_rows=2)
-        assert (len(deleted.rows), deleted.more, deleted.rows_changed) == (2, True, 3)
+        assert (len(deleted.rows), deleted.page.more, deleted.rows_changed) == (2, True, 3)
         with pytest.raises(InvalidInput, match="cannot be continued"):
             await database.query(
                 "INSERT INTO users (name) VALUES ('again') RETURNING id",
@@ -249,7 +250,7 @@ async def test_a_new_database_is_created_only_when_asked(tmp_path: Path) -> None
 async def test_a_billion_row_generator_returns_a_bounded_first_page(db_file: Path) -> None:
     async with opened(db_file, timeout=30) as database:
         page = await read(database, BILLION, max_rows=500)
-    assert (len(page.rows), page.more) == (500, True)
+    assert (len(page.rows), page.page.more) == (500, True)
     assert page.rows[-1] == [500]
 
 
@@ -261,23 +262,23 @@ async def test_a_large_table_pages_through_every_row_exactly_once(big_file: Path
             page = await read(
                 database, "SELECT id, label FROM items", max_rows=50_000, max_chars=500_000, offset=offset
             )
-            assert page.offset == offset
+            assert page.page.start == offset
             assert page.rows, "every page but an empty table's shows a row"
             seen.extend(row[0] for row in page.rows)
-            offset, more = offset + len(page.rows), page.more
+            offset, more = offset + len(page.rows), page.page.more
     assert seen == list(range(1, BIG_TABLE_ROWS + 1))
 
 
 async def test_the_character_budget_cuts_pages_but_always_shows_a_row(db_file: Path) -> None:
     async with opened(db_file) as database:
         page = await read(database, "SELECT name FROM users ORDER BY id", max_chars=20)
-        assert (page.rows, page.more) == ([["ada"], ["grace"]], True)
+        assert (page.rows, page.page.more) == ([["ada"], ["grace"]], True)
         tiny = await read(database, "SELECT name FROM users ORDER BY id", max_chars=1)
-        assert (tiny.rows, tiny.more) == ([["ada"]], True)
+        assert (tiny.rows, tiny.page.more) == ([["ada"]], True)
         last = await read(database, "SELECT name FROM users ORDER BY id", max_chars=20, offset=2)
-        assert (last.rows, last.more) == ([["linus"]], False)
+        assert (last.rows, last.page.more) == ([["linus"]], False)
         beyond = await read(database, "SELECT name FROM users ORDER BY id", offset=10)
-        assert (beyond.rows, beyond.more) == ([], False)
+        assert (beyond.rows, beyond.page.more) == ([], False)
 
 
 async def test_a_result_has_columns_and_timing(db_file: Path) -> None:
@@ -387,8 +388,11 @@ async def test_a_runaway_statement_is_stopped_and_the_database_keeps_serving(db_
 
 async def test_a_cancelled_statement_is_stopped_at_once(db_file: Path) -> None:
     async with opened(db_file, timeout=3600) as database:
-        with anyio.move_on_after(0.2):
-            await read(database, COUNT_FOREVER)
+        # Cancelled, not timed out: under a deadline the statement would stop itself just before it.
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(read, database, COUNT_FOREVER)
+            await anyio.wait_all_tasks_blocked()  # the statement runs in the connection's thread
+            tasks.cancel_scope.cancel()
         with anyio.fail_after(30):  # waits for nothing: the cancelled statement was interrupted
             assert (await read(database, "SELECT count(*) FROM users")).rows == [[3]]
 
@@ -401,6 +405,17 @@ def locked(path: Path, how: str) -> Iterator[None]:
         other.execute("UPDATE users SET name = name")
         yield
         other.execute("ROLLBACK")
+
+
+async def test_a_statement_under_a_deadline_stops_before_it_with_a_clear_error(
+    db_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(blocking, "_ANSWER_SHARE", 0.5)  # the statement stops half a second early
+    async with opened(db_file, timeout=3600) as database:
+        with anyio.move_on_after(1) as call, pytest.raises(LimitExceeded, match="within its time limit"):
+            await read(database, COUNT_FOREVER)
+        assert not call.cancelled_caught  # the statement stopped itself before the deadline
+        assert (await read(database, "SELECT count(*) FROM users")).rows == [[3]]
 
 
 async def test_a_locked_database_says_to_retry(db_file: Path) -> None:

@@ -53,7 +53,7 @@ async def types_of(
     database: Database, sql: str, params: Params = None, *, access: Access = Access.READ
 ) -> list[tuple[str, str | None]]:
     page = await database.query(sql, params, access=access, max_rows=10, max_chars=10_000)
-    return [(column.name, column.declared_type) for column in page.columns]
+    return [(column.name, column.type) for column in page.columns]
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from moorings_core.limits import cursor_scope, encode_cursor
+from moorings_core.paging import PageRequest
 from moorings_core.server import Progress
 from moorings_core.server import progress as progress_module
 from moorings_core.testing import ERAS, HANG_LIMIT, Era, succeeded
@@ -62,7 +62,7 @@ async def test_a_continuation_tells_the_client_the_rows_skipped(
     sample: Path, era: Era, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(progress_module, "SEND_INTERVAL", 0.001)
-    cursor = encode_cursor(OFFSET, scope=cursor_scope(QUERY, None))
+    cursor = PageRequest("read_query", None, query=QUERY, params=None).cursor_at(OFFSET)
     continuation = {"query": QUERY, "maxRows": 5, "cursor": cursor}
     first_page, skipped = ProgressLog(), ProgressLog()
     async with serving(sample, era=era) as client:

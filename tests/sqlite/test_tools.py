@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from moorings_core import blocking
 from moorings_core.testing import ERAS, Era, refusal, succeeded, text_of
 from tests.sqlite.helpers import NUMBERS, READ_TOOLS, WRITE_TOOLS, call, digest, make_sample, serving
 
@@ -406,6 +407,19 @@ async def test_a_runaway_statement_is_stopped_and_the_server_keeps_serving(sampl
         _, structured = succeeded(await client.call_tool("read_query", {"query": "SELECT 42"}))
     assert "--timeout" in message
     assert structured["rows"] == [[42]]
+
+
+async def test_a_statement_never_outlives_the_call_it_serves(
+    sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Keeping all of the call's time for its answer leaves none for the statement: it stops at once
+    # (though its own --timeout is long), and the call still answers with what happened.
+    monkeypatch.setattr(blocking, "_ANSWER_SHARE", 1.0)
+    endless = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r"
+    async with serving(sample, timeout=600) as client:
+        message = refusal(await client.call_tool("read_query", {"query": endless}))
+    assert "so that the call could answer within its time limit" in message
+    assert "--call-timeout" in message
 
 
 async def test_a_huge_generated_result_is_bounded(sample: Path) -> None:

@@ -13,6 +13,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from moorings_core.blocking import run_blocking, work_deadline
     from moorings_core.config import ConfigError, PathPart, Positional, ServerSettings, load_settings
     from moorings_core.errors import (
         AccessDenied,
@@ -22,14 +23,8 @@ if TYPE_CHECKING:
         NotFound,
         OperationFailed,
     )
-    from moorings_core.limits import (
-        Truncated,
-        cursor_scope,
-        decode_cursor,
-        encode_cursor,
-        run_blocking,
-        truncate_text,
-    )
+    from moorings_core.limits import Truncated, truncate_text
+    from moorings_core.paging import NOTE_ROOM, Page, Pager, PageRequest
     from moorings_core.program import ServerProgram, run_program
     from moorings_core.sandbox.network import GuardedClient, NetworkPolicy
     from moorings_core.sandbox.paths import PathJail
@@ -65,14 +60,9 @@ _HOMES = {
         "NotFound",
         "OperationFailed",
     ),
-    "moorings_core.limits": (
-        "Truncated",
-        "cursor_scope",
-        "decode_cursor",
-        "encode_cursor",
-        "run_blocking",
-        "truncate_text",
-    ),
+    "moorings_core.blocking": ("run_blocking", "work_deadline"),
+    "moorings_core.limits": ("Truncated", "truncate_text"),
+    "moorings_core.paging": ("NOTE_ROOM", "Page", "PageRequest", "Pager"),
     "moorings_core.program": ("ServerProgram", "run_program"),
     "moorings_core.sandbox.network": ("GuardedClient", "NetworkPolicy"),
     "moorings_core.sandbox.paths": ("PathJail",),
@@ -100,6 +90,7 @@ _HOMES = {
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
+    "NOTE_ROOM",
     "NO_PROGRESS",
     "Access",
     "AccessDenied",
@@ -115,6 +106,9 @@ __all__ = [
     "NotFound",
     "OperationFailed",
     "Output",
+    "Page",
+    "PageRequest",
+    "Pager",
     "PathJail",
     "PathPart",
     "Positional",
@@ -131,9 +125,6 @@ __all__ = [
     "ToolRegistry",
     "Truncated",
     "counted",
-    "cursor_scope",
-    "decode_cursor",
-    "encode_cursor",
     "load_settings",
     "package_version",
     "reporting_progress",
@@ -141,6 +132,7 @@ __all__ = [
     "run_program",
     "tool_result",
     "truncate_text",
+    "work_deadline",
 ]
 
 

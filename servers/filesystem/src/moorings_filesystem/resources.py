@@ -30,8 +30,9 @@ from urllib.parse import urlsplit
 
 import mcp_types as types
 
+from moorings_core.blocking import run_blocking
 from moorings_core.errors import InvalidInput, LimitExceeded
-from moorings_core.limits import run_blocking, truncate_text
+from moorings_core.limits import truncate_text
 from moorings_core.sandbox.paths import PathJail
 from moorings_core.server import RequestContext, ResourceContents, ResourceSubscriptions, root_to_path
 from moorings_core.watching import FileWatcher

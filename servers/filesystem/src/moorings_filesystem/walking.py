@@ -35,7 +35,6 @@ __all__ = [
     "Skipped",
     "TreeWalk",
     "WalkOptions",
-    "deadline_for",
     "entry_kind",
     "read_regular_file",
     "sorted_entries",
@@ -45,7 +44,6 @@ _DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 _MAX_OPEN_DEPTH = 256  # one fd per level is held open; deeper trees are reported, not entered
 _MAX_GITIGNORE_BYTES = 1 << 20
-_DEADLINE_SHARE = 0.8
 
 
 class Directory(NamedTuple):
@@ -77,15 +75,10 @@ class WalkOptions:
     exclude: PathPatterns = field(default_factory=lambda: PathPatterns(()))
     max_depth: int | None = None  # the deepest level reported; 1 is the start's own entries
     descend: Callable[[str], bool] | None = None  # False for a directory prunes what is below it
-    # A `time.monotonic()` after which no directory is entered: a tool returns what it found before
-    # the call's deadline instead of being cut off (its thread would go on walking, unseen).
+    # A `time.monotonic()` after which no directory is entered, usually the call's
+    # `moorings_core.limits.work_deadline()`: a tool returns what it found before the call's
+    # deadline instead of being cut off (its thread would go on walking, unseen).
     deadline: float | None = None
-
-
-def deadline_for(call_timeout: float) -> float:
-    """The walk deadline for a call that the server stops after `call_timeout` seconds: early enough
-    to leave time to build and send what was found."""
-    return time.monotonic() + call_timeout * _DEADLINE_SHARE
 
 
 def entry_kind(entry: os.DirEntry[str]) -> str | None:

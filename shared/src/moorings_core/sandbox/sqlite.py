@@ -18,13 +18,15 @@ that does not allow writes sets `PRAGMA query_only` as a second line behind the 
 The connection should be in autocommit mode (`isolation_level=None`): the guard authorizes
 nothing outside a statement, so the COMMIT of Python's legacy transaction handling would fail.
 
-Each statement runs inside `guard.statement(access, timeout)`, which covers its execution and
-every fetch: a progress handler interrupts it at the deadline, and the guard turns SQLite's bare
-"not authorized" and "interrupted" into `AccessDenied` and `LimitExceeded` that say what was
-refused and what is allowed. Outside a statement nothing is authorized and nothing may run.
-The progress handler only runs between virtual machine steps, and a few steps can be long on
-their own (`count(*)` of a big table is one): a caller with an event loop also calls `expire`
-when the deadline passes, which interrupts from outside.
+Each statement runs inside `guard.statement(access, timeout, stop_by=...)`, which covers its
+execution and every fetch: a progress handler interrupts it at the deadline (its own `timeout`,
+or `stop_by` when that comes first: the deadline of the tool call it serves, so a statement never
+outlives its call), and the guard turns SQLite's bare "not authorized" and "interrupted" into
+`AccessDenied` and `LimitExceeded` that say what was refused and what is allowed. Outside a
+statement nothing is authorized and nothing may run. The progress handler only runs between
+virtual machine steps, and a few steps can be long on their own (`count(*)` of a big table is
+one): a caller with an event loop also calls `expire` when the deadline passes, which interrupts
+from outside.
 """
 
 from __future__ import annotations
@@ -219,6 +221,7 @@ class StatementRecord:
     access: Access
     timeout: float
     deadline: float
+    for_call: bool = False  # the deadline is the call's `stop_by`, sooner than `timeout`
     denial: Denial | None = None  # the first refused action: the one SQLite stopped at
     interrupted: bool = False
     wrote: bool = False  # it changed rows, the schema or a setting stored in the file
@@ -265,17 +268,25 @@ class SqliteGuard:
     # -- one statement ------------------------------------------------------------------------------
 
     @contextmanager
-    def statement(self, access: Access, timeout: float) -> Iterator[StatementRecord]:
+    def statement(
+        self, access: Access, timeout: float, *, stop_by: float | None = None
+    ) -> Iterator[StatementRecord]:
         """Run one statement (its execution and every fetch) under `access`, for `timeout` seconds.
 
-        A denial raises `AccessDenied`, the deadline `LimitExceeded`; any other error passes through.
+        `stop_by`, a `time.monotonic()` such as the tool call's `limits.work_deadline()`, stops it
+        sooner if it comes first. A denial raises `AccessDenied`, the deadline `LimitExceeded`; any
+        other error passes through.
         """
         if access is not Access.READ and not self.allow_writes:
             raise AccessDenied(
                 "This database is read-only: statements that change it are not allowed.",
                 hint="Only reading statements (SELECT, WITH, EXPLAIN, reporting PRAGMAs) can run.",
             )
-        record = StatementRecord(access, timeout, time.monotonic() + timeout)
+        started = time.monotonic()
+        if stop_by is not None and stop_by < started + timeout:
+            record = StatementRecord(access, timeout, stop_by, for_call=True)
+        else:
+            record = StatementRecord(access, timeout, started + timeout)
         self._current = record
         try:
             yield record
@@ -283,11 +294,7 @@ class SqliteGuard:
             if record.denial is not None:
                 raise self._denied(record.denial, access) from None
             if record.interrupted or (_is_interrupt(exc) and time.monotonic() >= record.deadline):
-                raise LimitExceeded(
-                    f"The statement ran longer than {timeout:g} s and was stopped.",
-                    hint="Add a LIMIT or narrow the WHERE clause, or raise the server's statement "
-                    "timeout (--timeout).",
-                ) from None
+                raise _too_long(record, time.monotonic() - started) from None
             raise
         finally:
             self._current = None
@@ -418,6 +425,20 @@ def _pragma_sets(name: str | None, value: str | None) -> bool:
     """Whether an allowed PRAGMA changes something rather than only reporting or describing."""
     pragma = (name or "").lower()
     return pragma not in _DESCRIBING_PRAGMAS and (pragma not in _REPORTING_PRAGMAS or value is not None)
+
+
+def _too_long(record: StatementRecord, ran: float) -> LimitExceeded:
+    if record.for_call:
+        return LimitExceeded(
+            f"The statement was stopped after {ran:.2g} s, so that the call could answer within its "
+            "time limit.",
+            hint="Add a LIMIT or narrow the WHERE clause, or raise the server's call time limit "
+            "(--call-timeout).",
+        )
+    return LimitExceeded(
+        f"The statement ran longer than {record.timeout:g} s and was stopped.",
+        hint="Add a LIMIT or narrow the WHERE clause, or raise the server's statement timeout (--timeout).",
+    )
 
 
 def _is_interrupt(exc: sqlite3.Error) -> bool:

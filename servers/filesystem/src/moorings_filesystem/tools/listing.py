@@ -30,11 +30,12 @@ import mcp_types as types
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from moorings_core.limits import decode_cursor, encode_cursor, run_blocking
+from moorings_core.blocking import run_blocking, work_deadline
+from moorings_core.paging import Page, Pager, PageRequest, join_notes, room_for_items, with_note
 from moorings_core.sandbox.paths import PathJail, file_kind
 from moorings_core.server import MooringsServer, Output, Progress, counted, reporting_progress, tool_result
 from moorings_filesystem.globs import PathPatterns
-from moorings_filesystem.walking import TreeWalk, WalkOptions, deadline_for, entry_kind
+from moorings_filesystem.walking import TreeWalk, WalkOptions, entry_kind
 from moorings_filesystem.workspace import Workspace
 
 __all__ = ["register"]
@@ -50,7 +51,6 @@ _TAGS = {
 }
 _OUTSIDE = "(outside the allowed directories)"
 _CACHED_FROM = 1_000  # a smaller directory is listed again for each page: it is cheap
-_RESERVED = 400  # of a page's budget: its note on how to continue, the sizes' totals
 _CACHED_ENTRIES = 200_000  # a bigger directory is listed again for each page, not kept in memory
 _RACY_NS = 2 * 10**9
 _TREE_SCAN_LIMIT = 200_000  # entries a tree walk looks at before it stops counting
@@ -120,9 +120,10 @@ class FileInfo(Output):
 #
 # A directory may hold 10,000 entries or more. They are listed once as sorted (name, kind) pairs
 # and kept while the directory is unchanged (`_RecentListings`), so a next page costs only its own
-# entries. A page takes as many entries as their text lines fit in the output budget (the text is
-# what the model reads and what the server's last cap measures; the structured copy beside it is
-# for programs); only the entries shown are described further (symlink targets).
+# entries. A page (`moorings_core.paging`) takes as many entries as their text lines fit in the
+# output budget (the text is what the model reads and what the server's last cap measures; the
+# structured copy beside it is for programs); only the entries shown are described further
+# (symlink targets). A cursor continues the listing of one path (and order) only.
 
 
 class _Listing:
@@ -211,43 +212,47 @@ def _scan(fd: int) -> list[tuple[str, str]]:
 
 
 @dataclass(frozen=True)
-class _Page:
-    """The entries shown, `[start, end)` of `total`, as text lines and as structured entries."""
+class _Shown:
+    """A page of a directory's entries, each as its text line and its structured entry."""
 
     path: str
-    lines: list[str]
-    entries: list[dict[str, Any]]
-    start: int
-    end: int
-    total: int
+    page: Page[tuple[str, dict[str, Any]]]
+    request: PageRequest
 
     @property
-    def next_cursor(self) -> str | None:
-        return encode_cursor(self.end) if self.end < self.total else None
+    def lines(self) -> list[str]:
+        return [line for line, _ in self.page.items]
 
     def wire(self) -> dict[str, Any]:
         """The page as a `DirectoryListing` on the wire, built directly: validating thousands of
         entries into models only to dump them again took longer than listing the directory."""
-        listing: dict[str, Any] = {"path": self.path, "entries": self.entries, "total": self.total}
-        if (cursor := self.next_cursor) is not None:
+        listing: dict[str, Any] = {
+            "path": self.path,
+            "entries": [entry for _, entry in self.page.items],
+            "total": self.page.total,
+        }
+        if (cursor := self.request.next_cursor(self.page)) is not None:
             listing["nextCursor"] = cursor
         return listing
 
+    def note(self) -> str | None:
+        return join_notes(self.request.note(self.page, "entry"))
+
 
 def _listed(
-    jail: PathJail, path: str, cursor: str | None, budget: int, *, sized: bool, by_size: bool = False
-) -> tuple[_Page, _Listing, dict[str, int] | None]:
-    """The page at `cursor`, the listing it comes from, and the file sizes when `sized`."""
+    jail: PathJail, path: str, request: PageRequest, budget: int, *, sized: bool, by_size: bool = False
+) -> tuple[_Shown, _Listing, dict[str, int] | None]:
+    """The page `request` asks for, the listing it comes from, and the file sizes when `sized`."""
     canonical = jail.resolve(path)
     fd = jail.open_directory(canonical)
     try:
         listing = _RECENT.listing(fd)
-        sizes = listing.sizes(fd, fresh=cursor is None) if sized else None
-        items = listing.by_size(sizes) if sizes is not None and by_size else listing.items
-        page = _fill(jail, canonical, fd, items, decode_cursor(cursor), budget, sizes)
+        sizes = listing.sizes(fd, fresh=request.start == 0) if sized else None
+        items = listing.items if sizes is None or not by_size else listing.by_size(sizes)
+        page = _fill(jail, canonical, fd, items, request.pager(max_chars=room_for_items(budget)), sizes)
     finally:
         os.close(fd)
-    return page, listing, sizes
+    return _Shown(jail.display(canonical), page, request), listing, sizes
 
 
 def _fill(
@@ -255,16 +260,12 @@ def _fill(
     directory: Path,
     fd: int,
     items: list[tuple[str, str]],
-    start: int,
-    budget: int,
+    pager: Pager[tuple[str, dict[str, Any]]],
     sizes: dict[str, int] | None,
-) -> _Page:
-    """As many entries from `start` as fit `budget` (at least one), described in both forms."""
-    start = min(start, len(items))
-    spent = _RESERVED
-    lines: list[str] = []
-    entries: list[dict[str, Any]] = []
-    for name, kind in itertools.islice(items, start, None):
+) -> Page[tuple[str, dict[str, Any]]]:
+    """The entries of the pager's page, described in both forms; only those shown are looked at."""
+    pager.count(pager.start)  # the entries of earlier pages, skipped unseen
+    for name, kind in itertools.islice(items, pager.start, None):
         entry: dict[str, Any] = {"name": name, "type": kind}
         target = _link_target(jail, directory, fd, name) if kind == "symlink" else None
         if sizes is None:
@@ -275,12 +276,9 @@ def _fill(
                 entry["size"] = sizes[name]
         if target:
             entry["target"] = target
-        spent += len(line) + 1
-        if spent > budget and entries:
+        if not pager.offer((line, entry), len(line) + 1):
             break
-        lines.append(line)
-        entries.append(entry)
-    return _Page(jail.display(directory), lines, entries, start, start + len(entries), len(items))
+    return pager.page(len(items))
 
 
 def _size(fd: int, name: str) -> int:
@@ -326,40 +324,28 @@ def _format_size(size: int) -> str:
     return f"{size / 1024**exponent:.2f} {_SIZE_UNITS[exponent]}"
 
 
-def _page_note(tool: str, page: _Page) -> str:
-    if page.next_cursor is None:
-        return ""
-    return (
-        f"\n\n[Showed entries {page.start + 1:,}-{page.end:,} of {page.total:,}; call {tool} "
-        f'again with cursor "{page.next_cursor}" for the next page.]'
-    )
-
-
-def _nothing_shown(total: int) -> str:
-    return f"(no more entries: all {total:,} were on earlier pages)" if total else "(empty directory)"
-
-
-def _list(jail: PathJail, path: str, cursor: str | None, budget: int) -> types.CallToolResult:
-    page, _, _ = _listed(jail, path, cursor, budget, sized=False)
-    text = "\n".join(page.lines) if page.lines else _nothing_shown(page.total)
-    return tool_result(text + _page_note("list_directory", page), page.wire())
+def _list(jail: PathJail, path: str, request: PageRequest, budget: int) -> types.CallToolResult:
+    shown, _, _ = _listed(jail, path, request, budget, sized=False)
+    empty = "(empty directory)" if not request.start else ""  # a later page has its note
+    text = "\n".join(shown.lines) if shown.lines else empty
+    return tool_result(with_note(text, shown.note()), shown.wire())
 
 
 def _list_with_sizes(
-    jail: PathJail, path: str, sort_by: str, cursor: str | None, budget: int
+    jail: PathJail, path: str, sort_by: str, request: PageRequest, budget: int
 ) -> types.CallToolResult:
-    page, listing, sizes = _listed(jail, path, cursor, budget, sized=True, by_size=sort_by == "size")
+    shown, listing, sizes = _listed(jail, path, request, budget, sized=True, by_size=sort_by == "size")
     directories = sum(kind == "directory" for _, kind in listing.items)
     files = len(listing.items) - directories  # everything else, as the reference counts
     combined = sum((sizes or {}).values())
     lines = [
-        *page.lines,
+        *shown.lines,
         "",
         f"Total: {files} files, {directories} directories",
         f"Combined size: {_format_size(combined)}",
     ]
-    sized_listing = {**page.wire(), "files": files, "directories": directories, "combinedSize": combined}
-    return tool_result("\n".join(lines) + _page_note("list_directory_with_sizes", page), sized_listing)
+    sized_listing = {**shown.wire(), "files": files, "directories": directories, "combinedSize": combined}
+    return tool_result(with_note("\n".join(lines), shown.note()), sized_listing)
 
 
 # -- directory_tree -------------------------------------------------------------------------------
@@ -556,7 +542,8 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         ends with a cursor to pass back for the next one.
         """
         jail = await workspace.jail_for(ctx)
-        return await run_blocking(_list, jail, path, cursor, settings.max_output_chars)
+        request = PageRequest("list_directory", cursor, path=path)
+        return await run_blocking(_list, jail, path, request, settings.max_output_chars)
 
     @server.tool(title="List directory with sizes", read_only=True)
     async def list_directory_with_sizes(
@@ -574,7 +561,8 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         comes in pages (pass the cursor back for the next page).
         """
         jail = await workspace.jail_for(ctx)
-        return await run_blocking(_list_with_sizes, jail, path, sortBy, cursor, settings.max_output_chars)
+        request = PageRequest("list_directory_with_sizes", cursor, path=path, sortBy=sortBy)
+        return await run_blocking(_list_with_sizes, jail, path, sortBy, request, settings.max_output_chars)
 
     @server.tool(title="Directory tree", read_only=True)
     async def directory_tree(
@@ -609,7 +597,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
             gitignore=gitignore,
             exclude=PathPatterns(excludePatterns),
             max_depth=maxDepth,
-            deadline=deadline_for(settings.call_timeout),
+            deadline=work_deadline(),
         )
         async with reporting_progress(ctx, counted("entries listed")) as progress:
             return await run_blocking(

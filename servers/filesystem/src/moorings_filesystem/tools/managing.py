@@ -27,8 +27,8 @@ import mcp_types as types
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
+from moorings_core.blocking import run_blocking
 from moorings_core.errors import InvalidInput, LimitExceeded, MooringsError, OperationFailed
-from moorings_core.limits import run_blocking
 from moorings_core.sandbox.paths import PathJail
 from moorings_core.server import (
     NO_PROGRESS,

@@ -29,8 +29,9 @@ import mcp_types as types
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
+from moorings_core.blocking import run_blocking
 from moorings_core.errors import InvalidInput, LimitExceeded, MooringsError, OperationFailed
-from moorings_core.limits import run_blocking
+from moorings_core.paging import room_for_items
 from moorings_core.sandbox.paths import PathJail
 from moorings_core.server import MooringsServer, Output, tool_result
 from moorings_filesystem.tools._media import SNIFF_BYTES, media_type
@@ -41,7 +42,6 @@ __all__ = ["FileText", "MediaFile", "MultipleFiles", "TextFileContent", "registe
 _BLOCK = 64 * 1024
 _PROBE = 8 * 1024  # a NUL byte this close to the start means binary (git decides the same way)
 _BOM = b"\xef\xbb\xbf"
-_NOTE_ROOM = 500  # characters of the output budget kept free for the continuation note
 _ENTRY_ROOM = 100  # per file of read_multiple_files: its header, separator and note
 _MAX_PATHS = 100
 _EVERY_LINE = sys.maxsize
@@ -641,7 +641,7 @@ def _text_result(read: TextFileContent) -> types.CallToolResult:
 
 def register(server: MooringsServer, workspace: Workspace) -> None:
     settings = workspace.settings
-    budget = settings.max_output_chars - _NOTE_ROOM
+    budget = room_for_items(settings.max_output_chars)  # the rest is for the continuation note
 
     async def read_text(ctx: Context[Any], tool: str, path: str, request: _Request) -> types.CallToolResult:
         jail = await workspace.jail_for(ctx)

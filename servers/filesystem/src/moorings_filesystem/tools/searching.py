@@ -2,8 +2,9 @@
 
 Both walk the tree with `walking.TreeWalk` (dir fds, no symlink ever followed, .gitignore honoured
 unless `includeIgnored`), in the same stable order every time, so a cursor is simply how many matches
-came before: the next call walks again and skips them. Every call counts all the matches, so a cut
-result says how many more there are ("N more matches").
+came before: the next call walks again and skips them. Pages are the core's (`moorings_core.paging`):
+a cursor only continues a search with the same path, pattern and filters. Every call counts all the
+matches, so a cut result says how many more there are ("(N more)").
 
 `search_files` keeps the reference's dialect: `pattern` is a glob matched against each path relative
 to `path` ('*.py' finds files directly in it, '**/*.py' at any depth), and it returns absolute paths,
@@ -23,18 +24,19 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Any, AnyStr, Generic, NamedTuple, TypeVar
+from typing import Annotated, Any, AnyStr, NamedTuple
 
 import mcp_types as types
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
+from moorings_core.blocking import run_blocking, work_deadline
 from moorings_core.errors import InvalidInput
-from moorings_core.limits import decode_cursor, encode_cursor, run_blocking
+from moorings_core.paging import Page, Pager, PageRequest, join_notes, room_for_items, with_note
 from moorings_core.sandbox.paths import PathJail
 from moorings_core.server import MooringsServer, Output, Progress, counted, reporting_progress, tool_result
 from moorings_filesystem.globs import Glob, PathPatterns
-from moorings_filesystem.walking import FileTooBig, TreeWalk, WalkOptions, deadline_for, read_regular_file
+from moorings_filesystem.walking import FileTooBig, TreeWalk, WalkOptions, read_regular_file
 from moorings_filesystem.workspace import Workspace
 
 __all__ = ["register"]
@@ -45,9 +47,6 @@ _PATH_OVERHEAD = 16  # characters a path costs beyond itself, in the text and th
 _MATCH_OVERHEAD = 48
 _COUNT_LIMIT = 100_000  # matches counted beyond a full page before the count says "at least"
 _SKIPPED_NAMES = 5  # files named in a note about big files
-
-
-_T = TypeVar("_T")
 
 
 class FileSearch(Output):
@@ -93,48 +92,17 @@ def _files(count: int, kind: str = "") -> str:
     return f"{count:,} {kind}{'file' if count == 1 else 'files'}"
 
 
-def _joined(notes: list[str | None]) -> str | None:
-    kept = [note for note in notes if note]
-    return "; ".join(kept) + "." if kept else None
-
-
 # -- search_files ---------------------------------------------------------------------------------
 
 
-@dataclass
-class _Page(Generic[_T]):
-    """Collects one page of results within a count and a character budget, and counts the rest."""
-
-    skip: int
-    limit: int
-    budget: int
-    items: list[_T] = field(default_factory=list)
-    total: int = 0
-    spent: int = 0
-    full: bool = False
-
-    def offer(self, cost: int) -> bool:
-        """Count one more match; True when it belongs on this page (the caller then adds it)."""
-        self.total += 1
-        if self.total <= self.skip or self.full:
-            return False
-        if len(self.items) >= self.limit or (self.items and self.spent + cost > self.budget):
-            self.full = True
-            return False
-        self.spent += cost
-        return True
-
-    def only_counts_next(self) -> bool:
-        """Whether the next match falls before this page or after it filled (and is only counted)."""
-        return self.full or self.total < self.skip
-
-    @property
-    def end(self) -> int:
-        return self.skip + len(self.items)
-
-
 def _find(
-    jail: PathJail, path: str, glob: Glob, options: WalkOptions, page: _Page[str], progress: Progress
+    jail: PathJail,
+    path: str,
+    glob: Glob,
+    options: WalkOptions,
+    request: PageRequest,
+    pager: Pager[str],
+    progress: Progress,
 ) -> types.CallToolResult:
     options = replace(options, descend=glob.may_match_below)
     scanned = 0
@@ -145,38 +113,31 @@ def _find(
             for name, kind in directory.entries:
                 if glob.matches(directory.path, name, is_dir=kind == "directory"):
                     absolute = walk.absolute(directory.path_of(name))
-                    if page.offer(len(absolute) + _PATH_OVERHEAD):
-                        page.items.append(absolute)
+                    pager.offer(absolute, len(absolute) + _PATH_OVERHEAD)
         start, ignored, timed_out = walk.start, walk.skipped.ignored, walk.timed_out
-    next_cursor = encode_cursor(page.end) if page.total > page.end else None
-    notes: list[str | None] = [_timed_out_note(timed_out)]
-    if next_cursor is not None:
-        more = f"at least {page.total - page.end:,}" if timed_out else f"{page.total - page.end:,}"
-        notes.append(
-            f"{more} more matches: call search_files again with cursor "
-            f'"{next_cursor}", or narrow the pattern or the path'
-        )
-    notes.append(_ignored_note(ignored, options.gitignore))
-    if page.total == 0:
-        notes.append(_pattern_hint(glob.pattern))
-    note = _joined(notes)
+    page = pager.page(pager.seen, exact=not timed_out)
+    note = join_notes(
+        _timed_out_note(timed_out),
+        request.note(page, "match", narrow="narrow the pattern or the path"),
+        _ignored_note(ignored, options.gitignore),
+        _pattern_hint(glob.pattern) if page.total == 0 else None,
+    )
     result = FileSearch(
         path=jail.display(start),
         pattern=glob.pattern,
         matches=page.items,
-        total=page.total,
-        next_cursor=next_cursor,
+        total=pager.seen,
+        next_cursor=request.next_cursor(page),
         ignored=ignored,
         note=note,
     )
-    text = "\n".join(page.items) if page.items else _nothing_on_page(page)
-    return tool_result(f"{text}\n\n[{note}]" if note else text, result)
+    text = "\n".join(page.items) if page.items else _nothing_found(page)
+    return tool_result(with_note(text, note), result)
 
 
-def _nothing_on_page(page: _Page[Any]) -> str:
-    if page.total and page.skip >= page.total:
-        return f"No more matches: all {page.total:,} were on earlier pages"
-    return "No matches found"
+def _nothing_found(page: Page[Any]) -> str:
+    """The text of a page without matches: a later page says why in its note."""
+    return "" if page.start else "No matches found"
 
 
 def _timed_out_note(timed_out: bool) -> str | None:
@@ -330,9 +291,9 @@ class _Scan:
 class _ContentSearch:
     """Search the files of a walk (or one file), filling one page and counting the rest."""
 
-    def __init__(self, query: _Query, page: _Page[ContentMatch], max_bytes: int) -> None:
+    def __init__(self, query: _Query, pager: Pager[ContentMatch], max_bytes: int) -> None:
         self.query = query
-        self.page = page
+        self.pager = pager
         self.max_bytes = max_bytes
         self.scan = _Scan()
 
@@ -362,39 +323,41 @@ class _ContentSearch:
                 self._matches(content, query.binary_regex, b"\n", directory + name)
         elif query.text_regex is not None:
             self._matches(content.decode("utf-8", "replace"), query.text_regex, "\n", directory + name)
-        if self.page.full and self.page.total - self.page.end >= _COUNT_LIMIT:
+        if self._counted_enough():
             self.scan.counted_all = False
             return False
         return True
 
+    def _counted_enough(self) -> bool:
+        """Whether the page is full and enough matches beyond it were counted to say "at least"."""
+        return self.pager.full and self.pager.seen - self.pager.end >= _COUNT_LIMIT
+
     def _matches(self, buffer: AnyStr, regex: re.Pattern[AnyStr], newline: AnyStr, absolute: str) -> None:
-        page, context = self.page, self.query.context
+        pager, context = self.pager, self.query.context
         for hit in _hits(buffer, regex, newline):
-            if page.full and page.total - page.end >= _COUNT_LIMIT:
+            if self._counted_enough():
                 return
-            if page.only_counts_next():
-                page.total += 1
+            if not pager.wants_next():
+                pager.count()
                 continue
             line = buffer[hit.start : hit.end]
             before: list[AnyStr] = _lines_before(buffer, hit.start, context, newline)
             after: list[AnyStr] = _lines_after(buffer, hit.end, context, newline)
             cost = len(absolute) + _cost(line) + sum(map(_cost, before)) + sum(map(_cost, after))
-            if not page.offer(cost):
-                continue
-            page.items.append(
-                ContentMatch(
-                    path=absolute,
-                    line=hit.number,
-                    text=_shown(line, _column(buffer[hit.start : hit.match_start])),
-                    before=[_shown(other) for other in before] or None,
-                    after=[_shown(other) for other in after] or None,
-                )
+            match = ContentMatch(
+                path=absolute,
+                line=hit.number,
+                text=_shown(line, _column(buffer[hit.start : hit.match_start])),
+                before=[_shown(other) for other in before] or None,
+                after=[_shown(other) for other in after] or None,
             )
+            pager.offer(match, cost)
 
 
 def _grep(
     jail: PathJail,
     path: str,
+    request: PageRequest,
     search: _ContentSearch,
     options: WalkOptions,
     include: PathPatterns,
@@ -409,7 +372,7 @@ def _grep(
             search.scan.timed_out = search.scan.timed_out or walk.timed_out
     else:
         _search_file(jail, canonical, search)
-    return _content_result(jail.display(canonical), search, ignored, options.gitignore)
+    return _content_result(jail.display(canonical), request, search, ignored, options.gitignore)
 
 
 def _search_tree(
@@ -442,17 +405,12 @@ def _search_file(jail: PathJail, canonical: Path, search: _ContentSearch) -> Non
 
 
 def _content_result(
-    searched: str, search: _ContentSearch, ignored: int, gitignore: bool
+    searched: str, request: PageRequest, search: _ContentSearch, ignored: int, gitignore: bool
 ) -> types.CallToolResult:
-    page, scan = search.page, search.scan
-    next_cursor = encode_cursor(page.end) if page.total > page.end else None
-    notes: list[str | None] = [_timed_out_note(scan.timed_out)]
-    if next_cursor is not None:
-        more = f"{page.total - page.end:,}" if scan.complete else f"at least {page.total - page.end:,}"
-        notes.append(
-            f"{more} more matches: call search_file_contents again with cursor "
-            f'"{next_cursor}", or narrow the pattern, the path or includePatterns'
-        )
+    scan = search.scan
+    page = search.pager.page(search.pager.seen, exact=scan.complete)
+    narrow = "narrow the pattern, the path or includePatterns"
+    notes: list[str | None] = [_timed_out_note(scan.timed_out), request.note(page, "match", narrow=narrow)]
     if scan.binary:
         notes.append(f"{_files(scan.binary, 'binary ')} skipped")
     if scan.large:
@@ -462,22 +420,22 @@ def _content_result(
             "read them in parts with read_text_file's head or tail"
         )
     notes.append(_ignored_note(ignored, gitignore))
-    note = _joined(notes)
-    text = _render(page.items) if page.items else _nothing_on_page(page)
+    note = join_notes(*notes)
+    text = _render(page.items) if page.items else _nothing_found(page)
     result = ContentSearch(
         path=searched,
         pattern=search.query.pattern,
         matches=page.items,
-        total=page.total,
+        total=search.pager.seen,
         complete=scan.complete,
-        next_cursor=next_cursor,
+        next_cursor=request.next_cursor(page),
         files_searched=scan.files,
         skipped_binary=scan.binary,
         skipped_large=scan.large,
         ignored=ignored,
         note=note,
     )
-    return tool_result(f"{text}\n\n[{note}]" if note else text, result)
+    return tool_result(with_note(text, note), result)
 
 
 def _render(matches: list[ContentMatch]) -> str:
@@ -526,7 +484,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         return WalkOptions(
             gitignore=settings.follow_gitignore and not include_ignored,
             exclude=PathPatterns(exclude),
-            deadline=deadline_for(settings.call_timeout),
+            deadline=work_deadline(),
         )
 
     @server.tool(title="Search files", read_only=True)
@@ -557,10 +515,20 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         how many more there are and gives a cursor for the next page.
         """
         jail = await workspace.jail_for(ctx)
+        request = PageRequest(
+            "search_files",
+            cursor,
+            path=path,
+            pattern=pattern,
+            excludePatterns=excludePatterns,
+            includeIgnored=includeIgnored,
+        )
+        pager: Pager[str] = request.pager(
+            max_chars=room_for_items(settings.max_output_chars), max_items=maxResults
+        )
         options = walk_options(excludePatterns, includeIgnored)
-        page: _Page[str] = _Page(decode_cursor(cursor), maxResults, settings.max_output_chars)
         async with reporting_progress(ctx, counted("entries scanned")) as progress:
-            return await run_blocking(_find, jail, path, Glob(pattern), options, page, progress)
+            return await run_blocking(_find, jail, path, Glob(pattern), options, request, pager, progress)
 
     @server.tool(title="Search file contents", read_only=True)
     async def search_file_contents(
@@ -597,10 +565,23 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         come in pages: the result says how many more there are and gives a cursor for the next page.
         """
         jail = await workspace.jail_for(ctx)
+        request = PageRequest(
+            "search_file_contents",
+            cursor,
+            path=path,
+            pattern=pattern,
+            literal=literal,
+            caseSensitive=caseSensitive,
+            includePatterns=includePatterns,
+            excludePatterns=excludePatterns,
+            includeIgnored=includeIgnored,
+        )
         query = _Query.compile(pattern, literal=literal, case_sensitive=caseSensitive, context=contextLines)
-        page: _Page[ContentMatch] = _Page(decode_cursor(cursor), maxResults, settings.max_output_chars)
-        search = _ContentSearch(query, page, settings.max_read_bytes)
+        pager: Pager[ContentMatch] = request.pager(
+            max_chars=room_for_items(settings.max_output_chars), max_items=maxResults
+        )
+        search = _ContentSearch(query, pager, settings.max_read_bytes)
         options = walk_options(excludePatterns, includeIgnored)
         include = PathPatterns(includePatterns)
         async with reporting_progress(ctx, counted("files searched")) as progress:
-            return await run_blocking(_grep, jail, path, search, options, include, progress)
+            return await run_blocking(_grep, jail, path, request, search, options, include, progress)

@@ -35,8 +35,9 @@ import mcp_types as types
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, ConfigDict, Field
 
+from moorings_core.blocking import run_blocking
 from moorings_core.errors import InvalidInput, LimitExceeded, NotFound, OperationFailed
-from moorings_core.limits import run_blocking, truncate_text
+from moorings_core.limits import truncate_text
 from moorings_core.sandbox.paths import PathJail
 from moorings_core.server import Output, ToolRegistry, tool_result
 from moorings_filesystem import atomic

@@ -21,7 +21,7 @@ import mcp_types as types
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from moorings_core.limits import cursor_scope, decode_cursor, encode_cursor
+from moorings_core.paging import PageRequest, room_for_items
 from moorings_core.sandbox.sqlite import Access
 from moorings_core.server import (
     NO_PROGRESS,
@@ -32,50 +32,16 @@ from moorings_core.server import (
     reporting_progress,
     tool_result,
 )
-from moorings_sqlite.database import Database, Params, PlanNode, QueryPage
+from moorings_core.sql.binding import Parameter, Params
+from moorings_core.sql.formats import Format
+from moorings_core.sql.results import QueryResult, WriteResult, read_result, write_result
+from moorings_sqlite.database import Database, PlanNode, QueryPage
 from moorings_sqlite.settings import SqliteSettings
-from moorings_sqlite.tools._formats import Format, render
 
-__all__ = ["ExplainResult", "QueryResult", "WriteResult", "register"]
-
-_NOTE_ROOM = 400  # characters of the output budget kept for the note that says how to continue
-
-Scalar = str | int | float | bool | None
+__all__ = ["ExplainResult", "register"]
 
 
 # -- results ----------------------------------------------------------------------------------------
-
-
-class ResultColumn(Output):
-    name: str
-    type: str | None = Field(
-        None,
-        description="The declared type (as in CREATE TABLE), when the column comes straight from a "
-        "table's column, also through a view; absent for an expression, or when it is not known.",
-    )
-
-
-class QueryResult(Output):
-    columns: list[ResultColumn]
-    rows: list[list[Any]] = Field(
-        description="This page's rows, each a list in column order. BLOBs are "
-        '{"$blob": {"base64": ..., "size": N}}; infinities and NaN are strings.'
-    )
-    row_count: int = Field(description="Rows on this page.")
-    truncated: bool = Field(description="Whether more rows follow this page.")
-    next_cursor: str | None = Field(
-        None, description="Pass back as `cursor`, with the same query and params, for the next page."
-    )
-    elapsed_ms: float = Field(description="Time SQLite took for this page, in milliseconds.")
-
-
-class WriteResult(Output):
-    rows_changed: int | None = Field(None, description="Rows inserted, updated or deleted.")
-    last_insert_rowid: int | None = Field(None, description="The rowid of the last row inserted, if any.")
-    columns: list[ResultColumn] | None = Field(None, description="Columns of the rows a RETURNING gave.")
-    rows: list[list[Any]] | None = Field(None, description="The rows a RETURNING clause gave (one page).")
-    truncated: bool = Field(False, description="Whether RETURNING gave more rows than are shown.")
-    elapsed_ms: float
 
 
 class PlanStep(Output):
@@ -93,77 +59,7 @@ class CreatedTable(Output):
     )
 
 
-# -- shaping pages ----------------------------------------------------------------------------------
-
-
-def _columns(page: QueryPage) -> list[ResultColumn]:
-    return [ResultColumn(name=column.name, type=column.declared_type) for column in page.columns]
-
-
-def _page_text(page: QueryPage, fmt: Format, budget: int) -> tuple[str, int]:
-    """The page's rows as text in `fmt`, cut at a row boundary to `budget`; and how many rows it holds."""
-    if not page.columns:
-        return "(the statement returned no rows and has no result columns)", 0
-    rendered = render([column.name for column in page.columns], page.rows, fmt)
-    shown = rendered.fitting(budget)
-    return rendered.text(shown), shown
-
-
-def _read_note(page: QueryPage, shown: int, more: bool, cursor: str | None) -> str:
-    rows = _span(page.offset + 1, page.offset + shown)
-    if cursor is not None:
-        return (
-            f"\n\n[{rows} shown; more follow. For the next page call read_query "
-            f'again with the same query and params and cursor "{cursor}" - or narrow the query '
-            "(WHERE, LIMIT, fewer columns) if you do not need them all.]"
-        )
-    if shown == 0:
-        return "\n\n(no rows)" if page.offset == 0 else f"\n\n[No rows after row {page.offset:,}.]"
-    return f"\n\n[{rows}, the last.]" if page.offset else ""
-
-
-def _span(first: int, last: int) -> str:
-    return f"Row {first:,}" if first == last else f"Rows {first:,}-{last:,}"
-
-
-def _read_result(page: QueryPage, fmt: Format, budget: int, scope: str) -> types.CallToolResult:
-    text, shown = _page_text(page, fmt, budget)
-    more = page.more or shown < len(page.rows)
-    cursor = encode_cursor(page.offset + shown, scope=scope) if more else None
-    result = QueryResult(
-        columns=_columns(page),
-        rows=page.rows[:shown],
-        row_count=shown,
-        truncated=more,
-        next_cursor=cursor,
-        elapsed_ms=page.elapsed_ms,
-    )
-    return tool_result(text + _read_note(page, shown, more, cursor), result)
-
-
-def _write_result(page: QueryPage, fmt: Format, budget: int) -> types.CallToolResult:
-    facts = [f"Rows changed: {page.rows_changed if page.rows_changed is not None else 0:,}."]
-    if page.last_insert_rowid:
-        facts.append(f"Last inserted rowid: {page.last_insert_rowid}.")
-    text = " ".join(facts)
-    shown = 0
-    if page.columns:
-        rows_text, shown = _page_text(page, fmt, budget)
-        text += "\n\nReturned:\n" + rows_text
-        if page.more or shown < len(page.rows):
-            text += (
-                f"\n\n[Only the first {shown:,} returned rows are shown; a write is never run again to "
-                "page through its output. SELECT the changed rows with read_query to see them all.]"
-            )
-    result = WriteResult(
-        rows_changed=page.rows_changed,
-        last_insert_rowid=page.last_insert_rowid or None,
-        columns=_columns(page) if page.columns else None,
-        rows=page.rows[:shown] if page.columns else None,
-        truncated=page.more or shown < len(page.rows),
-        elapsed_ms=page.elapsed_ms,
-    )
-    return tool_result(text, result)
+# -- shaping results --------------------------------------------------------------------------------
 
 
 def _plan_tree(nodes: list[PlanNode]) -> list[PlanStep]:
@@ -189,7 +85,7 @@ def _plan_text(steps: list[PlanStep], indent: str = "") -> list[str]:
 
 _Query = Annotated[str, Field(min_length=1, description="One SQL statement. Put values in `params`.")]
 _Params = Annotated[
-    list[Scalar] | dict[str, Scalar] | None,
+    list[Parameter] | dict[str, Parameter] | None,
     Field(
         description="Values bound to the statement's placeholders: a list for `?` placeholders, "
         "an object for `:name` ones. Never paste values into the SQL text."
@@ -202,7 +98,7 @@ _Format = Annotated[
 
 
 def register(server: MooringsServer, database: Database, settings: SqliteSettings) -> None:
-    budget = min(settings.max_result_chars, settings.max_output_chars - _NOTE_ROOM)
+    budget = min(settings.max_result_chars, room_for_items(settings.max_output_chars))
 
     async def page(
         query: str,
@@ -246,13 +142,14 @@ def register(server: MooringsServer, database: Database, settings: SqliteSetting
         with a cursor; call again with the same query and params and that cursor for the next page.
         Each statement has a time limit; add a WHERE or LIMIT to keep queries on big tables quick.
         """
-        scope = cursor_scope(query, params)
-        offset = decode_cursor(cursor, scope=scope)
+        request = PageRequest("read_query", cursor, query=query, params=params)
         rows = min(maxRows or settings.max_rows, settings.max_rows)
-        # A continuation steps over the rows before `offset` again, which takes a while on big results.
+        # A continuation steps over the rows before its start again, which takes a while on big results.
         async with reporting_progress(ctx, counted("rows skipped")) as progress:
-            found = await page(query, params, Access.READ, max_rows=rows, offset=offset, progress=progress)
-        return _read_result(found, format, budget, scope)
+            found = await page(
+                query, params, Access.READ, max_rows=rows, offset=request.start, progress=progress
+            )
+        return read_result(found, format, budget, request)
 
     @server.tool(title="Explain query plan", read_only=True)
     async def explain_query(
@@ -289,7 +186,9 @@ def register(server: MooringsServer, database: Database, settings: SqliteSetting
         and loading extensions, are refused. Use read_query for reads.
         """
         found = await page(query, params, Access.WRITE, max_rows=settings.max_rows, offset=0)
-        return _write_result(found, format, budget)
+        return write_result(
+            found, format, budget, rows_changed=found.rows_changed, last_insert_rowid=found.last_insert_rowid
+        )
 
     @writes.tool(title="Create table", read_only=False)
     async def create_table(

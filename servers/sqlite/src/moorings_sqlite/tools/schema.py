@@ -14,13 +14,13 @@ from typing import Annotated, Any
 import mcp_types as types
 from pydantic import Field
 
+from moorings_core.paging import room_for_items
 from moorings_core.server import MooringsServer, Output, tool_result
-from moorings_sqlite.database import Database, TableDescription
-from moorings_sqlite.tools._formats import Rendered
+from moorings_core.sql.formats import Rendered
+from moorings_sqlite.database import Database
+from moorings_sqlite.introspection import TableDescription
 
 __all__ = ["TableList", "TableSchema", "register", "schema_json", "table_schema"]
-
-_NOTE_ROOM = 300  # characters of the output budget kept for the note on a cut list
 
 
 # -- results ----------------------------------------------------------------------------------------
@@ -130,7 +130,7 @@ def table_schema(description: TableDescription) -> TableSchema:
 
 
 def register(server: MooringsServer, db: Database) -> None:
-    budget = server.settings.max_output_chars - _NOTE_ROOM
+    budget = room_for_items(server.settings.max_output_chars)
 
     @server.tool(title="List tables", read_only=True)
     async def list_tables() -> Annotated[types.CallToolResult, TableList]:
