@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-__all__ = ["READMES", "REPO", "Block", "Table", "blocks", "server_of", "tables"]
+__all__ = ["READMES", "REPO", "Block", "Table", "blocks", "inline_code", "server_of", "tables"]
 
 REPO = Path(__file__).resolve().parents[2]
 READMES = (
@@ -133,3 +133,15 @@ def server_of(readme: str) -> str | None:
     """The server a README documents (`servers/<name>/README.md`), or None."""
     *_, folder, name, file = ("", "", *Path(readme).parts)
     return name if folder == "servers" and file == "README.md" else None
+
+
+@cache
+def inline_code(readme: str) -> tuple[str, ...]:
+    """The inline code spans of `readme` outside code blocks (`--read-only`, `memo://insights`)."""
+    prose, in_code = [], False
+    for line in _lines(readme):
+        if line.startswith("```"):
+            in_code = not in_code
+        elif not in_code:
+            prose.append(line)
+    return tuple(re.findall(r"`([^`\n]+)`", "\n".join(prose)))

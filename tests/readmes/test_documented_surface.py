@@ -29,7 +29,7 @@ import mcp_types as types
 import pytest
 
 from tests.readmes.fixtures import SERVERS, serving, shown
-from tests.readmes.markdown import REPO, Table, server_of, tables
+from tests.readmes.markdown import REPO, Table, inline_code, server_of, tables
 
 Configuration = tuple[str, ...]  # the flags added to a server's default command line
 
@@ -297,13 +297,11 @@ def test_the_tool_tables_name_every_parameter(
 def test_the_readme_names_the_resource_templates_and_prompts_the_server_offers(
     server: str, listings: dict[str, dict[Configuration, Listing]]
 ) -> None:
-    text = (REPO / "servers" / server / "README.md").read_text(encoding="utf-8")
-    named_uris = set(re.findall(r"`(\w+://[^`]*)`", text))
+    spans = set(inline_code(f"servers/{server}/README.md"))
+    named_uris = {span for span in spans if re.fullmatch(r"\w+://\S*", span)}
     templates = {template for listing in listings[server].values() for template in listing.templates}
     resources = {resource for listing in listings[server].values() for resource in listing.resources}
     prompts = {prompt for listing in listings[server].values() for prompt in listing.prompts}
     assert named_uris - templates - resources == set(), "URIs the README names that the server does not offer"
     assert templates - named_uris == set(), "resource templates the README does not name"
-    assert {prompt for prompt in prompts if f"`{prompt}`" not in text} == set(), (
-        "prompts the README does not name"
-    )
+    assert prompts - spans == set(), "prompts the README does not name"
