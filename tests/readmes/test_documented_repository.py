@@ -15,7 +15,7 @@ import re
 import moorings_core
 from tests.readmes.markdown import READMES, REPO, blocks, inline_code, tables
 
-SERVERS = sorted(path.parent.name for path in REPO.glob("servers/*/pyproject.toml"))
+SERVER_NAMES = sorted(path.parent.name for path in REPO.glob("servers/*/pyproject.toml"))
 
 
 def _layout() -> list[str]:
@@ -25,7 +25,7 @@ def _layout() -> list[str]:
 
 
 def _each_server(path: str) -> list[str]:
-    return [path.replace("<name>", server) for server in SERVERS] if "<name>" in path else [path]
+    return [path.replace("<name>", server) for server in SERVER_NAMES] if "<name>" in path else [path]
 
 
 def test_the_layout_names_folders_that_exist() -> None:
