@@ -16,6 +16,7 @@ from mcp.shared.subscriptions import ResourceUpdated
 from moorings_core.config import load_settings
 from moorings_core.testing import LEGACY, MODERN, connect_stdio, installed_script, succeeded, text_of
 from moorings_sqlite.settings import SqliteSettings
+from tests.readmes.markdown import blocks
 from tests.sqlite.helpers import READ_TOOLS, digest, execute, make_sample
 
 
@@ -67,13 +68,8 @@ def test_attachments_from_the_environment_are_comma_separated(sample: Path, tmp_
     assert list(config.attachments) == ["a", "b"]
 
 
-# The TOML example of the README: relative paths, which mean the file's directory.
-README_CONFIG = """\
-[sqlite]
-db-path = "data/shop.db"          # relative to this file
-attach = ["archive=data/2023.db"] # so is the PATH of NAME=PATH
-max-rows = 200
-"""
+# The TOML example of the README, read from it: relative paths, which mean the file's directory.
+README_CONFIG = next(block.text for block in blocks("servers/sqlite/README.md") if block.lang == "toml")
 
 
 @pytest.fixture
