@@ -543,6 +543,16 @@ def test_help_lists_every_flag_with_its_variable_default_and_description(
     assert "MOORINGS_EXAMPLE_* environment variables" in out
 
 
+def test_help_calls_a_list_that_must_have_items_required(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    with pytest.raises(SystemExit):
+        load(["--help"], model=NeedsRoots)
+    entry = help_entries(capsys.readouterr().out)["DIR"]
+    assert "[default: required]" in entry  # an empty default that validation refuses is no default
+
+
 def help_entries(out: str) -> dict[str, str]:
     """Each flag's help as one line: argparse puts a long flag's help on the lines below it."""
     entries: dict[str, str] = {}

@@ -192,7 +192,7 @@ def _option_of(name: str, field: FieldInfo, env_prefix: str) -> _Option:
         allowed=allowed,
         item_allowed=item_allowed,
         constrained=constrained,
-        default=_shown_default(field),
+        default=_shown_default(field, metadata),
         description=field.description or "",
     )
 
@@ -315,10 +315,13 @@ def _count_phrase(metadata: list[Any], noun: str) -> str:
     return ""
 
 
-def _shown_default(field: FieldInfo) -> str:
+def _shown_default(field: FieldInfo, metadata: list[Any]) -> str:
     if field.is_required():
         return "required"
     value = field.get_default(call_default_factory=True, validated_data={})
+    at_least = next((item.min_length for item in metadata if isinstance(item, annotated_types.MinLen)), 0)
+    if value in ([], ()) and at_least > 0:
+        return "required"  # an empty default that validation refuses: some layer must give items
     if value is None or value == [] or value == ():
         return "none"
     if isinstance(value, bool):
