@@ -7,16 +7,21 @@ the client receives does not depend on timing: it is every value, once, in order
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 import mcp_types as types
 import pytest
-from mcp.server.mcpserver import Context
 
 from moorings_core.blocking import run_blocking
 from moorings_core.config import ServerSettings
 from moorings_core.errors import InvalidInput
-from moorings_core.server import NO_PROGRESS, MooringsServer, Progress, counted, reporting_progress
+from moorings_core.server import (
+    NO_PROGRESS,
+    MooringsServer,
+    Progress,
+    ToolContext,
+    counted,
+    reporting_progress,
+)
 from moorings_core.server import progress as progress_module
 from moorings_core.testing import LEGACY, MODERN, Era, connect, text_of
 from tests.progress_log import ProgressLog
@@ -78,32 +83,32 @@ def make_server(acks: Acks | None = None) -> MooringsServer:
     )
 
     @server.tool(title="Count up", read_only=True)
-    async def count(steps: int, ctx: Context[Any, Any]) -> str:
+    async def count(steps: int, ctx: ToolContext) -> str:
         """Count in a worker thread, reporting each step."""
         async with reporting_progress(ctx, counted("steps")) as progress:
             return await run_blocking(count_up, steps, acks, progress)
 
     @server.tool(title="Watched", read_only=True)
-    async def watched(ctx: Context[Any, Any]) -> bool:
+    async def watched(ctx: ToolContext) -> bool:
         """Whether anyone asked for this call's progress."""
         async with reporting_progress(ctx) as progress:
             return progress is not NO_PROGRESS
 
     @server.tool(title="Hammer", read_only=True)
-    async def hammered(ctx: Context[Any, Any]) -> int:
+    async def hammered(ctx: ToolContext) -> int:
         """Updates from several threads at once."""
         async with reporting_progress(ctx) as progress:
             return await run_blocking(hammer, progress)
 
     @server.tool(title="Fail midway", read_only=True)
-    async def fail_midway(ctx: Context[Any, Any]) -> str:
+    async def fail_midway(ctx: ToolContext) -> str:
         """Records progress, then fails the way a tool fails on bad input."""
         async with reporting_progress(ctx) as progress:
             progress.update(1)
             raise InvalidInput("That is not allowed.", hint="Try something else.")
 
     @server.tool(title="Overrun", read_only=True)
-    async def overrun(ctx: Context[Any, Any]) -> str:
+    async def overrun(ctx: ToolContext) -> str:
         """Blocks past the call's deadline."""
         async with reporting_progress(ctx) as progress:
             await run_blocking(threading.Event().wait, 2.0)

@@ -15,7 +15,6 @@ from typing import Annotated, Any, Literal
 import anyio
 import mcp_types as types
 import pytest
-from mcp.server.mcpserver import Context
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp.shared.subscriptions import ResourceUpdated
 from pydantic import Field
@@ -23,7 +22,14 @@ from pydantic import Field
 from moorings_core.blocking import run_blocking
 from moorings_core.config import ServerSettings
 from moorings_core.errors import AccessDenied, InvalidInput, OperationFailed
-from moorings_core.server import MooringsServer, Output, RequestContext, ResourceContents, tool_result
+from moorings_core.server import (
+    MooringsServer,
+    Output,
+    RequestContext,
+    ResourceContents,
+    ToolContext,
+    tool_result,
+)
 from moorings_core.testing import ERAS, LEGACY, MODERN, Era, connect, text_of
 
 pytestmark = pytest.mark.anyio
@@ -100,7 +106,7 @@ def make_server(watches: Watches | None = None, **settings: object) -> MooringsS
         raise InvalidInput("That is not allowed.", hint="Try something else.")
 
     @server.tool(title="Roots", read_only=True)
-    async def roots(ctx: Context) -> list[str]:
+    async def roots(ctx: ToolContext) -> list[str]:
         """The client's roots as paths."""
         assert server.roots is not None
         offered = await server.roots.of(ctx.request_context)

@@ -75,7 +75,7 @@ class FileResources:
         self._uris: dict[Path, set[str]] = {}  # and back: the watched URIs that name a file
 
     async def list_resources(self, request: RequestContext) -> Sequence[types.Resource]:
-        jail = await self._workspace.jail_for_request(request)
+        jail = await self._workspace.jail_for(request)
         return [_directory_resource(root) for root in jail.roots]
 
     async def list_templates(self, request: RequestContext) -> Sequence[types.ResourceTemplate]:
@@ -91,13 +91,13 @@ class FileResources:
         ]
 
     async def read(self, request: RequestContext, uri: str) -> ResourceContents:
-        jail = await self._workspace.jail_for_request(request)
+        jail = await self._workspace.jail_for(request)
         settings = self._workspace.settings
         return await run_blocking(_contents, jail, uri, settings.max_read_bytes, settings.max_output_chars)
 
     async def check_subscription(self, request: RequestContext, uri: str) -> Path:
         """The canonical file `uri` names, if this request could read it (else the refusal)."""
-        return await run_blocking(_watchable, await self._workspace.jail_for_request(request), uri)
+        return await run_blocking(_watchable, await self._workspace.jail_for(request), uri)
 
     async def watch(self, uri: str, target: Path) -> None:
         """`uri` gained its first listener: watch the file `check_subscription` allowed."""

@@ -11,13 +11,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from mcp.server.context import ServerRequestContext
-from mcp.server.mcpserver import Context
 
 from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import ClientRoots
+from moorings_core.server import ClientRoots, RequestContext
 from moorings_filesystem.settings import FilesystemSettings
 
 __all__ = ["Workspace"]
@@ -35,12 +31,9 @@ class Workspace:
     def from_settings(cls, settings: FilesystemSettings, roots: ClientRoots) -> Workspace:
         return cls(settings, PathJail(settings.directories, read_only=settings.read_only), roots)
 
-    async def jail_for(self, ctx: Context[Any]) -> PathJail:
-        """The jail for this tool call: the configured one, or what the client's roots make of it."""
-        return await self.jail_for_request(ctx.request_context)
-
-    async def jail_for_request(self, request: ServerRequestContext[Any, Any]) -> PathJail:
-        """The jail for any request (a tool call, a resource read, a subscription)."""
+    async def jail_for(self, request: RequestContext) -> PathJail:
+        """The jail for a request (a tool call passes `ctx.request_context`, a resource read or a
+        subscription its own): the configured one, or what the client's roots make of it."""
         if self.settings.roots_mode == "ignore":
             return self.jail
         offered = await self.roots.of(request)

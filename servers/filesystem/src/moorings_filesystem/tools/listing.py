@@ -27,13 +27,20 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import mcp_types as types
-from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from moorings_core.blocking import run_blocking, work_deadline
 from moorings_core.paging import Page, Pager, PageRequest, join_notes, room_for_items, with_note
 from moorings_core.sandbox.paths import PathJail, file_kind
-from moorings_core.server import MooringsServer, Output, Progress, counted, reporting_progress, tool_result
+from moorings_core.server import (
+    MooringsServer,
+    Output,
+    Progress,
+    ToolContext,
+    counted,
+    reporting_progress,
+    tool_result,
+)
 from moorings_filesystem.globs import PathPatterns
 from moorings_filesystem.walking import TreeWalk, WalkOptions, entry_kind
 from moorings_filesystem.workspace import Workspace
@@ -518,13 +525,15 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
     settings = workspace.settings
 
     @server.tool(title="List allowed directories", read_only=True)
-    async def list_allowed_directories(ctx: Context) -> Annotated[types.CallToolResult, AllowedDirectories]:
+    async def list_allowed_directories(
+        ctx: ToolContext,
+    ) -> Annotated[types.CallToolResult, AllowedDirectories]:
         """List the directories this server may access (subdirectories included).
 
         Call this first to learn where you can work; other tools accept absolute paths inside these,
         or paths relative to the first one.
         """
-        jail = await workspace.jail_for(ctx)
+        jail = await workspace.jail_for(ctx.request_context)
         directories = [str(root) for root in jail.roots]
         text = "Allowed directories:\n" + "\n".join(directories)
         if jail.read_only:
@@ -533,7 +542,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
 
     @server.tool(title="List directory", read_only=True)
     async def list_directory(
-        path: _Path, ctx: Context, cursor: _Cursor = None
+        path: _Path, ctx: ToolContext, cursor: _Cursor = None
     ) -> Annotated[types.CallToolResult, DirectoryListing]:
         """List a directory's entries in name order, one per line: "[FILE] name", "[DIR] name".
 
@@ -541,14 +550,14 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         "[FIFO] name", "[SOCKET] name", "[DEVICE] name". A large directory comes in pages: the result
         ends with a cursor to pass back for the next one.
         """
-        jail = await workspace.jail_for(ctx)
+        jail = await workspace.jail_for(ctx.request_context)
         request = PageRequest("list_directory", cursor, path=path)
         return await run_blocking(_list, jail, path, request, settings.max_output_chars)
 
     @server.tool(title="List directory with sizes", read_only=True)
     async def list_directory_with_sizes(
         path: _Path,
-        ctx: Context,
+        ctx: ToolContext,
         sortBy: Annotated[  # noqa: N803 - the reference server's parameter name
             Literal["name", "size"], Field(description="Sort entries by name or size (largest first).")
         ] = "name",
@@ -560,14 +569,14 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         and not followed. Totals count the whole directory (not recursive), even when the listing
         comes in pages (pass the cursor back for the next page).
         """
-        jail = await workspace.jail_for(ctx)
+        jail = await workspace.jail_for(ctx.request_context)
         request = PageRequest("list_directory_with_sizes", cursor, path=path, sortBy=sortBy)
         return await run_blocking(_list_with_sizes, jail, path, sortBy, request, settings.max_output_chars)
 
     @server.tool(title="Directory tree", read_only=True)
     async def directory_tree(
         path: _Path,
-        ctx: Context,
+        ctx: ToolContext,
         excludePatterns: Annotated[  # noqa: N803 - the reference server's parameter name
             tuple[str, ...],
             Field(
@@ -591,7 +600,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         not fully listed get "truncated": true, and a note says how many entries were left out;
         call again on a subdirectory or with a smaller maxDepth.
         """
-        jail = await workspace.jail_for(ctx)
+        jail = await workspace.jail_for(ctx.request_context)
         gitignore = settings.follow_gitignore and not includeIgnored
         options = WalkOptions(
             gitignore=gitignore,
@@ -607,7 +616,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
     @server.tool(title="Get file info", read_only=True)
     async def get_file_info(
         path: Annotated[str, Field(description="A file or directory inside the allowed directories.")],
-        ctx: Context,
+        ctx: ToolContext,
         followSymlinks: Annotated[  # noqa: N803
             bool, Field(description="Describe what a final symlink points to, instead of the link.")
         ] = False,
@@ -617,5 +626,5 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
 
         A symlink is described itself (type: symlink, with its target) unless followSymlinks is true.
         """
-        jail = await workspace.jail_for(ctx)
+        jail = await workspace.jail_for(ctx.request_context)
         return await run_blocking(_info, jail, path, followSymlinks)

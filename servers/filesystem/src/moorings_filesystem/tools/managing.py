@@ -21,10 +21,9 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import mcp_types as types
-from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from moorings_core.blocking import run_blocking
@@ -34,6 +33,7 @@ from moorings_core.server import (
     NO_PROGRESS,
     Output,
     Progress,
+    ToolContext,
     ToolRegistry,
     counted,
     reporting_progress,
@@ -548,7 +548,7 @@ def register(server: ToolRegistry, workspace: Workspace) -> None:
     async def move_file(
         source: PathArgument,
         destination: PathArgument,
-        ctx: Context[Any, Any],
+        ctx: ToolContext,
         createParents: CreateParents = False,  # noqa: N803 - client-visible names are camelCase
     ) -> Annotated[types.CallToolResult, MoveResult]:
         """Move or rename a file or directory; never overwrites.
@@ -558,7 +558,7 @@ def register(server: ToolRegistry, workspace: Workspace) -> None:
         move into a directory, give the full new path. A symlink is moved as a link. Across file
         systems the entry is copied whole, then the source removed.
         """
-        jail = await workspace.jail_for(ctx)
+        jail = await workspace.jail_for(ctx.request_context)
         result = await run_blocking(_move, jail, source, destination, createParents)
         return tool_result(f"Successfully moved {source} to {destination}", result)
 
@@ -566,7 +566,7 @@ def register(server: ToolRegistry, workspace: Workspace) -> None:
     async def copy_file(
         source: PathArgument,
         destination: PathArgument,
-        ctx: Context[Any, Any],
+        ctx: ToolContext,
         overwrite: Annotated[bool, Field(description="Replace the destination file if it exists.")] = False,
         createParents: CreateParents = False,  # noqa: N803
     ) -> Annotated[types.CallToolResult, CopyResult]:
@@ -576,7 +576,7 @@ def register(server: ToolRegistry, workspace: Workspace) -> None:
         permissions). The copy appears whole or not at all. A symlink source is copied as the file it points
         to. For directories use copy_directory.
         """
-        jail = await workspace.jail_for(ctx)
+        jail = await workspace.jail_for(ctx.request_context)
         result = await run_blocking(_copy_file, jail, source, destination, overwrite, createParents)
         replaced = " (replaced the existing file)" if result.overwritten else ""
         return tool_result(
@@ -587,7 +587,7 @@ def register(server: ToolRegistry, workspace: Workspace) -> None:
     async def copy_directory(
         source: PathArgument,
         destination: PathArgument,
-        ctx: Context[Any, Any],
+        ctx: ToolContext,
         createParents: CreateParents = False,  # noqa: N803 - client-visible names are camelCase
     ) -> Annotated[types.CallToolResult, CopyResult]:
         """Copy a directory and everything in it to a new path; never overwrites or merges.
@@ -595,7 +595,7 @@ def register(server: ToolRegistry, workspace: Workspace) -> None:
         The destination must not exist. Symlinks are copied as links; FIFOs, sockets and devices
         are skipped (and listed). The copy is assembled under a temporary name and appears whole.
         """
-        jail = await workspace.jail_for(ctx)
+        jail = await workspace.jail_for(ctx.request_context)
         async with reporting_progress(ctx, counted("entries copied")) as progress:
             result = await run_blocking(_copy_directory, jail, source, destination, createParents, progress)
         tally = _Tally(result.files, result.directories, result.symlinks, 0, result.bytes)
@@ -607,7 +607,7 @@ def register(server: ToolRegistry, workspace: Workspace) -> None:
     @server.tool(title="Delete file", read_only=False, destructive=True)
     async def delete_file(
         path: PathArgument,
-        ctx: Context[Any, Any],
+        ctx: ToolContext,
         dryRun: Annotated[  # noqa: N803 - named like edit_file's
             bool, Field(description="Only say what would be deleted.")
         ] = False,
@@ -617,7 +617,7 @@ def register(server: ToolRegistry, workspace: Workspace) -> None:
         Directories are refused (use delete_directory). The result names what was deleted and its
         size; dryRun says the same without deleting.
         """
-        jail = await workspace.jail_for(ctx)
+        jail = await workspace.jail_for(ctx.request_context)
         result = await run_blocking(_delete_file, jail, path, dryRun)
         what = "the symlink" if result.kind == "symlink" else f"the file ({result.bytes:,} bytes)"
         verb = "Would delete" if dryRun else "Deleted"
@@ -626,7 +626,7 @@ def register(server: ToolRegistry, workspace: Workspace) -> None:
     @server.tool(title="Delete directory", read_only=False, destructive=True)
     async def delete_directory(
         path: PathArgument,
-        ctx: Context[Any, Any],
+        ctx: ToolContext,
         recursive: Annotated[
             bool, Field(description="Also delete everything inside; required for a non-empty directory.")
         ] = False,
@@ -641,7 +641,7 @@ def register(server: ToolRegistry, workspace: Workspace) -> None:
         directory (delete it with delete_file). An allowed directory itself cannot be deleted. The
         result counts the files, directories and bytes deleted; dryRun counts without deleting.
         """
-        jail = await workspace.jail_for(ctx)
+        jail = await workspace.jail_for(ctx.request_context)
         async with reporting_progress(ctx, counted("entries counted")) as progress:
             result = await run_blocking(_delete_directory, jail, path, recursive, dryRun, progress)
         tally = _Tally(result.files, result.directories, result.symlinks, result.other, result.bytes)

@@ -23,17 +23,16 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import mcp_types as types
-from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from moorings_core.blocking import run_blocking
 from moorings_core.errors import InvalidInput, LimitExceeded, MooringsError, OperationFailed
 from moorings_core.paging import room_for_items
 from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import MooringsServer, Output, tool_result
+from moorings_core.server import MooringsServer, Output, ToolContext, tool_result
 from moorings_filesystem.tools._media import SNIFF_BYTES, media_type
 from moorings_filesystem.workspace import Workspace
 
@@ -643,15 +642,15 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
     settings = workspace.settings
     budget = room_for_items(settings.max_output_chars)  # the rest is for the continuation note
 
-    async def read_text(ctx: Context[Any], tool: str, path: str, request: _Request) -> types.CallToolResult:
-        jail = await workspace.jail_for(ctx)
+    async def read_text(ctx: ToolContext, tool: str, path: str, request: _Request) -> types.CallToolResult:
+        jail = await workspace.jail_for(ctx.request_context)
         read = await run_blocking(_read_text, jail, path, request, settings.max_read_bytes, budget, tool)
         return _text_result(read)
 
     @server.tool(title="Read text file", read_only=True)
     async def read_text_file(
         path: _PathArg,
-        ctx: Context[Any],
+        ctx: ToolContext,
         head: _HeadArg = None,
         tail: _TailArg = None,
         offset: _OffsetArg = None,
@@ -680,7 +679,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
     @server.tool(title="Read file (deprecated)", read_only=True)
     async def read_file(
         path: _PathArg,
-        ctx: Context[Any],
+        ctx: ToolContext,
         head: _HeadArg = None,
         tail: _TailArg = None,
         offset: _OffsetArg = None,
@@ -697,7 +696,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
 
     @server.tool(title="Read multiple files", read_only=True)
     async def read_multiple_files(
-        paths: _PathsArg, ctx: Context[Any]
+        paths: _PathsArg, ctx: ToolContext
     ) -> Annotated[types.CallToolResult, MultipleFiles]:
         """Read several text files in one call, e.g. to compare or analyse them together.
 
@@ -707,14 +706,12 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         reading the rest with read_text_file. Structured content lists each file with its content
         or error. At most 100 paths per call. Works only inside the allowed directories.
         """
-        jail = await workspace.jail_for(ctx)
+        jail = await workspace.jail_for(ctx.request_context)
         result = await run_blocking(_read_many, jail, paths, settings.max_read_bytes, budget)
         return tool_result(_multiple_files_text(result), result)
 
     @server.tool(title="Read media file", read_only=True)
-    async def read_media_file(
-        path: _PathArg, ctx: Context[Any]
-    ) -> Annotated[types.CallToolResult, MediaFile]:
+    async def read_media_file(path: _PathArg, ctx: ToolContext) -> Annotated[types.CallToolResult, MediaFile]:
         """Read an image or audio file and return it as an image or audio content block (base64).
 
         The MIME type comes from the file's content (PNG, JPEG, GIF, WebP, BMP, TIFF, ICO, SVG,
@@ -723,7 +720,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         Files over the server's size limit (--max-read-bytes) are refused. Works only inside the
         allowed directories.
         """
-        jail = await workspace.jail_for(ctx)
+        jail = await workspace.jail_for(ctx.request_context)
         info, block = await run_blocking(_read_media, jail, path, settings.max_read_bytes)
         result = tool_result(_media_summary(info), info)
         result.content.insert(0, block)  # the media first, then its one-line summary

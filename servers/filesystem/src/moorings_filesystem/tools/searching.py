@@ -27,14 +27,21 @@ from pathlib import Path
 from typing import Annotated, Any, AnyStr, NamedTuple
 
 import mcp_types as types
-from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from moorings_core.blocking import run_blocking, work_deadline
 from moorings_core.errors import InvalidInput
 from moorings_core.paging import Page, Pager, PageRequest, join_notes, room_for_items, with_note
 from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import MooringsServer, Output, Progress, counted, reporting_progress, tool_result
+from moorings_core.server import (
+    MooringsServer,
+    Output,
+    Progress,
+    ToolContext,
+    counted,
+    reporting_progress,
+    tool_result,
+)
 from moorings_filesystem.globs import Glob, PathPatterns
 from moorings_filesystem.walking import FileTooBig, TreeWalk, WalkOptions, read_regular_file
 from moorings_filesystem.workspace import Workspace
@@ -498,7 +505,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
                 "directly inside, '**/*.py' at any depth, 'src/**/test_*.{py,ts}'.",
             ),
         ],
-        ctx: Context,
+        ctx: ToolContext,
         excludePatterns: _Exclude = (),  # noqa: N803 - the reference server's parameter name
         includeIgnored: _IncludeIgnored = False,  # noqa: N803
         maxResults: Annotated[  # noqa: N803
@@ -514,7 +521,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         is true; symlinks are listed but not followed. Many matches come in pages: the result says
         how many more there are and gives a cursor for the next page.
         """
-        jail = await workspace.jail_for(ctx)
+        jail = await workspace.jail_for(ctx.request_context)
         request = PageRequest(
             "search_files",
             cursor,
@@ -536,7 +543,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         pattern: Annotated[
             str, Field(min_length=1, description="A Python regular expression, or plain text with literal.")
         ],
-        ctx: Context,
+        ctx: ToolContext,
         literal: Annotated[bool, Field(description="Search for the pattern as plain text.")] = False,
         caseSensitive: Annotated[  # noqa: N803
             bool | None,
@@ -564,7 +571,7 @@ def register(server: MooringsServer, workspace: Workspace) -> None:
         files over the read limit, and what .gitignore excludes (unless includeIgnored). Many matches
         come in pages: the result says how many more there are and gives a cursor for the next page.
         """
-        jail = await workspace.jail_for(ctx)
+        jail = await workspace.jail_for(ctx.request_context)
         request = PageRequest(
             "search_file_contents",
             cursor,

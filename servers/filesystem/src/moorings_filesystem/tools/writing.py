@@ -28,18 +28,17 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
 import mcp_types as types
-from mcp.server.mcpserver import Context
 from pydantic import BaseModel, ConfigDict, Field
 
 from moorings_core.blocking import run_blocking
 from moorings_core.errors import InvalidInput, LimitExceeded, NotFound, OperationFailed
 from moorings_core.limits import truncate_text
 from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import Output, ToolRegistry, tool_result
+from moorings_core.server import Output, ToolContext, ToolRegistry, tool_result
 from moorings_filesystem import atomic
 from moorings_filesystem.workspace import Workspace
 
@@ -623,7 +622,7 @@ def register(server: ToolRegistry, workspace: Workspace) -> None:
     async def write_file(
         path: PathArgument,
         content: Annotated[str, Field(description="The complete new content of the file, as text.")],
-        ctx: Context[Any, Any],
+        ctx: ToolContext,
         createParents: CreateParents = False,  # noqa: N803 - client-visible names are camelCase
     ) -> Annotated[types.CallToolResult, WriteResult]:
         """Create a new file or completely overwrite an existing file with new content.
@@ -634,7 +633,7 @@ def register(server: ToolRegistry, workspace: Workspace) -> None:
         mark and its CRLF line endings. Text is stored as UTF-8 (for binary content use
         write_binary_file). The parent directory must exist unless createParents is true.
         """
-        jail = await workspace.jail_for(ctx)
+        jail = await workspace.jail_for(ctx.request_context)
         result = await run_blocking(_write_text, jail, path, content, createParents)
         kept = f" Kept: {', '.join(result.kept)}." if result.kept else ""
         note = f" ({result.size:,} bytes, {'new file' if result.created else 'replaced'}).{kept}"
@@ -648,7 +647,7 @@ def register(server: ToolRegistry, workspace: Workspace) -> None:
         contentBase64: Annotated[  # noqa: N803
             str, Field(description="The complete new content, base64-encoded.")
         ],
-        ctx: Context[Any, Any],
+        ctx: ToolContext,
         createParents: CreateParents = False,  # noqa: N803
     ) -> Annotated[types.CallToolResult, WriteResult]:
         """Create or completely overwrite a file with bytes given in base64 (images, archives, ...).
@@ -657,7 +656,7 @@ def register(server: ToolRegistry, workspace: Workspace) -> None:
         permissions. The parent directory must exist unless createParents is true. Use write_file
         for text.
         """
-        jail = await workspace.jail_for(ctx)
+        jail = await workspace.jail_for(ctx.request_context)
         result = await run_blocking(_write_bytes, jail, path, contentBase64, createParents)
         note = f" ({result.size:,} bytes, {'new file' if result.created else 'replaced'})."
         return tool_result(
@@ -668,7 +667,7 @@ def register(server: ToolRegistry, workspace: Workspace) -> None:
     async def append_file(
         path: PathArgument,
         content: Annotated[str, Field(description="Text to add at the end of the file, as is.")],
-        ctx: Context[Any, Any],
+        ctx: ToolContext,
         createParents: CreateParents = False,  # noqa: N803
     ) -> Annotated[types.CallToolResult, AppendResult]:
         """Add text at the end of a file, creating the file if it does not exist.
@@ -678,7 +677,7 @@ def register(server: ToolRegistry, workspace: Workspace) -> None:
         Files up to 32 MiB are appended atomically (copied with the new text, then swapped in);
         larger ones are appended in place, and cut back to their old length if the write fails.
         """
-        jail = await workspace.jail_for(ctx)
+        jail = await workspace.jail_for(ctx.request_context)
         result = await run_blocking(_append, jail, path, content, createParents)
         note = f" ({result.appended:,} bytes added; the file now has {result.size:,} bytes)."
         return tool_result(
@@ -689,7 +688,7 @@ def register(server: ToolRegistry, workspace: Workspace) -> None:
     async def edit_file(
         path: PathArgument,
         edits: Annotated[list[Edit], Field(min_length=1, description="Replacements, applied in order.")],
-        ctx: Context[Any, Any],
+        ctx: ToolContext,
         dryRun: Annotated[  # noqa: N803 - the reference server's parameter name
             bool, Field(description="Preview changes using git-style diff format, without writing.")
         ] = False,
@@ -704,7 +703,7 @@ def register(server: ToolRegistry, workspace: Workspace) -> None:
         that is not found is refused with the closest lines of the file. Edits apply in order,
         all or nothing; dryRun shows the diff without writing.
         """
-        jail = await workspace.jail_for(ctx)
+        jail = await workspace.jail_for(ctx.request_context)
         result = await run_blocking(_edit, jail, path, edits, dryRun, settings.max_read_bytes)
         if not result.diff:
             text = f"No changes: the edits leave {path} as it was.\n"
@@ -725,13 +724,13 @@ def register(server: ToolRegistry, workspace: Workspace) -> None:
 
     @server.tool(title="Create directory", read_only=False, idempotent=True)
     async def create_directory(
-        path: PathArgument, ctx: Context[Any, Any]
+        path: PathArgument, ctx: ToolContext
     ) -> Annotated[types.CallToolResult, DirectoryResult]:
         """Create a directory, with any missing parents (like mkdir -p); succeed if it already exists.
 
         Fails if the path, or one of its parents, is an existing file.
         """
-        jail = await workspace.jail_for(ctx)
+        jail = await workspace.jail_for(ctx.request_context)
         result = await run_blocking(_create_directory, jail, path)
         note = "" if result.created else " (it already existed)"
         return tool_result(f"Successfully created directory {path}{note}", result)

@@ -15,10 +15,9 @@ A write is never run twice: rows a write returns (`RETURNING`) are shown once, u
 
 # No `from __future__ import annotations`: read_query's maxRows bound comes from the settings, and
 # the SDK evaluates string annotations in the module's globals, where `settings` is not.
-from typing import Annotated, Any
+from typing import Annotated
 
 import mcp_types as types
-from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from moorings_core.paging import PageRequest, room_for_items
@@ -28,6 +27,7 @@ from moorings_core.server import (
     MooringsServer,
     Output,
     Progress,
+    ToolContext,
     counted,
     reporting_progress,
     tool_result,
@@ -122,7 +122,7 @@ def register(server: MooringsServer, database: Database, settings: SqliteSetting
     @server.tool(title="Read query", read_only=True)
     async def read_query(
         query: _Query,
-        ctx: Context[Any, Any],
+        ctx: ToolContext,
         params: _Params = None,
         format: _Format = "json",
         maxRows: Annotated[  # noqa: N803 - camelCase, like every parameter beyond the reference's
