@@ -11,12 +11,15 @@ kinds, chosen once by `CAPABILITIES.directory_descriptors`:
 - Paths (Windows, or `MOORINGS_PORTABLE=1`): the handle is the checked path and the identity
   (device, inode) the directory had. Before each use the path must still resolve to itself
   (`os.path.realpath`, which resolves symlinks and junctions, changes nothing) and still be that
-  directory. A file opened by path is kept only if the opened file (`fstat`) is the very file found
-  at its path once re-resolved, so file contents are never read or written outside, even when a
-  component is swapped under us. What remains is the moment between a re-check and the call: a
-  local process that swaps a directory for a link in that moment can make a listing show an
-  outside directory's names, a create leave an empty file or directory outside, and an unlink,
-  rmdir or rename act on the entry of the same name outside. The security model says so.
+  directory. A file opened by path is kept only if the path the OS gives for the opened file itself
+  (`GetFinalPathNameByHandleW` on Windows, `/proc/self/fd` on Linux) is the checked path, so file
+  contents are never read or written outside, even when a component is swapped under us. (Where
+  neither exists, the file found at the path once re-resolved must be the one opened: two lookups,
+  which a process swapping fast enough can split.) What remains is the moment between a re-check
+  and the call: a local process that swaps a directory for a link in that moment can make a
+  listing show an outside directory's names, a create leave an empty file or directory outside,
+  and an unlink, rmdir or rename act on the entry of the same name outside. The security model
+  says so.
 
 Files are opened non-blocking where the OS can, and fstat-ed before anyone reads them: a FIFO,
 socket or device is refused without blocking. O_TRUNC is applied only after that check.
@@ -25,10 +28,12 @@ socket or device is refused without blocking. O_TRUNC is applied only after that
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import stat
+import sys
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -240,7 +245,9 @@ class _DescriptorDirectory(DirectoryHandle):
         self.fd = fd
 
     def close(self) -> None:
-        os.close(self.fd)
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
     def status(self) -> os.stat_result:
         return os.fstat(self.fd)
@@ -419,7 +426,7 @@ class _PathDirectory(DirectoryHandle):
         except OSError as exc:
             raise _open_failure(exc, path, flags) from None
         try:
-            if not _still_at(path, os.fstat(fd)):  # swapped between the check and the open
+            if not _opened_at(fd, path):  # swapped between the check and the open
                 raise TreeChanged(path)
         except BaseException:
             os.close(fd)
@@ -488,16 +495,73 @@ def _open_by_path(path: str) -> DirectoryHandle:
 
 def _leads_to_itself(path: str) -> bool:
     """Whether resolving every link and junction in `path` leaves it as it is."""
-    return os.path.normcase(os.path.realpath(path)) == os.path.normcase(path)
-
-
-def _still_at(path: str, opened: os.stat_result) -> bool:
-    """Whether the file opened is the one found at `path` now, reached without a link."""
     try:
-        found = os.lstat(path)
+        resolved = os.path.realpath(path)
+    except OSError:  # a component stopped being a link while it was being read
+        return False
+    return os.path.normcase(resolved) == os.path.normcase(path)
+
+
+def _opened_at(fd: int, path: str) -> bool:
+    """Whether the open file `fd` lives at `path`, reached without a link."""
+    final_path = _final_path_reader()
+    if final_path is not None:
+        found = final_path(fd)
+        return found is not None and os.path.normcase(found) == os.path.normcase(path)
+    try:  # the weaker check: the file at `path` now is the one opened, and `path` has no link
+        here = os.lstat(path)
     except OSError:
         return False
-    return _identity(found) == _identity(opened) and _leads_to_itself(path)
+    return _identity(here) == _identity(os.fstat(fd)) and _leads_to_itself(path)
+
+
+@functools.cache
+def _final_path_reader() -> Callable[[int], str | None] | None:
+    """How to ask the OS where an open file is (the path of the file itself, not the one used to
+    open it), or None where it cannot say."""
+    if sys.platform == "win32":
+        return _windows_final_path_reader()
+    if os.path.isdir("/proc/self/fd"):
+        return _proc_final_path
+    return None
+
+
+def _proc_final_path(fd: int) -> str | None:
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return None
+
+
+def _windows_final_path_reader() -> Callable[[int], str | None] | None:
+    if sys.platform == "win32":
+        import ctypes
+        import msvcrt
+        from ctypes import wintypes
+
+        try:
+            function = ctypes.WinDLL("kernel32", use_last_error=True).GetFinalPathNameByHandleW
+        except (OSError, AttributeError):
+            return None
+        function.argtypes = [wintypes.HANDLE, wintypes.LPWSTR, wintypes.DWORD, wintypes.DWORD]
+        function.restype = wintypes.DWORD
+
+        def final_path(fd: int) -> str | None:
+            handle = msvcrt.get_osfhandle(fd)
+            size = function(handle, None, 0, 0)  # 0: the normalized path with its drive letter
+            if size == 0:
+                return None
+            buffer = ctypes.create_unicode_buffer(size)
+            length = function(handle, buffer, size, 0)
+            if length == 0 or length >= size:
+                return None
+            found: str = buffer.value
+            if found.startswith("\\\\?\\UNC\\"):
+                return "\\\\" + found[len("\\\\?\\UNC\\") :]
+            return found.removeprefix("\\\\?\\")
+
+        return final_path
+    return None
 
 
 def _refuse_link_or_special(path: str, flags: int) -> None:
