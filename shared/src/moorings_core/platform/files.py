@@ -241,7 +241,7 @@ class _DescriptorDirectory(DirectoryHandle):
     __slots__ = ("fd",)
 
     def __init__(self, fd: int, path: str) -> None:
-        super().__init__(path)
+        self.path = path  # set here, not through super(): a walk makes one per directory
         self.fd = fd
 
     def close(self) -> None:
@@ -260,7 +260,7 @@ class _DescriptorDirectory(DirectoryHandle):
 
     def open_directory(self, name: str) -> DirectoryHandle:
         fd = os.open(name, os.O_RDONLY | _DIRECTORY_FLAGS, dir_fd=self.fd)
-        return _DescriptorDirectory(fd, os.path.join(self.path, name))
+        return _DescriptorDirectory(fd, f"{self.path}/{name}")  # POSIX only: "/" is the separator
 
     def listable(self) -> DirectoryHandle:
         return _DescriptorDirectory(os.open(".", os.O_RDONLY | _DIRECTORY_FLAGS, dir_fd=self.fd), self.path)
@@ -308,7 +308,7 @@ class _DescriptorDirectory(DirectoryHandle):
         os.fchmod(self.fd, mode)
 
     def sync_file_system(self) -> None:
-        syncfs = None if CAPABILITIES.forced else libc_function("syncfs")
+        syncfs = libc_function("syncfs")
         if syncfs is None or syncfs(self.fd) != 0:  # syncfs is Linux's: one file system, not all
             super().sync_file_system()
 
@@ -348,8 +348,6 @@ def _open_child_directory(name: str, access: int, parent_fd: int) -> int:
 
 def _native_noreplace(source_fd: int, source: str, target_fd: int, target: str) -> bool:
     """Rename with the kernel's own no-replace flag; False where the kernel or file system lacks it."""
-    if CAPABILITIES.forced:
-        return False
     import ctypes
 
     arguments = (source_fd, os.fsencode(source), target_fd, os.fsencode(target))
