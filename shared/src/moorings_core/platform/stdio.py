@@ -8,8 +8,8 @@ a C library or a stray `os.write(1, ...)`, can corrupt the protocol stream or ea
 Elsewhere (Windows) the protocol stays on fd 0 and fd 1 and only Python's own streams move:
 `sys.stdout` writes to stderr and `sys.stdin` reads nothing, which covers `print()`, `input()`
 and logging set up later. Not covered there: writes straight to fd 1 (`os.write`, C extensions,
-`sys.__stdout__`) and child processes that inherit the standard handles, which is why every
-server starts a child process with its stdin and stdout given explicitly.
+`sys.__stdout__`) and child processes that inherit the standard handles: a server that starts a
+child process gives it its stdin and stdout explicitly.
 """
 
 from __future__ import annotations
