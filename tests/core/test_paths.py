@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from moorings_core.errors import AccessDenied, InvalidInput, MooringsError, NotFound
-from moorings_core.sandbox._fd import SpecialFile, open_regular_file
+from moorings_core.platform.files import SpecialFile, open_beneath
 from moorings_core.sandbox.paths import PathJail
+from tests.capabilities import OPENINGS, open_by
 
 SECRET = b"outside secret"
 INSIDE = b"inside content"
@@ -34,10 +35,12 @@ class World:
     sibling: Path
     jail: PathJail
     read_only_jail: PathJail
+    opening: str  # how the jail opens: "descriptors" (an fd walk) or "paths" (re-checked, as on Windows)
 
 
-@pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+@pytest.fixture(params=OPENINGS)
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[World]:
+    open_by(request.param, monkeypatch)
     root, outside, sibling = tmp_path / "root", tmp_path / "outside", tmp_path / "root_evil"
     for directory in (root, root / "sub", outside, sibling):
         directory.mkdir()
@@ -55,7 +58,8 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     monkeypatch.chdir(root)  # a unix socket address is short: bind it by a relative name
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
         listener.bind("sock")
-        yield World(root, outside, sibling, PathJail([root]), PathJail([root], read_only=True))
+        jails = PathJail([root]), PathJail([root], read_only=True)
+        yield World(root, outside, sibling, *jails, request.param)
 
 
 def snapshot(directory: Path) -> dict[str, object]:
@@ -91,11 +95,8 @@ def write_through(jail: PathJail, path: str, data: bytes = b"written") -> None:
 
 
 def list_through(jail: PathJail, path: str) -> list[str]:
-    fd = jail.open_directory(path)
-    try:
-        return sorted(entry.name for entry in os.scandir(fd))
-    finally:
-        os.close(fd)
+    with jail.open_directory(path) as directory, directory.scandir() as entries:
+        return sorted(entry.name for entry in entries)
 
 
 def read(w: World, path: str) -> object:
@@ -120,11 +121,9 @@ def resolve_create(w: World, path: str) -> object:
 
 
 def make_directory(w: World, path: str) -> object:
-    dir_fd, name = w.jail.open_parent(path)
-    try:
-        os.mkdir(name, dir_fd=dir_fd)
-    finally:
-        os.close(dir_fd)
+    directory, name = w.jail.open_parent(path)
+    with directory:
+        directory.mkdir(name)
     return None
 
 
@@ -340,16 +339,12 @@ def test_files_and_directories_are_not_confused(world: World) -> None:
 
 
 def test_open_parent_changes_the_entry_itself(world: World) -> None:
-    dir_fd, name = world.jail.open_parent("sub/made")
-    try:
-        os.mkdir(name, dir_fd=dir_fd)
-    finally:
-        os.close(dir_fd)
-    dir_fd, name = world.jail.open_parent("link_out_dir")  # the link inside, not where it points
-    try:
-        os.unlink(name, dir_fd=dir_fd)
-    finally:
-        os.close(dir_fd)
+    directory, name = world.jail.open_parent("sub/made")
+    with directory:
+        directory.mkdir(name)
+    directory, name = world.jail.open_parent("link_out_dir")  # the link inside, not where it points
+    with directory:
+        directory.unlink(name)
 
     assert (world.root / "sub" / "made").is_dir()
     assert not (world.root / "link_out_dir").exists()
@@ -358,11 +353,9 @@ def test_open_parent_changes_the_entry_itself(world: World) -> None:
 
 def holder_of(jail: PathJail, path: str, *, follow_symlinks: bool = True) -> tuple[Path, os.stat_result]:
     """What `open_holder` gives: the canonical path, and the entry as seen through the held directory."""
-    canonical, dir_fd, name = jail.open_holder(path, follow_symlinks=follow_symlinks)
-    try:
-        return canonical, os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-    finally:
-        os.close(dir_fd)
+    canonical, directory, name = jail.open_holder(path, follow_symlinks=follow_symlinks)
+    with directory:
+        return canonical, directory.entry(name)
 
 
 def test_open_holder_gives_an_entry_to_look_at_without_opening_it(world: World) -> None:
@@ -476,7 +469,12 @@ _RENAME_EXCHANGE = 2
 
 
 def test_directory_swapped_for_a_symlink_never_leads_outside(world: World) -> None:
-    """`flip` keeps trading places with a symlink to the outside while the jail reads, lists and writes."""
+    """`flip` keeps trading places with a symlink to the outside while the jail reads, lists and writes.
+
+    No content ever crosses, either way of opening. The checked paths (Windows) promise less than
+    the descriptor walk: a swap between a re-check and the call can let a listing show the outside
+    directory's names, or leave an empty file created there.
+    """
     flip = world.root / "flip"
     flip.mkdir()
     (flip / "f").write_bytes(INSIDE)
@@ -491,15 +489,20 @@ def test_directory_swapped_for_a_symlink_never_leads_outside(world: World) -> No
         for _ in range(2000):
             with contextlib.suppress(MooringsError):
                 contents.add(read_through(world.jail, "flip/f"))
-            with contextlib.suppress(MooringsError):
+            with contextlib.suppress(MooringsError, OSError):  # OSError: changed while being listed
                 listings.update(list_through(world.jail, "flip"))
             with contextlib.suppress(MooringsError):
                 write_through(world.jail, "flip/new.txt")
 
     assert exchanger.exchanges > 0
     assert contents == {INSIDE}  # never the secret, and the real directory was reached along the way
-    assert "only_outside" not in listings
-    assert not (world.outside / "new.txt").exists()
+    assert (world.outside / "f").read_bytes() == SECRET
+    if world.opening == "descriptors":
+        assert "only_outside" not in listings
+        assert not (world.outside / "new.txt").exists()
+    else:
+        assert "only_inside" in listings
+        assert not (world.outside / "new.txt").exists() or (world.outside / "new.txt").read_bytes() == b""
 
 
 def test_file_swapped_for_a_symlink_never_leads_outside(world: World) -> None:
@@ -519,9 +522,5 @@ def test_file_swapped_for_a_symlink_never_leads_outside(world: World) -> None:
 @pytest.mark.parametrize("flags", [os.O_RDONLY, os.O_WRONLY, os.O_RDWR | os.O_TRUNC])
 def test_fifo_that_slipped_past_the_check_is_refused_by_the_open(world: World, flags: int) -> None:
     """Even if a FIFO replaces a file after the lstat check, the open neither blocks nor succeeds."""
-    parent_fd = os.open(world.root, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        with pytest.raises(SpecialFile):
-            open_regular_file(parent_fd, "fifo", flags, 0o644)
-    finally:
-        os.close(parent_fd)
+    with open_beneath(str(world.root), (), listable=False) as directory, pytest.raises(SpecialFile):
+        directory.open_file("fifo", flags, 0o644)

@@ -21,6 +21,7 @@ import pytest
 
 from moorings_core.server.stdio import FramingError, parse_line
 from moorings_core.testing import LEGACY, MODERN, Era, connect_stdio, installed_script
+from tests.capabilities import needs_fd_diversion
 
 pytestmark = pytest.mark.stdio
 
@@ -277,6 +278,12 @@ def test_sigterm_ends_the_process_within_two_seconds(raw: RawClient) -> None:
     assert raw.process.wait(timeout=2) == 0
 
 
+def test_sigint_ends_the_process_within_two_seconds(raw: RawClient) -> None:
+    """Ctrl-C: SIGINT on every platform."""
+    raw.process.send_signal(signal.SIGINT)
+    assert raw.process.wait(timeout=2) == 0
+
+
 def test_sigterm_ends_the_process_even_when_the_client_stopped_reading(raw: RawClient) -> None:
     # Fill the pipe to the client with answers nobody reads, so the server's writer blocks.
     def flood() -> None:
@@ -293,16 +300,34 @@ def test_sigterm_ends_the_process_even_when_the_client_stopped_reading(raw: RawC
     assert raw.process.wait(timeout=2) == 0
 
 
+@needs_fd_diversion
 def test_stray_output_on_fd_1_never_reaches_the_protocol_stream() -> None:
     program = (
         "import os\n"
-        "from moorings_core.server.stdio import StdioStreams\n"
+        "from moorings_core.platform.stdio import StdioStreams\n"
         "with StdioStreams.claim() as wire:\n"
         "    os.write(1, b'stray print\\n')\n"
         "    os.write(wire.wire_out, b'protocol\\n')\n"
     )
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, check=True, timeout=30)
     assert done.stdout == b"protocol\n"
+    assert b"stray print" in done.stderr
+
+
+def test_print_and_input_never_touch_the_protocol_streams() -> None:
+    """Whatever the platform: Python's stdout goes to stderr and its stdin is empty while claimed."""
+    program = (
+        "import os, sys\n"
+        "from moorings_core.platform.stdio import StdioStreams\n"
+        "with StdioStreams.claim() as wire:\n"
+        "    print('stray print')\n"
+        "    stolen = sys.stdin.read()\n"
+        "    os.write(wire.wire_out, os.read(wire.wire_in, 100) + repr(stolen).encode())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], input=b"request", capture_output=True, check=True, timeout=30
+    )
+    assert done.stdout == b"request''"
     assert b"stray print" in done.stderr
 
 

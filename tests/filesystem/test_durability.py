@@ -28,6 +28,7 @@ from mcp import Client
 from moorings_core.testing import Sandbox, connect, installed_script, text_of
 from moorings_filesystem import atomic
 from moorings_filesystem.tools import managing, writing
+from tests.capabilities import needs_writer_liveness
 from tests.filesystem.helpers import FamilyCalls
 
 KILLS = 12  # each costs a server start (about a second of CPU), hence few kills with many writes each
@@ -125,6 +126,7 @@ def temporaries(directory: Path) -> list[Path]:
 
 @pytest.mark.stdio
 @pytest.mark.timeout(120)
+@needs_writer_liveness  # the restart sweeps what the killed writers left
 def test_kill_9_mid_write_leaves_the_old_file_or_the_new_never_a_torn_one(tmp_path: Path) -> None:
     root = (tmp_path / "root").resolve()
     root.mkdir()

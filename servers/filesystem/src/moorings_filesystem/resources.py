@@ -184,13 +184,9 @@ def _file_contents(
 def _directory_contents(
     jail: PathJail, canonical: Path, uri: str, max_chars: int
 ) -> types.TextResourceContents:
-    fd = jail.open_directory(canonical)
-    try:
-        with os.scandir(fd) as scan:
-            entries = sorted(scan, key=lambda entry: entry.name)
-            lines = [f"{_marker(entry)} {entry.name}" for entry in entries]
-    finally:
-        os.close(fd)
+    with jail.open_directory(canonical) as directory, directory.scandir() as scan:
+        entries = sorted(scan, key=lambda entry: entry.name)
+        lines = [f"{_marker(entry)} {entry.name}" for entry in entries]
     listing = truncate_text(
         "\n".join(lines), max_chars, how_to_continue="page through it with list_directory"
     )

@@ -1,11 +1,12 @@
 """Walking a tree inside the jail: fast, in a stable order, and never led outside by a symlink.
 
-The walk starts from a directory the jail opened and goes down with `openat(O_NOFOLLOW | O_DIRECTORY)`
-relative to the parent's fd, so no symbolic link is ever followed: a symlink is reported as an entry of
-kind "symlink" and never entered, even one that points inside (that keeps loops and duplicates out,
-as `find` and ripgrep do by default). Kinds come from the directory entry's type, so files are not
-stat-ed; FIFOs and devices are reported, never opened. Each directory's entries are sorted by name,
-which makes the order, and so a cursor into it, the same from one call to the next.
+The walk starts from a directory the jail opened and goes down through `DirectoryHandle.open_directory`
+(`openat(O_NOFOLLOW | O_DIRECTORY)` relative to the parent's fd where the OS has it), so no symbolic
+link is ever followed: a symlink is reported as an entry of kind "symlink" and never entered, even
+one that points inside (that keeps loops and duplicates out, as `find` and ripgrep do by default).
+Kinds come from the directory entry's type, so files are not stat-ed; FIFOs and devices are
+reported, never opened. Each directory's entries are sorted by name, which makes the order, and so
+a cursor into it, the same from one call to the next.
 
 What a walk skips is decided as each directory is read, so a skipped directory is never entered:
 .gitignore rules (`ignore`), the `.git` directory, exclude globs, a depth limit, a caller's pruning
@@ -16,7 +17,6 @@ apply too, unless they ignore the start itself (a directory asked for by name is
 from __future__ import annotations
 
 import os
-import stat
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import NamedTuple
 
 from moorings_core.errors import MooringsError
+from moorings_core.platform.files import DirectoryHandle, SpecialFile
 from moorings_core.sandbox.paths import PathJail, file_kind
 from moorings_filesystem.globs import PathPatterns
 from moorings_filesystem.ignore import IgnoreRules
@@ -40,9 +41,7 @@ __all__ = [
     "sorted_entries",
 ]
 
-_DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
-_MAX_OPEN_DEPTH = 256  # one fd per level is held open; deeper trees are reported, not entered
+_MAX_OPEN_DEPTH = 256  # one directory per level is held open; deeper trees are reported, not entered
 _MAX_GITIGNORE_BYTES = 1 << 20
 
 
@@ -51,7 +50,7 @@ class Directory(NamedTuple):
 
     path: str  # '/'-separated, relative to the walk's start; "" for the start itself
     depth: int  # the depth of its entries: 1 for the start's own
-    fd: int  # the open directory; valid only until the walk moves on
+    handle: DirectoryHandle  # the open directory; valid only until the walk moves on
     entries: list[tuple[str, str]]  # (name, kind): file, directory, symlink, fifo, socket, device, other
 
     def path_of(self, name: str) -> str:
@@ -97,13 +96,13 @@ def entry_kind(entry: os.DirEntry[str]) -> str | None:
         return "other"  # there, but not even its type can be read
 
 
-def sorted_entries(fd: int) -> list[tuple[str, str]]:
-    """The (name, kind) pairs of the open directory `fd`, sorted by name.
+def sorted_entries(directory: DirectoryHandle) -> list[tuple[str, str]]:
+    """The (name, kind) pairs of the open directory, sorted by name.
 
     Files and directories, nearly everything, are told apart inline (a call per entry shows at
     10,000 entries); the rest go through `entry_kind`.
     """
-    with os.scandir(fd) as scan:
+    with directory.scandir() as scan:
         entries = [
             (
                 entry.name,
@@ -129,20 +128,18 @@ class FileTooBig(Exception):
         super().__init__(size)
 
 
-def read_regular_file(dir_fd: int, name: str, max_bytes: int) -> bytes | None:
-    """The content of `name` in `dir_fd`, or None unless it is a readable regular file (not a symlink).
+def read_regular_file(directory: DirectoryHandle, name: str, max_bytes: int) -> bytes | None:
+    """The content of `name` in `directory`, or None unless it is a readable regular file (not a symlink).
 
-    Opened non-blocking and checked with fstat before reading, so a FIFO swapped in is never read.
+    Opened by `DirectoryHandle.open_file`, so a FIFO swapped in is refused, never read.
     Raises `FileTooBig` for a file over `max_bytes`.
     """
     try:
-        fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
-    except OSError:
+        fd = directory.open_file(name)
+    except (OSError, SpecialFile):
         return None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return None
         if info.st_size > max_bytes:
             raise FileTooBig(info.st_size)
         return os.read(fd, max(info.st_size, 1) + 1)[:max_bytes]  # +1: see a file that grew
@@ -166,7 +163,7 @@ class TreeWalk:
         self._prefix = f"{str(self.start).rstrip('/')}/"
         self._options = options
         rules = _rules_above(jail, self.start) if options.gitignore else IgnoreRules()
-        self._fd = jail.open_directory(self.start)
+        self._top = jail.open_directory(self.start)
         self._directories = self._walk(rules)
 
     def __enter__(self) -> TreeWalk:
@@ -175,8 +172,8 @@ class TreeWalk:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        self._directories.close()  # closes the fds of the directories still open
-        os.close(self._fd)
+        self._directories.close()  # closes the directories still open
+        self._top.close()
 
     def __iter__(self) -> Iterator[Directory]:
         return self._directories
@@ -186,31 +183,31 @@ class TreeWalk:
         return self._prefix + path
 
     def _walk(self, rules: IgnoreRules) -> Generator[Directory, None, None]:
-        entries, rules = self._read(self._fd, "", rules)
-        yield Directory("", 1, self._fd, entries)
-        stack = [(self._fd, "", 1, self._to_enter(entries, "", 1), rules)]
+        entries, rules = self._read(self._top, "", rules)
+        yield Directory("", 1, self._top, entries)
+        stack = [(self._top, "", 1, self._to_enter(entries, "", 1), rules)]
         try:
             while stack:
-                fd, directory, depth, pending, rules = stack[-1]
+                handle, directory, depth, pending, rules = stack[-1]
                 name = next(pending, None)
                 if name is not None and self._past_deadline():
                     return
                 if name is None:
                     stack.pop()
-                    if fd != self._fd:
-                        os.close(fd)
+                    if handle is not self._top:
+                        handle.close()
                     continue
                 path = f"{directory}/{name}" if directory else name
-                child = self._open_child(fd, name)
+                child = self._open_child(handle, name)
                 if child is None:
                     continue
                 entries, child_rules = self._read(child, path, rules)
                 stack.append((child, path, depth + 1, self._to_enter(entries, path, depth + 1), child_rules))
                 yield Directory(path, depth + 1, child, entries)
         finally:
-            for fd, *_ in stack:
-                if fd != self._fd:
-                    os.close(fd)
+            for handle, *_ in stack:
+                if handle is not self._top:
+                    handle.close()
 
     def _past_deadline(self) -> bool:
         deadline = self._options.deadline
@@ -234,24 +231,26 @@ class TreeWalk:
             return False
         return True
 
-    def _open_child(self, fd: int, name: str) -> int | None:
+    def _open_child(self, parent: DirectoryHandle, name: str) -> DirectoryHandle | None:
         try:
-            # O_NOFOLLOW: a directory swapped for a symlink since it was listed is not entered.
-            return os.open(name, _DIRECTORY_FLAGS, dir_fd=fd)
+            # Never through a link: a directory swapped for a symlink since it was listed is not entered.
+            return parent.open_directory(name)
         except OSError:
             self.skipped.unreadable += 1
             return None
 
-    def _read(self, fd: int, directory: str, rules: IgnoreRules) -> tuple[list[tuple[str, str]], IgnoreRules]:
+    def _read(
+        self, handle: DirectoryHandle, directory: str, rules: IgnoreRules
+    ) -> tuple[list[tuple[str, str]], IgnoreRules]:
         """A directory's kept entries, sorted, and the .gitignore rules in force inside it."""
         try:
-            entries = sorted_entries(fd)
+            entries = sorted_entries(handle)
         except OSError:
             self.skipped.unreadable += 1
             return [], rules
         if self._options.gitignore and (".gitignore", "file") in entries:
             try:
-                content = read_regular_file(fd, ".gitignore", _MAX_GITIGNORE_BYTES)
+                content = read_regular_file(handle, ".gitignore", _MAX_GITIGNORE_BYTES)
             except FileTooBig:
                 content = None
             if content is not None:

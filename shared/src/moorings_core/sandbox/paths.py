@@ -9,9 +9,11 @@ in two steps:
    (dangling ones too, so their target is what gets checked) with a loop limit. The canonical result
    must lie inside a root; containment compares whole components, so `/a/dir` never admits
    `/a/dir_evil`.
-2. The `open_*` methods re-walk that canonical path from the root's directory fd without following
-   symlinks (see `_fd`), so a directory swapped for a symlink after step 1 cannot lead outside. Both
-   steps are retried a few times when the tree changes underneath, then the open is refused.
+2. The `open_*` methods re-walk that canonical path from the root without following symlinks and
+   hand back a `DirectoryHandle` or a file descriptor (see `moorings_core.platform.files`: an fd
+   walk where the OS has `openat`, re-checked paths on Windows), so a directory swapped for a
+   symlink after step 1 cannot lead outside. Both steps are retried a few times when the tree
+   changes underneath, then the open is refused.
 
 FIFOs, sockets and devices are refused by `lstat` in step 1 and again by `fstat` after a non-blocking
 open in step 2, so reading one returns an error at once instead of hanging the server.
@@ -30,12 +32,13 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 from moorings_core.errors import AccessDenied, InvalidInput, MooringsError, NotFound, OperationFailed
-from moorings_core.sandbox._fd import (
+from moorings_core.platform.files import (
+    DirectoryHandle,
     SpecialFile,
     TreeChanged,
     file_kind,
-    open_directory_beneath,
-    open_regular_file,
+    is_link,
+    open_beneath,
     special_kind,
 )
 
@@ -51,7 +54,6 @@ _OPEN_ATTEMPTS = 3  # re-checks after the tree changed between check and open
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 _QUOTES = ("'", '"')
-_FILESYSTEM_ROOT = Path("/")
 
 _T = TypeVar("_T")
 
@@ -138,50 +140,50 @@ class PathJail:
         def open_in_parent(located: _Located) -> int:
             if located.entry is not None and stat.S_ISDIR(located.entry.st_mode):
                 raise InvalidInput(f"'{os.fspath(path)}' is a directory, not a file.")
-            parent_fd, name = self._open_parent_of(located, path)
-            try:
-                return open_regular_file(parent_fd, name, flags, mode)
-            finally:
-                os.close(parent_fd)
+            parent, name = self._open_parent_of(located, path)
+            with parent:
+                return parent.open_file(name, flags, mode)
 
         return self._open(path, intent, True, open_in_parent)
 
-    def open_directory(self, path: str | os.PathLike[str]) -> int:
-        """Open a directory inside the roots for listing (e.g. `os.scandir(fd)`); the caller closes it."""
+    def open_directory(self, path: str | os.PathLike[str]) -> DirectoryHandle:
+        """Open a directory inside the roots for listing (`handle.scandir()`); the caller closes it."""
 
-        def open_listable(located: _Located) -> int:
+        def open_listable(located: _Located) -> DirectoryHandle:
             if located.entry is not None and not stat.S_ISDIR(located.entry.st_mode):
                 raise InvalidInput(f"'{os.fspath(path)}' is a file, not a directory.")
-            return open_directory_beneath(str(located.root), located.parts(), listable=True)
+            return open_beneath(str(located.root), located.parts(), listable=True)
 
         return self._open(path, "read", True, open_listable)
 
-    def open_parent(self, path: str | os.PathLike[str], *, intent: Intent = "create") -> tuple[int, str]:
-        """Open the directory holding the entry `path` names and return `(dir_fd, name)`.
+    def open_parent(
+        self, path: str | os.PathLike[str], *, intent: Intent = "create"
+    ) -> tuple[DirectoryHandle, str]:
+        """Open the directory holding the entry `path` names and return `(directory, name)`.
 
-        The entry itself is not followed if it is a symlink. Use the pair with the `dir_fd` forms of
-        `os.mkdir`, `os.unlink`, `os.rename`... so the change lands in the checked directory. The
-        caller closes `dir_fd`.
+        The entry itself is not followed if it is a symlink. Act on it through the handle
+        (`directory.mkdir(name)`, `.unlink(name)`, `.rename_noreplace(name, ...)`) so the change
+        lands in the checked directory. The caller closes `directory`.
         """
         return self._open(path, intent, False, lambda located: self._open_parent_of(located, path))
 
     def open_holder(
         self, path: str | os.PathLike[str], *, follow_symlinks: bool = True
-    ) -> tuple[Path, int, str]:
+    ) -> tuple[Path, DirectoryHandle, str]:
         """Check an existing entry for reading and open the directory that holds it, to look at the
-        entry without opening it (`os.stat(name, dir_fd=dir_fd, follow_symlinks=False)`,
-        `os.readlink`): one check gives both the canonical path and the fd.
+        entry without opening it (`directory.entry(name)`, `.readlink(name)`): one check gives both
+        the canonical path and the handle.
 
-        Returns `(canonical, dir_fd, name)`; for an allowed directory itself, `dir_fd` is that
+        Returns `(canonical, directory, name)`; for an allowed directory itself, `directory` is that
         directory and `name` is ".". With `follow_symlinks=False` a final symlink is the entry
-        itself. The caller closes `dir_fd`.
+        itself. The caller closes `directory`.
         """
 
-        def open_holding(located: _Located) -> tuple[Path, int, str]:
+        def open_holding(located: _Located) -> tuple[Path, DirectoryHandle, str]:
             if not located.parts():
-                return located.path, open_directory_beneath(str(located.root), (), listable=False), "."
-            dir_fd, name = self._open_parent_of(located, path)
-            return located.path, dir_fd, name
+                return located.path, open_beneath(str(located.root), (), listable=False), "."
+            directory, name = self._open_parent_of(located, path)
+            return located.path, directory, name
 
         return self._open(path, "read", follow_symlinks, open_holding)
 
@@ -248,7 +250,7 @@ class PathJail:
         start = self._root_of(absolute)
         names = _components(absolute.relative_to(start)) if start else _components(absolute)
         try:
-            walked = _walk(start or _FILESYSTEM_ROOT, names, follow_final=follow_final)
+            walked = _walk(start or Path(absolute.anchor), names, follow_final=follow_final)
         except _SymlinkLoop:
             raise InvalidInput(f"'{text}' goes through too many symbolic links (a loop?).") from None
         except OSError as exc:
@@ -310,7 +312,7 @@ class PathJail:
                 raise _os_error(os.fspath(path), exc) from None
         raise OperationFailed(f"'{os.fspath(path)}' kept changing while it was being opened; try again.")
 
-    def _open_parent_of(self, located: _Located, path: str | os.PathLike[str]) -> tuple[int, str]:
+    def _open_parent_of(self, located: _Located, path: str | os.PathLike[str]) -> tuple[DirectoryHandle, str]:
         parts = located.parts()
         if not parts:
             raise AccessDenied(
@@ -320,7 +322,7 @@ class PathJail:
             raise NotFound(
                 f"The directory that would hold '{os.fspath(path)}' does not exist; create it first."
             )
-        return open_directory_beneath(str(located.root), parts[:-1], listable=False), parts[-1]
+        return open_beneath(str(located.root), parts[:-1], listable=False), parts[-1]
 
 
 # -- reading the model's text -------------------------------------------------------------------
@@ -340,7 +342,7 @@ def _validated(path: str | os.PathLike[str]) -> str:
         raise InvalidInput(
             f"The path is {len(encoded)} bytes long; paths are limited to {MAX_PATH_BYTES} bytes."
         )
-    longest = max(len(name) for name in encoded.split(b"/"))
+    longest = max(len(name) for name in encoded.replace(os.sep.encode(), b"/").split(b"/"))
     if longest > MAX_NAME_BYTES:
         raise InvalidInput(
             f"The path has a {longest}-byte name; each name is limited to {MAX_NAME_BYTES} bytes."
@@ -350,7 +352,7 @@ def _validated(path: str | os.PathLike[str]) -> str:
 
 def _is_home_relative(text: str) -> bool:
     """`~` and `~/...` mean the home directory; `~user` is not expanded (it is just a name)."""
-    return text == "~" or text.startswith("~/")
+    return text == "~" or text.startswith(("~/", f"~{os.sep}"))
 
 
 def _without_quotes(text: str) -> str | None:
@@ -410,10 +412,11 @@ class _SymlinkLoop(Exception):
 def _walk(start: Path, names: list[str], *, follow_final: bool) -> _Walked:
     """Canonicalise `start/names...` one name at a time, like realpath but with more to say.
 
-    Symlinks are followed (the last one only with `follow_final`), even dangling ones, so the result
-    names where a write would land. `..` is taken physically (the parent of what was resolved so far).
-    Missing components are kept as spelt, or respelt NFC/NFD when only the other spelling exists.
-    `start` must be a canonical directory (`/` or a root).
+    Symlinks (and Windows junctions) are followed (the last one only with `follow_final`), even
+    dangling ones, so the result names where a write would land. `..` is taken physically (the
+    parent of what was resolved so far). Missing components are kept as spelt, or respelt NFC/NFD
+    when only the other spelling exists. `start` must be a canonical directory (an anchor such as
+    `/`, or a root).
     """
     pending = names[::-1]  # a stack: the next name is at the end
     current = start
@@ -433,13 +436,14 @@ def _walk(start: Path, names: list[str], *, follow_final: bool) -> _Walked:
             continue
         directory_entry = entry
         name, entry = _lookup(current, name)
-        if entry is not None and stat.S_ISLNK(entry.st_mode) and (pending or follow_final):
+        if entry is not None and is_link(entry) and (pending or follow_final):
             links_followed += 1
             if links_followed > _MAX_SYMLINKS:
                 raise _SymlinkLoop
             target = (current / name).readlink()
             if target.is_absolute():
-                current, entry = _FILESYSTEM_ROOT, _FILESYSTEM_ROOT.lstat()
+                current = Path(target.anchor)
+                entry = current.lstat()
             else:
                 entry = directory_entry  # a relative target starts from the link's directory
             pending.extend(_components(target)[::-1])
@@ -451,7 +455,7 @@ def _walk(start: Path, names: list[str], *, follow_final: bool) -> _Walked:
 
 
 def _components(path: Path) -> list[str]:
-    """The names in `path`, without its anchor (`/`); `..` is kept, `.` and empty names are dropped."""
+    """The names in `path`, without its anchor (`/`, a drive); `..` is kept, `.` and empty names dropped."""
     return list(path.parts[1:] if path.anchor else path.parts)
 
 

@@ -1,10 +1,11 @@
 """Serving a `MooringsServer` over stdio until the client leaves or the process is told to stop.
 
-The process ends cleanly (status 0) on end of input and on SIGTERM or SIGINT.
-On a signal, in-flight calls are cancelled, queued responses get a moment to
-drain, and if anything is still stuck (a client that stopped reading, a thread
-blocked in a system call) the process exits anyway before two seconds are up:
-a host that sends SIGTERM waits no longer than that. Nothing is left
+The process ends cleanly (status 0) on end of input and on SIGTERM or SIGINT
+(Ctrl-C or Ctrl-Break on Windows: `moorings_core.platform.signals`). On a
+signal, in-flight calls are cancelled, queued responses get a moment to drain,
+and if anything is still stuck (a client that stopped reading, a thread blocked
+in a system call) the process exits anyway before two seconds are up: a host
+that sends SIGTERM waits no longer than that. Nothing is left
 half-written on disk because every write in our tools goes through a temporary
 file and an atomic rename.
 """
@@ -14,15 +15,16 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import signal
 import threading
 
 import anyio
 from anyio import CancelScope
 
+from moorings_core.platform.signals import stop_requests
+from moorings_core.platform.stdio import StdioStreams
 from moorings_core.server.app import MooringsServer
 from moorings_core.server.sdk_adapter import LONG_LIVED_REQUESTS
-from moorings_core.server.stdio import StdioStreams, stdio_message_streams
+from moorings_core.server.stdio import stdio_message_streams
 
 __all__ = ["serve_stdio"]
 
@@ -69,9 +71,9 @@ def _freeze_startup_objects() -> None:
 
 
 async def _stop_on_signal(scope: CancelScope) -> None:
-    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
-        async for signum in signals:
-            logger.info("Received %s; shutting down", signal.Signals(signum).name)
+    with stop_requests() as requests:
+        async for name in requests:
+            logger.info("Received %s; shutting down", name)
             _exit_after(SHUTDOWN_GRACE)
             scope.cancel()
             return

@@ -17,30 +17,28 @@ cancelled, a `subscriptions/listen` stream (it lasts as long as the connection),
 and the server's own questions to the client (`roots/list`), which get an error
 in the client's place so the call waiting on them goes on.
 
-The real stdin/stdout move to private descriptors while serving; fd 0 then reads
-/dev/null and fd 1 writes to stderr, so a child process (git, say) or a stray
-print cannot corrupt the protocol stream. Reading and writing run on daemon
-threads with blocking I/O: non-blocking mode would leak into the host's end of a
-shared pipe, and a daemon thread stuck on a silent client never delays exit.
-When the loop can wait for the input to be readable (a pipe, as hosts connect
-us), it reads there instead, still in blocking mode: a read after readiness
-returns what is there, and handing each line over from a thread cost more than
-the rest of a cheap call's way through the server.
+While serving, the protocol has stdin and stdout to itself (`StdioStreams.claim`
+in `moorings_core.platform.stdio`: private descriptors where the OS can duplicate
+them, so a child process (git, say) or a stray print cannot corrupt the protocol
+stream; Python's own streams redirected on Windows). Reading and writing run on
+daemon threads with blocking I/O: non-blocking mode would leak into the host's
+end of a shared pipe, and a daemon thread stuck on a silent client never delays
+exit. When the loop can wait for the input to be readable (a pipe, as hosts
+connect us, on POSIX), it reads there instead, still in blocking mode: a read
+after readiness returns what is there, and handing each line over from a thread
+cost more than the rest of a cheap call's way through the server.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
 import queue
 import re
-import selectors
-import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Collection, Iterator
+from collections.abc import AsyncIterator, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +52,9 @@ from mcp.shared.jsonrpc_dispatcher import cancelled_request_id_from_params
 from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
 
-__all__ = ["FramingError", "StdioStreams", "parse_line", "stdio_message_streams"]
+from moorings_core.platform.stdio import loop_can_wait_readable
+
+__all__ = ["FramingError", "parse_line", "stdio_message_streams"]
 
 logger = logging.getLogger(__name__)
 
@@ -193,48 +193,6 @@ def _split_lines(fd: int, limit: int) -> Iterator[bytes | _Oversized]:
     while chunk := os.read(fd, _CHUNK):
         yield from splitter.feed(chunk)
     yield from splitter.finish()
-
-
-def _pollable(fd: int) -> bool:
-    """Whether the event loop can wait for `fd` to be readable (pipes, sockets and terminals can;
-    regular files and /dev/null cannot)."""
-    with selectors.DefaultSelector() as selector:
-        try:
-            selector.register(fd, selectors.EVENT_READ)
-        except (OSError, ValueError):
-            return False
-    return True
-
-
-@dataclass
-class StdioStreams:
-    """The private descriptors that carry the protocol while the real fd 0 and fd 1 are diverted."""
-
-    wire_in: int
-    wire_out: int
-    restore: Callable[[], None]
-
-    @classmethod
-    @contextlib.contextmanager
-    def claim(cls) -> Iterator[StdioStreams]:
-        """Move the protocol onto private fds; point fd 0 at /dev/null and fd 1 at stderr."""
-        sys.stdout.flush()
-        wire_in = fcntl.fcntl(0, fcntl.F_DUPFD_CLOEXEC, 3)
-        wire_out = fcntl.fcntl(1, fcntl.F_DUPFD_CLOEXEC, 3)
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.close(devnull)
-        os.dup2(2, 1)
-
-        def restore() -> None:
-            os.dup2(wire_in, 0)
-            os.dup2(wire_out, 1)
-
-        streams = cls(wire_in, wire_out, restore)
-        try:
-            yield streams
-        finally:
-            restore()
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -386,7 +344,7 @@ async def stdio_message_streams(
                     if changed is not None:
                         changed.set()
 
-    on_loop = _pollable(wire_in)
+    on_loop = loop_can_wait_readable(wire_in)
     if not on_loop:
         threading.Thread(target=read_in_thread, name="moorings-stdin", daemon=True).start()
     try:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import stat
 import threading
 import time
@@ -31,6 +30,7 @@ from pydantic import Field
 
 from moorings_core.blocking import run_blocking, work_deadline
 from moorings_core.paging import Page, Pager, PageRequest, join_notes, room_for_items, with_note
+from moorings_core.platform.files import DirectoryHandle
 from moorings_core.sandbox.paths import PathJail, file_kind
 from moorings_core.server import (
     MooringsServer,
@@ -143,12 +143,12 @@ class _Listing:
         self._by_size: list[tuple[str, str]] | None = None
         self._lock = threading.Lock()
 
-    def sizes(self, fd: int, *, fresh: bool) -> dict[str, int]:
+    def sizes(self, directory: DirectoryHandle, *, fresh: bool) -> dict[str, int]:
         """The size of each file; `fresh` stats them again (a first page), otherwise the snapshot's
         sizes serve, so that every page of one listing agrees on its sizes and totals."""
         with self._lock:
             if fresh or self._sizes is None:
-                self._sizes = {name: _size(fd, name) for name, kind in self.items if kind == "file"}
+                self._sizes = {name: _size(directory, name) for name, kind in self.items if kind == "file"}
                 self._by_size = None
             return self._sizes
 
@@ -178,16 +178,16 @@ class _RecentListings:
         self._listings: OrderedDict[tuple[int, int], tuple[tuple[int, int], _Listing]] = OrderedDict()
         self._lock = threading.Lock()  # tools run in worker threads
 
-    def listing(self, fd: int) -> _Listing:
-        """The listing of the open directory `fd`, kept or made now."""
-        info = os.fstat(fd)
+    def listing(self, directory: DirectoryHandle) -> _Listing:
+        """The listing of the open directory, kept or made now."""
+        info = directory.status()
         key, stamp = (info.st_dev, info.st_ino), (info.st_mtime_ns, info.st_ctime_ns)
         with self._lock:
             cached = self._listings.get(key)
             if cached is not None and cached[0] == stamp:
                 self._listings.move_to_end(key)
                 return cached[1]
-        listing = _Listing(_scan(fd))
+        listing = _Listing(_scan(directory))
         settled = time.time_ns() - max(stamp) > _RACY_NS
         if _CACHED_FROM < len(listing.items) <= _CACHED_ENTRIES and settled:
             with self._lock:
@@ -200,13 +200,13 @@ class _RecentListings:
 _RECENT = _RecentListings(capacity=8)
 
 
-def _scan(fd: int) -> list[tuple[str, str]]:
-    """The (name, kind) pairs of the open directory `fd`, sorted by name.
+def _scan(directory: DirectoryHandle) -> list[tuple[str, str]]:
+    """The (name, kind) pairs of the open directory, sorted by name.
 
     Like `walking.sorted_entries`, but sorts the bare names, which costs half as much as sorting
     the pairs at 10,000 entries; an entry that vanished while being listed is left out.
     """
-    with os.scandir(fd) as scan:
+    with directory.scandir() as scan:
         kinds = {
             entry.name: "directory"
             if entry.is_dir(follow_symlinks=False)
@@ -251,21 +251,20 @@ def _listed(
 ) -> tuple[_Shown, _Listing, dict[str, int] | None]:
     """The page `request` asks for, the listing it comes from, and the file sizes when `sized`."""
     canonical = jail.resolve(path)
-    fd = jail.open_directory(canonical)
-    try:
-        listing = _RECENT.listing(fd)
-        sizes = listing.sizes(fd, fresh=request.start == 0) if sized else None
+    with jail.open_directory(canonical) as directory:
+        listing = _RECENT.listing(directory)
+        sizes = listing.sizes(directory, fresh=request.start == 0) if sized else None
         items = listing.items if sizes is None or not by_size else listing.by_size(sizes)
-        page = _fill(jail, canonical, fd, items, request.pager(max_chars=room_for_items(budget)), sizes)
-    finally:
-        os.close(fd)
+        page = _fill(
+            jail, canonical, directory, items, request.pager(max_chars=room_for_items(budget)), sizes
+        )
     return _Shown(jail.display(canonical), page, request), listing, sizes
 
 
 def _fill(
     jail: PathJail,
     directory: Path,
-    fd: int,
+    handle: DirectoryHandle,
     items: list[tuple[str, str]],
     pager: Pager[tuple[str, dict[str, Any]]],
     sizes: dict[str, int] | None,
@@ -274,7 +273,7 @@ def _fill(
     pager.count(pager.start)  # the entries of earlier pages, skipped unseen
     for name, kind in itertools.islice(items, pager.start, None):
         entry: dict[str, Any] = {"name": name, "type": kind}
-        target = _link_target(jail, directory, fd, name) if kind == "symlink" else None
+        target = _link_target(jail, directory, handle, name) if kind == "symlink" else None
         if sizes is None:
             line = _line(name, kind, target)
         else:
@@ -288,17 +287,17 @@ def _fill(
     return pager.page(len(items))
 
 
-def _size(fd: int, name: str) -> int:
+def _size(directory: DirectoryHandle, name: str) -> int:
     try:
-        return os.stat(name, dir_fd=fd, follow_symlinks=False).st_size
+        return directory.entry(name).st_size
     except OSError:
         return 0  # removed since it was listed
 
 
-def _link_target(jail: PathJail, directory: Path, fd: int, name: str) -> str | None:
+def _link_target(jail: PathJail, directory: Path, handle: DirectoryHandle, name: str) -> str | None:
     """The symlink's text, if where it leads is inside the jail (a dangling link inside counts)."""
     try:
-        target = os.readlink(name, dir_fd=fd)
+        target = handle.readlink(name)
     except OSError:
         return None
     return target if jail.is_inside(directory / name) else None
@@ -472,14 +471,12 @@ def _timestamp(seconds: float) -> datetime:
 
 
 def _info(jail: PathJail, path: str, follow: bool) -> types.CallToolResult:
-    canonical, dir_fd, name = jail.open_holder(path, follow_symlinks=follow)
+    canonical, holder, name = jail.open_holder(path, follow_symlinks=follow)
     target: str | None = None
-    try:
-        info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    with holder:
+        info = holder.entry(name)
         if stat.S_ISLNK(info.st_mode):
-            target = _link_target(jail, canonical.parent, dir_fd, name)
-    finally:
-        os.close(dir_fd)
+            target = _link_target(jail, canonical.parent, holder, name)
     kind = file_kind(info.st_mode)
     birth = getattr(info, "st_birthtime", None)
     details = FileInfo(

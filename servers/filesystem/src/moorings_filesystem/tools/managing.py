@@ -3,7 +3,8 @@
 `move_file`, `copy_file`, `copy_directory`, `delete_file`, `delete_directory`.
 
 Nothing is overwritten unless the call asks for it: a move or a directory copy lands with "rename
-without replacing" (renameat2 RENAME_NOREPLACE), so even an entry that appears meanwhile survives.
+without replacing" (`DirectoryHandle.rename_noreplace`), so even an entry that appears meanwhile
+survives.
 Copies are built under a temporary name beside the destination and renamed into place, so a copy
 is whole or absent; a move across file systems is such a copy followed by removing the source.
 A directory is deleted by renaming it to a temporary name first (it vanishes at once), then
@@ -28,6 +29,8 @@ from pydantic import Field
 
 from moorings_core.blocking import run_blocking
 from moorings_core.errors import InvalidInput, LimitExceeded, MooringsError, OperationFailed
+from moorings_core.platform import descriptors
+from moorings_core.platform.files import DirectoryHandle, SpecialFile, TreeChanged, links_a_directory
 from moorings_core.sandbox.paths import PathJail
 from moorings_core.server import (
     NO_PROGRESS,
@@ -45,9 +48,7 @@ from moorings_filesystem.workspace import Workspace
 
 __all__ = ["CopyResult", "DeleteResult", "MoveResult", "register"]
 
-_DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_SOURCE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 _MAX_DEPTH = 256  # deeper trees are refused rather than risk the recursion limit
 _COUNT_BEFORE_REFUSING = 10_000  # how far a refusal counts what a recursive delete would remove
 _SKIPPED_LISTED = 100  # special files named in a copy's result; all are counted
@@ -133,9 +134,9 @@ def _kind(entry: os.stat_result) -> str:
     return "symlink" if stat.S_ISLNK(entry.st_mode) else "file"
 
 
-def _entry_at(dir_fd: int, name: str) -> os.stat_result | None:
+def _entry_at(directory: DirectoryHandle, name: str) -> os.stat_result | None:
     try:
-        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        return directory.entry(name)
     except FileNotFoundError:
         return None
 
@@ -151,14 +152,14 @@ def _refuse_existing(display: str, existing: os.stat_result, *, hint: str) -> Mo
 def _move(jail: PathJail, source: str, destination: str, create_parents: bool) -> MoveResult:
     origin = jail.resolve(source, intent="write", follow_symlinks=False)
     target = jail.resolve(destination, intent="create", follow_symlinks=False)
-    source_fd, source_name = jail.open_parent(origin, intent="write")
-    try:
+    source_directory, source_name = jail.open_parent(origin, intent="write")
+    with source_directory:
         if target.is_relative_to(origin) and target != origin:
             raise InvalidInput(f"'{source}' cannot be moved into itself ('{destination}' is inside it).")
-        target_fd, target_name, made = open_parent(jail, target, destination, create_parents)
-        try:
-            entry = os.stat(source_name, dir_fd=source_fd, follow_symlinks=False)
-            existing = _entry_at(target_fd, target_name)
+        target_directory, target_name, made = open_parent(jail, target, destination, create_parents)
+        with target_directory:
+            entry = source_directory.entry(source_name)
+            existing = _entry_at(target_directory, target_name)
             if existing is not None:
                 raise _refuse_existing(
                     destination,
@@ -166,13 +167,11 @@ def _move(jail: PathJail, source: str, destination: str, create_parents: bool) -
                     hint="move_file never overwrites: choose another name, or delete it first. To move "
                     f"into a directory, give the full new path (e.g. '{destination}/{origin.name}').",
                 )
-            across = _rename_or_copy(source_fd, source_name, target_fd, target_name, entry, destination)
-            atomic.fsync_directory(source_fd, source)
-            atomic.fsync_directory(target_fd, destination)
-        finally:
-            os.close(target_fd)
-    finally:
-        os.close(source_fd)
+            across = _rename_or_copy(
+                source_directory, source_name, target_directory, target_name, entry, destination
+            )
+            atomic.fsync_directory(source_directory, source)
+            atomic.fsync_directory(target_directory, destination)
     return MoveResult(
         source=jail.display(origin),
         destination=jail.display(target),
@@ -183,11 +182,16 @@ def _move(jail: PathJail, source: str, destination: str, create_parents: bool) -
 
 
 def _rename_or_copy(
-    source_fd: int, source: str, target_fd: int, target: str, entry: os.stat_result, display: str
+    source_directory: DirectoryHandle,
+    source: str,
+    target_directory: DirectoryHandle,
+    target: str,
+    entry: os.stat_result,
+    display: str,
 ) -> bool:
     """Rename without replacing; across file systems, copy then remove. Return whether it crossed."""
     try:
-        atomic.rename_noreplace(source_fd, source, target_fd, target)
+        source_directory.rename_noreplace(source, target_directory, target)
         return False
     except FileExistsError:
         raise OperationFailed(f"'{display}' appeared meanwhile; nothing was overwritten.") from None
@@ -195,33 +199,35 @@ def _rename_or_copy(
         if exc.errno != errno.EXDEV:
             raise atomic.failure(exc, display, "move to") from None
     try:
-        _copy_entry(source_fd, source, target_fd, target, entry, display)
+        _copy_entry(source_directory, source, target_directory, target, entry, display)
     except OSError as exc:
         raise atomic.failure(exc, display, "move to") from None
-    _remove_moved_source(source_fd, source, display)
+    _remove_moved_source(source_directory, source, display)
     return True
 
 
 def _copy_entry(
-    source_fd: int, source: str, target_fd: int, target: str, entry: os.stat_result, display: str
+    source_directory: DirectoryHandle,
+    source: str,
+    target_directory: DirectoryHandle,
+    target: str,
+    entry: os.stat_result,
+    display: str,
 ) -> None:
     """Copy one entry (file, symlink or tree) to `target`, whole or not at all, never replacing."""
     if stat.S_ISDIR(entry.st_mode):
-        directory = os.open(source, _DIRECTORY_FLAGS, dir_fd=source_fd)
-        try:
-            _copy_tree(directory, target_fd, target, display, NO_PROGRESS)
-        finally:
-            os.close(directory)
+        with source_directory.open_directory(source) as directory:
+            _copy_tree(directory, target_directory, target, display, NO_PROGRESS)
     elif stat.S_ISLNK(entry.st_mode):
         temporary = atomic.temporary_name()
-        with atomic.removed_on_failure(target_fd, temporary, display, "copy to"):
-            os.symlink(os.readlink(source, dir_fd=source_fd), temporary, dir_fd=target_fd)
-            atomic.rename_noreplace(target_fd, temporary, target_fd, target)
+        with atomic.removed_on_failure(target_directory, temporary, display, "copy to"):
+            _copy_link(source_directory, source, target_directory, temporary, entry)
+            target_directory.rename_noreplace(temporary, target_directory, target)
     else:
-        reader = _open_regular(source_fd, source)
+        reader = _open_regular(source_directory, source)
         try:
             atomic.replace_file(
-                target_fd,
+                target_directory,
                 target,
                 lambda writer: _copy_with_times(reader, writer, entry),
                 display=display,
@@ -232,9 +238,21 @@ def _copy_entry(
             os.close(reader)
 
 
-def _remove_moved_source(dir_fd: int, name: str, display: str) -> None:
+def _copy_link(
+    source_directory: DirectoryHandle,
+    source: str,
+    target_directory: DirectoryHandle,
+    target: str,
+    entry: os.stat_result,
+) -> None:
+    """Make `target` a link holding what the link `source` holds (of the same flavour, on Windows)."""
+    text = source_directory.readlink(source)
+    target_directory.symlink(text, target, to_directory=links_a_directory(entry))
+
+
+def _remove_moved_source(directory: DirectoryHandle, name: str, display: str) -> None:
     try:
-        _remove_whole(dir_fd, name)
+        _remove_whole(directory, name)
     except OSError as exc:
         raise OperationFailed(
             f"'{display}' was copied to the other file system, but the source could not be removed "
@@ -242,19 +260,21 @@ def _remove_moved_source(dir_fd: int, name: str, display: str) -> None:
         ) from None
 
 
-def _remove_whole(dir_fd: int, name: str, removed: Callable[[int], None] | None = None) -> None:
+def _remove_whole(
+    directory: DirectoryHandle, name: str, removed: Callable[[int], None] | None = None
+) -> None:
     """Remove an entry and all below it: renamed to a temporary first, so it vanishes at once.
 
     If removing fails midway, what is left is put back under its name (rather than left for the
     sweeper to finish) and the error is raised. `removed` counts the entries as they go.
     """
     temporary = atomic.temporary_name()
-    os.rename(name, temporary, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    directory.replace(name, directory, temporary)  # a fresh name: nothing there to replace
     try:
-        atomic.remove_tree(dir_fd, temporary, removed)
+        atomic.remove_tree(directory, temporary, removed)
     except OSError:
         with contextlib.suppress(OSError):
-            atomic.rename_noreplace(dir_fd, temporary, dir_fd, name)
+            directory.rename_noreplace(temporary, directory, name)
         raise
 
 
@@ -271,9 +291,9 @@ def _copy_file(
     source_fd = jail.open_file(origin)
     try:
         entry = os.fstat(source_fd)
-        target_fd, target_name, made = open_parent(jail, target, destination, create_parents)
-        try:
-            existing = _entry_at(target_fd, target_name)
+        target_directory, target_name, made = open_parent(jail, target, destination, create_parents)
+        with target_directory:
+            existing = _entry_at(target_directory, target_name)
             if existing is not None and not overwrite:
                 raise _refuse_existing(destination, existing, hint="Pass overwrite: true to replace it.")
 
@@ -282,10 +302,8 @@ def _copy_file(
 
             mode = None if existing is not None else stat.S_IMODE(entry.st_mode)
             replaced = atomic.replace_file(
-                target_fd, target_name, fill, display=destination, overwrite=overwrite, mode=mode
+                target_directory, target_name, fill, display=destination, overwrite=overwrite, mode=mode
             )
-        finally:
-            os.close(target_fd)
     finally:
         os.close(source_fd)
     return CopyResult(
@@ -309,21 +327,16 @@ def _copy_directory(
     target = jail.resolve(destination, intent="create")
     if target.is_relative_to(origin):
         raise InvalidInput(f"'{destination}' is inside '{source}'; a directory cannot be copied into itself.")
-    source_fd = jail.open_directory(origin)
-    try:
-        target_fd, target_name, made = open_parent(jail, target, destination, create_parents)
-        try:
-            existing = _entry_at(target_fd, target_name)
+    with jail.open_directory(origin) as source_directory:
+        target_directory, target_name, made = open_parent(jail, target, destination, create_parents)
+        with target_directory:
+            existing = _entry_at(target_directory, target_name)
             if existing is not None:
                 raise _refuse_existing(
                     destination, existing, hint="copy_directory never overwrites: choose a new name."
                 )
-            tally = _copy_tree(source_fd, target_fd, target_name, destination, progress)
-            atomic.fsync_directory(target_fd, destination)
-        finally:
-            os.close(target_fd)
-    finally:
-        os.close(source_fd)
+            tally = _copy_tree(source_directory, target_directory, target_name, destination, progress)
+            atomic.fsync_directory(target_directory, destination)
     return CopyResult(
         source=jail.display(origin),
         destination=jail.display(target),
@@ -338,80 +351,80 @@ def _copy_directory(
     )
 
 
-def _copy_tree(source_fd: int, target_fd: int, target: str, display: str, progress: Progress) -> _Tally:
-    """Copy the directory open at `source_fd` to `target`: built under a temporary name, then renamed."""
+def _copy_tree(
+    source: DirectoryHandle, target_directory: DirectoryHandle, target: str, display: str, progress: Progress
+) -> _Tally:
+    """Copy the open directory `source` to `target`: built under a temporary name, then renamed."""
     tally = _Tally(directories=1)
     temporary = atomic.temporary_name()
-    with atomic.removed_on_failure(target_fd, temporary, display, "copy to"):
-        os.mkdir(temporary, 0o700, dir_fd=target_fd)
-        built = os.open(temporary, _DIRECTORY_FLAGS, dir_fd=target_fd)
-        try:
-            _copy_children(source_fd, built, tally, "", 0, progress)
-            os.fchmod(built, stat.S_IMODE(os.fstat(source_fd).st_mode))
-            atomic.sync_filesystem(built)  # every copied file on disk before the copy appears
-        finally:
-            os.close(built)
-        atomic.rename_noreplace(target_fd, temporary, target_fd, target)
+    with atomic.removed_on_failure(target_directory, temporary, display, "copy to"):
+        target_directory.mkdir(temporary, 0o700)
+        with target_directory.open_directory(temporary) as built:
+            _copy_children(source, built, tally, "", 0, progress)
+            built.set_mode(stat.S_IMODE(source.status().st_mode))
+            built.sync_file_system()  # every copied file on disk before the copy appears
+        target_directory.rename_noreplace(temporary, target_directory, target)
     return tally
 
 
 def _copy_children(
-    source_fd: int, target_fd: int, tally: _Tally, prefix: str, depth: int, progress: Progress
+    source: DirectoryHandle,
+    target: DirectoryHandle,
+    tally: _Tally,
+    prefix: str,
+    depth: int,
+    progress: Progress,
 ) -> None:
     if depth > _MAX_DEPTH:
         raise LimitExceeded(f"The tree is more than {_MAX_DEPTH} directories deep; nothing was copied.")
-    with os.scandir(source_fd) as scan:
+    with source.scandir() as scan:
         entries = [(item.name, item.stat(follow_symlinks=False)) for item in scan]
     for name, entry in entries:
         if stat.S_ISDIR(entry.st_mode):
-            os.mkdir(name, 0o700, dir_fd=target_fd)
-            source_child = os.open(name, _DIRECTORY_FLAGS, dir_fd=source_fd)
-            try:
-                target_child = os.open(name, _DIRECTORY_FLAGS, dir_fd=target_fd)
-                try:
-                    _copy_children(source_child, target_child, tally, f"{prefix}{name}/", depth + 1, progress)
-                    os.fchmod(target_child, stat.S_IMODE(entry.st_mode))  # last: it may forbid writing
-                finally:
-                    os.close(target_child)
-            finally:
-                os.close(source_child)
+            target.mkdir(name, 0o700)
+            with source.open_directory(name) as source_child, target.open_directory(name) as target_child:
+                _copy_children(source_child, target_child, tally, f"{prefix}{name}/", depth + 1, progress)
+                target_child.set_mode(stat.S_IMODE(entry.st_mode))  # last: it may forbid writing
         elif stat.S_ISLNK(entry.st_mode):
-            os.symlink(os.readlink(name, dir_fd=source_fd), name, dir_fd=target_fd)
+            _copy_link(source, name, target, name, entry)
         elif stat.S_ISREG(entry.st_mode):
-            _copy_file_into(source_fd, name, target_fd, name, entry)
+            _copy_file_into(source, name, target, name, entry)
         elif len(tally.skipped) < _SKIPPED_LISTED:
             tally.skipped.append(prefix + name)
         tally.count(entry)
         progress.update(tally.entries)
 
 
-def _copy_file_into(source_fd: int, source: str, target_fd: int, target: str, entry: os.stat_result) -> None:
+def _copy_file_into(
+    source: DirectoryHandle, name: str, target: DirectoryHandle, target_name: str, entry: os.stat_result
+) -> None:
     """Copy a regular file to a new name, with its permission bits and modification time."""
-    reader = _open_regular(source_fd, source)
+    reader = _open_regular(source, name)
     try:
-        writer = os.open(target, _CREATE_FLAGS, 0o600, dir_fd=target_fd)
+        writer = target.open_file(target_name, _CREATE, 0o600)
         try:
             _copy_with_times(reader, writer, entry)
-            os.fchmod(writer, stat.S_IMODE(entry.st_mode))
+            descriptors.set_mode(writer, stat.S_IMODE(entry.st_mode))
+            descriptors.flush_copy(writer)
         finally:
             os.close(writer)
     finally:
         os.close(reader)
 
 
-def _open_regular(dir_fd: int, name: str) -> int:
+def _open_regular(directory: DirectoryHandle, name: str) -> int:
     """Open `name` for reading if it is still a regular file (never blocking on a FIFO swapped in)."""
-    reader = os.open(name, _SOURCE_FLAGS, dir_fd=dir_fd)
-    if not stat.S_ISREG(os.fstat(reader).st_mode):
-        os.close(reader)
-        raise InvalidInput(f"'{name}' stopped being a regular file during the copy; nothing was copied.")
-    os.set_blocking(reader, True)
-    return reader
+    try:
+        return directory.open_file(name)
+    except (SpecialFile, TreeChanged, IsADirectoryError):
+        raise InvalidInput(
+            f"'{name}' stopped being a regular file during the copy; nothing was copied."
+        ) from None
 
 
 def _copy_with_times(reader: int, writer: int, entry: os.stat_result) -> None:
-    atomic.copy_contents(reader, writer)
-    os.utime(writer, ns=(entry.st_atime_ns, entry.st_mtime_ns))
+    descriptors.copy_contents(reader, writer)
+    descriptors.set_times(writer, entry.st_atime_ns, entry.st_mtime_ns)
 
 
 # -- delete -------------------------------------------------------------------------------------
@@ -419,19 +432,17 @@ def _copy_with_times(reader: int, writer: int, entry: os.stat_result) -> None:
 
 def _delete_file(jail: PathJail, path: str, dry_run: bool) -> DeleteResult:
     canonical = jail.resolve(path, intent="write", follow_symlinks=False)
-    dir_fd, name = jail.open_parent(canonical, intent="write")
-    try:
-        entry = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    directory, name = jail.open_parent(canonical, intent="write")
+    with directory:
+        entry = directory.entry(name)
         if stat.S_ISDIR(entry.st_mode):
             raise InvalidInput(f"'{path}' is a directory; delete it with delete_directory.")
         if not dry_run:
             try:
-                os.unlink(name, dir_fd=dir_fd)
+                directory.unlink(name)
             except OSError as exc:
                 raise atomic.failure(exc, path, "delete") from None
-            atomic.fsync_directory(dir_fd, path)
-    finally:
-        os.close(dir_fd)
+            atomic.fsync_directory(directory, path)
     tally = _Tally()
     tally.count(entry)
     return _deleted(jail, canonical, entry, tally, dry_run)
@@ -441,9 +452,9 @@ def _delete_directory(
     jail: PathJail, path: str, recursive: bool, dry_run: bool, progress: Progress
 ) -> DeleteResult:
     canonical = jail.resolve(path, intent="write", follow_symlinks=False)
-    dir_fd, name = jail.open_parent(canonical, intent="write")
-    try:
-        entry = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    directory, name = jail.open_parent(canonical, intent="write")
+    with directory:
+        entry = directory.entry(name)
         if stat.S_ISLNK(entry.st_mode):
             raise InvalidInput(
                 f"'{path}' is a symbolic link, not a directory; delete_file removes the link "
@@ -451,33 +462,30 @@ def _delete_directory(
             )
         if not stat.S_ISDIR(entry.st_mode):
             raise InvalidInput(f"'{path}' is a file, not a directory; delete it with delete_file.")
-        inside = _tally_inside(dir_fd, name, None if recursive else _COUNT_BEFORE_REFUSING, progress)
+        inside = _tally_inside(directory, name, None if recursive else _COUNT_BEFORE_REFUSING, progress)
         if inside.entries and not recursive:
             raise InvalidInput(
                 f"'{path}' is not empty: it holds {inside.describe()}; nothing was deleted.",
                 hint="Pass recursive: true to delete it with everything in it (dryRun: true to check first).",
             )
         if not dry_run:
-            _remove_directory(dir_fd, name, path, _deletion_progress(inside.entries, progress))
-    finally:
-        os.close(dir_fd)
+            _remove_directory(directory, name, path, _deletion_progress(inside.entries, progress))
     inside.directories += 1  # the directory itself
     return _deleted(jail, canonical, entry, inside, dry_run)
 
 
-def _tally_inside(dir_fd: int, name: str, limit: int | None, progress: Progress) -> _Tally:
+def _tally_inside(parent: DirectoryHandle, name: str, limit: int | None, progress: Progress) -> _Tally:
     """Count what the directory `name` holds, without following symlinks; stop past `limit` entries."""
     tally = _Tally()
-    directory = os.open(name, _DIRECTORY_FLAGS, dir_fd=dir_fd)
-    try:
+    with parent.open_directory(name) as directory:
         _tally_below(directory, tally, limit, 0, progress)
-    finally:
-        os.close(directory)
     return tally
 
 
-def _tally_below(dir_fd: int, tally: _Tally, limit: int | None, depth: int, progress: Progress) -> None:
-    with os.scandir(dir_fd) as scan:
+def _tally_below(
+    directory: DirectoryHandle, tally: _Tally, limit: int | None, depth: int, progress: Progress
+) -> None:
+    with directory.scandir() as scan:
         for item in scan:
             with contextlib.suppress(FileNotFoundError):  # gone since it was listed
                 tally.count(item.stat(follow_symlinks=False))
@@ -490,12 +498,11 @@ def _tally_below(dir_fd: int, tally: _Tally, limit: int | None, depth: int, prog
             if depth >= _MAX_DEPTH:
                 tally.complete = False
                 continue
-            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
-                child = os.open(item.name, _DIRECTORY_FLAGS, dir_fd=dir_fd)
-                try:
-                    _tally_below(child, tally, limit, depth + 1, progress)
-                finally:
-                    os.close(child)
+            with (
+                contextlib.suppress(FileNotFoundError, NotADirectoryError),
+                directory.open_directory(item.name) as child,
+            ):
+                _tally_below(child, tally, limit, depth + 1, progress)
             if not tally.complete:
                 return
 
@@ -514,14 +521,16 @@ def _deletion_progress(counted: int, progress: Progress) -> Callable[[int], None
     return more_removed
 
 
-def _remove_directory(dir_fd: int, name: str, display: str, removed: Callable[[int], None]) -> None:
+def _remove_directory(
+    directory: DirectoryHandle, name: str, display: str, removed: Callable[[int], None]
+) -> None:
     try:
-        _remove_whole(dir_fd, name, removed)
+        _remove_whole(directory, name, removed)
     except OSError as exc:
         raise OperationFailed(
             f"Could not delete all of '{display}': {exc.strerror}. Whatever is left is still at '{display}'."
         ) from None
-    atomic.fsync_directory(dir_fd, display)
+    atomic.fsync_directory(directory, display)
 
 
 def _deleted(

@@ -1,7 +1,8 @@
 """Tools that read files: text by lines or by bytes, several files at once, and images or audio.
 
 Nothing here reads a whole big file. A text read first works out a *span* of the file with
-positioned reads (`os.pread`), a block at a time, on the fd the jail opened:
+positioned reads (`read_at`: `os.pread` where the OS has it), a block at a time, on the fd the jail
+opened:
 
 - forward spans (the whole file, `head`, `offset`/`limit`) count newlines from the start with
   `bytes.count` and stop at the last line asked for or at the output budget, whichever comes first;
@@ -31,6 +32,7 @@ from pydantic import Field
 from moorings_core.blocking import run_blocking
 from moorings_core.errors import InvalidInput, LimitExceeded, MooringsError, OperationFailed
 from moorings_core.paging import room_for_items
+from moorings_core.platform.descriptors import read_at
 from moorings_core.sandbox.paths import PathJail
 from moorings_core.server import MooringsServer, Output, ToolContext, tool_result
 from moorings_filesystem.tools._media import SNIFF_BYTES, media_type
@@ -364,7 +366,7 @@ def _pass_lines(fd: int, start: int, count: int, stop: int, size: int) -> tuple[
     end = cursor = start
     passed = 0
     while passed < count and cursor < stop:
-        block = os.pread(fd, min(_BLOCK, stop - cursor), cursor)
+        block = read_at(fd, min(_BLOCK, stop - cursor), cursor)
         if not block:
             break  # the file shrank since it was measured
         newlines = block.count(b"\n")
@@ -388,12 +390,12 @@ def _tail_start(fd: int, size: int, count: int, budget: int) -> tuple[int, int, 
         return 0, 0, False
     floor = max(0, size - budget)
     # A final newline ends the last line; it does not start an empty one after it.
-    cursor = size - 1 if os.pread(fd, 1, size - 1) == b"\n" else size
+    cursor = size - 1 if read_at(fd, 1, size - 1) == b"\n" else size
     found = 0
     earliest: int | None = None  # the first newline met so far (they are met last to first)
     while cursor > floor:
         begin = max(floor, cursor - _BLOCK)
-        block = os.pread(fd, cursor - begin, begin)
+        block = read_at(fd, cursor - begin, begin)
         newlines = block.count(b"\n")
         if found + newlines >= count:
             return begin + _nth_newline_from_end(block, count - found) + 1, count, False
@@ -427,13 +429,13 @@ def _nth_newline_from_end(block: bytes, n: int) -> int:
 
 def _align_end(fd: int, start: int, end: int) -> int:
     """Move `end` back over a UTF-8 character it would cut in two."""
-    last = os.pread(fd, min(4, end - start), max(start, end - 4))
+    last = read_at(fd, min(4, end - start), max(start, end - 4))
     return end - _incomplete_suffix(last)
 
 
 def _align_start(fd: int, start: int, end: int) -> int:
     """Move `start` forward past the continuation bytes of a character that began before it."""
-    first = os.pread(fd, min(3, end - start), start)
+    first = read_at(fd, min(3, end - start), start)
     skip = 0
     while skip < len(first) and first[skip] & 0xC0 == 0x80:
         skip += 1
@@ -455,7 +457,7 @@ def _read_range(fd: int, start: int, end: int) -> bytes:
     chunks: list[bytes] = []
     position = start
     while position < end:
-        chunk = os.pread(fd, end - position, position)
+        chunk = read_at(fd, end - position, position)
         if not chunk:
             break  # the file shrank since it was measured
         chunks.append(chunk)
@@ -493,7 +495,7 @@ def _read_open_text(
     fd: int, path: str, shown_path: str, request: _Request, max_read_bytes: int, budget: int, tool: str
 ) -> TextFileContent:
     size = os.fstat(fd).st_size
-    probe = os.pread(fd, _PROBE, 0)
+    probe = read_at(fd, _PROBE, 0)
     if b"\0" in probe:
         raise InvalidInput(
             f"'{path}' looks like a binary file (it has NUL bytes near the start), not text.",

@@ -18,7 +18,6 @@ text instead, since bytes regexes fold ASCII only.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ from pydantic import Field
 from moorings_core.blocking import run_blocking, work_deadline
 from moorings_core.errors import InvalidInput
 from moorings_core.paging import Page, Pager, PageRequest, join_notes, room_for_items, with_note
+from moorings_core.platform.files import DirectoryHandle
 from moorings_core.sandbox.paths import PathJail
 from moorings_core.server import (
     MooringsServer,
@@ -304,13 +304,13 @@ class _ContentSearch:
         self.max_bytes = max_bytes
         self.scan = _Scan()
 
-    def search(self, dir_fd: int, name: str, directory: str) -> bool:
-        """Search the file `name` in `dir_fd` (`directory`: its absolute path, with a final '/').
+    def search(self, handle: DirectoryHandle, name: str, directory: str) -> bool:
+        """Search the file `name` in `handle` (`directory`: its absolute path, with a final '/').
 
         Returns False once enough has been counted and the walk should stop.
         """
         try:
-            content = read_regular_file(dir_fd, name, self.max_bytes)
+            content = read_regular_file(handle, name, self.max_bytes)
         except FileTooBig:
             self.scan.large += 1
             if len(self.scan.large_names) < _SKIPPED_NAMES:
@@ -398,17 +398,15 @@ def _search_tree(
                 return
             searched += 1
             progress.update(searched)
-            if not search.search(directory.fd, name, where):
+            if not search.search(directory.handle, name, where):
                 return
 
 
 def _search_file(jail: PathJail, canonical: Path, search: _ContentSearch) -> None:
     """A single file named by `path`: opened through the jail, then read like a walked one."""
-    dir_fd, name = jail.open_parent(canonical, intent="read")
-    try:
-        search.search(dir_fd, name, jail.display(canonical)[: -len(name)])
-    finally:
-        os.close(dir_fd)
+    directory, name = jail.open_parent(canonical, intent="read")
+    with directory:
+        search.search(directory, name, jail.display(canonical)[: -len(name)])
 
 
 def _content_result(

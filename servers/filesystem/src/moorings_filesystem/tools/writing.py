@@ -37,6 +37,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from moorings_core.blocking import run_blocking
 from moorings_core.errors import InvalidInput, LimitExceeded, NotFound, OperationFailed
 from moorings_core.limits import truncate_text
+from moorings_core.platform.descriptors import copy_contents, read_at
+from moorings_core.platform.files import DirectoryHandle
 from moorings_core.sandbox.paths import PathJail
 from moorings_core.server import Output, ToolContext, ToolRegistry, tool_result
 from moorings_filesystem import atomic
@@ -183,7 +185,7 @@ class _TextStyle:
 
 
 def _style_of(fd: int) -> _TextStyle:
-    return _TextStyle.sniff(os.pread(fd, _SNIFF_BYTES, 0))
+    return _TextStyle.sniff(read_at(fd, _SNIFF_BYTES, 0))
 
 
 def _open_existing(jail: PathJail, canonical: Path) -> int | None:
@@ -199,14 +201,14 @@ def _open_existing(jail: PathJail, canonical: Path) -> int | None:
 
 def open_parent(
     jail: PathJail, canonical: Path, display: str, create_parents: bool
-) -> tuple[int, str, list[str]]:
-    """The checked directory fd and name for a new entry at `canonical`, creating parents on request.
+) -> tuple[DirectoryHandle, str, list[str]]:
+    """The checked directory and name for a new entry at `canonical`, creating parents on request.
 
-    Returns `(dir_fd, name, created_directories)`; the caller closes `dir_fd`.
+    Returns `(directory, name, created_directories)`; the caller closes `directory`.
     """
     created = make_directories(jail, canonical.parent) if create_parents else []
     try:
-        dir_fd, name = jail.open_parent(canonical, intent="create")
+        directory, name = jail.open_parent(canonical, intent="create")
     except NotFound:
         if create_parents:
             raise
@@ -214,7 +216,7 @@ def open_parent(
             f"The directory that would hold '{display}' does not exist.",
             hint="Pass createParents: true to create it, or create it first with create_directory.",
         ) from None
-    return dir_fd, name, created
+    return directory, name, created
 
 
 def make_directories(jail: PathJail, directory: Path) -> list[str]:
@@ -229,16 +231,16 @@ def make_directories(jail: PathJail, directory: Path) -> list[str]:
         raise InvalidInput(f"'{jail.display(current)}' exists and is not a directory{where}.")
     created: list[str] = []
     for path in reversed(missing):
-        dir_fd, name = jail.open_parent(path, intent="create")
+        parent, name = jail.open_parent(path, intent="create")
         try:
-            os.mkdir(name, 0o777, dir_fd=dir_fd)  # the umask decides, as for mkdir(1)
-            atomic.fsync_directory(dir_fd, jail.display(path))
+            parent.mkdir(name, 0o777)  # the umask decides, as for mkdir(1)
+            atomic.fsync_directory(parent, jail.display(path))
         except FileExistsError:
             continue  # made meanwhile by someone else: just as good, if it is a directory
         except OSError as exc:
             raise atomic.failure(exc, jail.display(path)) from None
         finally:
-            os.close(dir_fd)
+            parent.close()
         created.append(jail.display(path))
     if not _is_directory(directory):  # something else took the name meanwhile
         raise InvalidInput(f"'{jail.display(directory)}' exists and is not a directory.")
@@ -261,11 +263,9 @@ def _replace(
     jail: PathJail, canonical: Path, display: str, fill: Callable[[int], None], create_parents: bool
 ) -> tuple[atomic.Replaced, list[str]]:
     """Atomically replace (or create) the file at `canonical` with what `fill` writes."""
-    dir_fd, name, created_directories = open_parent(jail, canonical, display, create_parents)
-    try:
-        return atomic.replace_file(dir_fd, name, fill, display=display), created_directories
-    finally:
-        os.close(dir_fd)
+    directory, name, created_directories = open_parent(jail, canonical, display, create_parents)
+    with directory:
+        return atomic.replace_file(directory, name, fill, display=display), created_directories
 
 
 def _written(
@@ -332,7 +332,7 @@ def _append(jail: PathJail, path: str, content: str, create_parents: bool) -> Ap
         else:
 
             def copy_then_append(fd: int) -> None:
-                atomic.copy_contents(existing, fd)
+                copy_contents(existing, fd)
                 atomic.write_all(fd, data)
 
             new_size = _replace(jail, canonical, path, copy_then_append, create_parents=False)[0].size
