@@ -1,6 +1,6 @@
 """The `moorings-filesystem` console script (also `python -m moorings_filesystem`)."""
 
-from moorings_core.program import run_program
+from moorings_core import run_program
 
 
 def main() -> None:

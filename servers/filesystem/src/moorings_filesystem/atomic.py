@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from moorings_core.errors import AccessDenied, InvalidInput, MooringsError, OperationFailed
+from moorings_core import AccessDenied, InvalidInput, MooringsError, OperationFailed
 from moorings_core.platform import descriptors, processes
 from moorings_core.platform.files import DirectoryHandle, open_beneath
 

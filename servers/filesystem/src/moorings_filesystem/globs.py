@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from moorings_core.errors import InvalidInput
+from moorings_core import InvalidInput
 
 __all__ = ["Glob", "PathPatterns"]
 

@@ -30,12 +30,18 @@ from urllib.parse import urlsplit
 
 import mcp_types as types
 
-from moorings_core.blocking import run_blocking
-from moorings_core.errors import InvalidInput, LimitExceeded
-from moorings_core.limits import truncate_text
-from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import RequestContext, ResourceContents, ResourceSubscriptions, root_to_path
-from moorings_core.watching import FileWatcher
+from moorings_core import (
+    FileWatcher,
+    InvalidInput,
+    LimitExceeded,
+    PathJail,
+    RequestContext,
+    ResourceContents,
+    ResourceSubscriptions,
+    run_blocking,
+    truncate_text,
+)
+from moorings_core.server import root_to_path
 from moorings_filesystem.tools._media import SNIFF_BYTES, media_type
 from moorings_filesystem.workspace import Workspace
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from moorings_core.program import ServerProgram
-from moorings_core.server import MooringsServer
+from moorings_core import MooringsServer, ServerProgram
 from moorings_filesystem.resources import FileResources
 from moorings_filesystem.settings import FilesystemSettings
 from moorings_filesystem.tools import listing, managing, reading, searching, writing

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from moorings_core.config import Positional, ServerSettings
+from moorings_core import Positional, ServerSettings
 
 __all__ = ["FilesystemSettings"]
 

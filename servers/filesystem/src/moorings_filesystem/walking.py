@@ -24,9 +24,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import NamedTuple
 
-from moorings_core.errors import MooringsError
+from moorings_core import MooringsError, PathJail
 from moorings_core.platform.files import DirectoryHandle, SpecialFile
-from moorings_core.sandbox.paths import PathJail, file_kind
+from moorings_core.sandbox.paths import file_kind
 from moorings_filesystem.globs import PathPatterns
 from moorings_filesystem.ignore import IgnoreRules
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import ClientRoots, RequestContext
+from moorings_core import ClientRoots, PathJail, RequestContext
 from moorings_filesystem.settings import FilesystemSettings
 
 __all__ = ["Workspace"]

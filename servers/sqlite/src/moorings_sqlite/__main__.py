@@ -1,6 +1,6 @@
 """The `moorings-sqlite` console script (also `python -m moorings_sqlite`)."""
 
-from moorings_core.program import run_program
+from moorings_core import run_program
 
 
 def main() -> None:

@@ -37,11 +37,18 @@ from typing import Any
 import aiosqlite
 import anyio
 
-from moorings_core.blocking import work_deadline
-from moorings_core.errors import AccessDenied, InvalidInput, MooringsError
-from moorings_core.paging import Pager
-from moorings_core.sandbox.sqlite import Access, SqliteGuard, StatementRecord
-from moorings_core.server import NO_PROGRESS, Progress
+from moorings_core import (
+    NO_PROGRESS,
+    Access,
+    AccessDenied,
+    InvalidInput,
+    MooringsError,
+    Pager,
+    Progress,
+    SqliteGuard,
+    work_deadline,
+)
+from moorings_core.sandbox.sqlite import StatementRecord
 from moorings_core.sql.binding import Bound, Params, bind
 from moorings_core.sql.rows import LARGEST_BATCH, Column, Fetch, RowPage, fill_rows
 from moorings_core.sql.values import JSONValue, decode_text

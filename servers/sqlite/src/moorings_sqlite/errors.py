@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 
-from moorings_core.errors import AccessDenied, InvalidInput, LimitExceeded, MooringsError, OperationFailed
+from moorings_core import AccessDenied, InvalidInput, LimitExceeded, MooringsError, OperationFailed
 
 __all__ = ["opening_error", "translate"]
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from moorings_core.errors import LimitExceeded, MooringsError, NotFound
+from moorings_core import LimitExceeded, MooringsError, NotFound
 from moorings_core.sandbox.sqlite import quote_identifier
 from moorings_core.sql.binding import Bound
 

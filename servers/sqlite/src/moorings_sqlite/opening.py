@@ -17,8 +17,8 @@ from pathlib import Path
 
 import aiosqlite
 
-from moorings_core.errors import InvalidInput, NotFound, OperationFailed
-from moorings_core.sandbox.sqlite import SqliteGuard, quote_identifier
+from moorings_core import InvalidInput, NotFound, OperationFailed, SqliteGuard
+from moorings_core.sandbox.sqlite import quote_identifier
 from moorings_core.sql.rows import LARGEST_BATCH
 from moorings_core.sql.values import decode_text
 from moorings_sqlite.errors import opening_error

@@ -29,9 +29,14 @@ from urllib.parse import quote, unquote
 
 import mcp_types as types
 
-from moorings_core.errors import InvalidInput, MooringsError
-from moorings_core.server import RequestContext, ResourceContents, ResourceSubscriptions
-from moorings_core.watching import FileWatcher
+from moorings_core import (
+    FileWatcher,
+    InvalidInput,
+    MooringsError,
+    RequestContext,
+    ResourceContents,
+    ResourceSubscriptions,
+)
 from moorings_sqlite.database import Database
 from moorings_sqlite.tools.insights import MEMO_URI, Memo
 from moorings_sqlite.tools.schema import schema_json, table_schema

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from moorings_core.program import ServerProgram
-from moorings_core.server import MooringsServer
+from moorings_core import MooringsServer, ServerProgram
 from moorings_sqlite.database import Database
 from moorings_sqlite.resources import SchemaResources
 from moorings_sqlite.settings import SqliteSettings

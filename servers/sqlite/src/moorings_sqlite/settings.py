@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from moorings_core.config import PathPart, ServerSettings
+from moorings_core import PathPart, ServerSettings
 
 __all__ = ["RESERVED_SCHEMAS", "SqliteSettings", "parse_attachment"]
 

@@ -28,19 +28,24 @@ from typing import Annotated, Any, Literal
 import mcp_types as types
 from pydantic import Field
 
-from moorings_core.blocking import run_blocking, work_deadline
-from moorings_core.paging import Page, Pager, PageRequest, join_notes, room_for_items, with_note
-from moorings_core.platform.files import DirectoryHandle
-from moorings_core.sandbox.paths import PathJail, file_kind
-from moorings_core.server import (
+from moorings_core import (
     MooringsServer,
     Output,
+    Page,
+    Pager,
+    PageRequest,
+    PathJail,
     Progress,
     ToolContext,
     counted,
     reporting_progress,
+    run_blocking,
     tool_result,
+    work_deadline,
 )
+from moorings_core.paging import join_notes, room_for_items, with_note
+from moorings_core.platform.files import DirectoryHandle
+from moorings_core.sandbox.paths import file_kind
 from moorings_filesystem.globs import PathPatterns
 from moorings_filesystem.walking import TreeWalk, WalkOptions, entry_kind
 from moorings_filesystem.workspace import Workspace

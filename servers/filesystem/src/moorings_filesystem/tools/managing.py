@@ -27,21 +27,24 @@ from typing import Annotated
 import mcp_types as types
 from pydantic import Field
 
-from moorings_core.blocking import run_blocking
-from moorings_core.errors import InvalidInput, LimitExceeded, MooringsError, OperationFailed
-from moorings_core.platform import descriptors
-from moorings_core.platform.files import DirectoryHandle, SpecialFile, TreeChanged, links_a_directory
-from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import (
+from moorings_core import (
     NO_PROGRESS,
+    InvalidInput,
+    LimitExceeded,
+    MooringsError,
+    OperationFailed,
     Output,
+    PathJail,
     Progress,
     ToolContext,
     ToolRegistry,
     counted,
     reporting_progress,
+    run_blocking,
     tool_result,
 )
+from moorings_core.platform import descriptors
+from moorings_core.platform.files import DirectoryHandle, SpecialFile, TreeChanged, links_a_directory
 from moorings_filesystem import atomic
 from moorings_filesystem.tools.writing import CreateParents, PathArgument, open_parent
 from moorings_filesystem.workspace import Workspace

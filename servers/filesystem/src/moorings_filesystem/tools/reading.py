@@ -29,12 +29,20 @@ from typing import Annotated, Literal
 import mcp_types as types
 from pydantic import Field
 
-from moorings_core.blocking import run_blocking
-from moorings_core.errors import InvalidInput, LimitExceeded, MooringsError, OperationFailed
+from moorings_core import (
+    InvalidInput,
+    LimitExceeded,
+    MooringsError,
+    MooringsServer,
+    OperationFailed,
+    Output,
+    PathJail,
+    ToolContext,
+    run_blocking,
+    tool_result,
+)
 from moorings_core.paging import room_for_items
 from moorings_core.platform.descriptors import read_at
-from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import MooringsServer, Output, ToolContext, tool_result
 from moorings_filesystem.tools._media import SNIFF_BYTES, media_type
 from moorings_filesystem.workspace import Workspace
 

@@ -28,20 +28,24 @@ from typing import Annotated, Any, AnyStr, NamedTuple
 import mcp_types as types
 from pydantic import Field
 
-from moorings_core.blocking import run_blocking, work_deadline
-from moorings_core.errors import InvalidInput
-from moorings_core.paging import Page, Pager, PageRequest, join_notes, room_for_items, with_note
-from moorings_core.platform.files import DirectoryHandle
-from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import (
+from moorings_core import (
+    InvalidInput,
     MooringsServer,
     Output,
+    Page,
+    Pager,
+    PageRequest,
+    PathJail,
     Progress,
     ToolContext,
     counted,
     reporting_progress,
+    run_blocking,
     tool_result,
+    work_deadline,
 )
+from moorings_core.paging import join_notes, room_for_items, with_note
+from moorings_core.platform.files import DirectoryHandle
 from moorings_filesystem.globs import Glob, PathPatterns
 from moorings_filesystem.walking import FileTooBig, TreeWalk, WalkOptions, read_regular_file
 from moorings_filesystem.workspace import Workspace

@@ -34,13 +34,21 @@ import anyio
 import mcp_types as types
 from pydantic import BaseModel, ConfigDict, Field
 
-from moorings_core.blocking import run_blocking
-from moorings_core.errors import InvalidInput, LimitExceeded, NotFound, OperationFailed
-from moorings_core.limits import truncate_text
+from moorings_core import (
+    InvalidInput,
+    LimitExceeded,
+    NotFound,
+    OperationFailed,
+    Output,
+    PathJail,
+    ToolContext,
+    ToolRegistry,
+    run_blocking,
+    tool_result,
+    truncate_text,
+)
 from moorings_core.platform.descriptors import copy_contents, read_at
 from moorings_core.platform.files import DirectoryHandle
-from moorings_core.sandbox.paths import PathJail
-from moorings_core.server import Output, ToolContext, ToolRegistry, tool_result
 from moorings_filesystem import atomic
 from moorings_filesystem.workspace import Workspace
 

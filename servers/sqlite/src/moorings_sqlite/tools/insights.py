@@ -13,8 +13,7 @@ from typing import Annotated
 import mcp_types as types
 from pydantic import Field
 
-from moorings_core.errors import LimitExceeded
-from moorings_core.server import MooringsServer, Output, ResourceSubscriptions, tool_result
+from moorings_core import LimitExceeded, MooringsServer, Output, ResourceSubscriptions, tool_result
 
 __all__ = ["MEMO_URI", "Memo", "register"]
 

@@ -20,18 +20,19 @@ from typing import Annotated
 import mcp_types as types
 from pydantic import Field
 
-from moorings_core.paging import PageRequest, room_for_items
-from moorings_core.sandbox.sqlite import Access
-from moorings_core.server import (
+from moorings_core import (
     NO_PROGRESS,
+    Access,
     MooringsServer,
     Output,
+    PageRequest,
     Progress,
     ToolContext,
     counted,
     reporting_progress,
     tool_result,
 )
+from moorings_core.paging import room_for_items
 from moorings_core.sql.binding import Parameter, Params
 from moorings_core.sql.formats import Format
 from moorings_core.sql.results import QueryResult, WriteResult, read_result, write_result

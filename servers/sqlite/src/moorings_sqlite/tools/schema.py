@@ -14,8 +14,8 @@ from typing import Annotated, Any
 import mcp_types as types
 from pydantic import Field
 
+from moorings_core import MooringsServer, Output, tool_result
 from moorings_core.paging import room_for_items
-from moorings_core.server import MooringsServer, Output, tool_result
 from moorings_core.sql.formats import Rendered
 from moorings_sqlite.database import Database
 from moorings_sqlite.introspection import TableDescription
