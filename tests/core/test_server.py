@@ -18,6 +18,7 @@ import pytest
 from mcp.server.mcpserver import Context
 from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp.shared.subscriptions import ResourceUpdated
+from pydantic import BaseModel
 
 from moorings_core.config import ServerSettings
 from moorings_core.errors import InvalidInput
@@ -27,6 +28,13 @@ from moorings_core.testing import LEGACY, MODERN, Era, connect, text_of
 
 pytestmark = pytest.mark.anyio
 ERAS = [pytest.param(LEGACY, id="2025"), pytest.param(MODERN, id="2026")]
+
+
+class Replacement(BaseModel):
+    """A structured argument's item, as edit_file takes them."""
+
+    old: str
+    new: str
 
 
 class Watches:
@@ -113,6 +121,20 @@ async def test_arguments_are_checked_strictly_against_the_schema(era: Era) -> No
         missing = await client.call_tool("add", {"a": 1})
         assert missing.is_error
         assert "'b' is a required property" in text_of(missing)
+
+
+async def test_a_missing_field_inside_an_argument_says_which_argument() -> None:
+    server = make_server()
+
+    @server.tool(title="Edit", read_only=True)
+    async def edit(edits: list[Replacement]) -> int:
+        """Count the edits."""
+        return len(edits)
+
+    async with connect(server) as client:
+        result = await client.call_tool("edit", {"edits": [{"old": "a", "new": "b"}, {"old": "c"}]})
+        assert result.is_error
+        assert "argument 'edits.1': 'new' is a required property" in text_of(result)
 
 
 @pytest.mark.parametrize("era", ERAS)

@@ -64,7 +64,7 @@ def _describe(error: Any) -> str:
             message = str(closer[0].message)
         elif kinds:
             message = f"{error.instance!r} is not of type {' or '.join(repr(kind) for kind in kinds)}"
-    if error.validator == "required" or not where:
+    if not where:  # the arguments themselves: a missing or unexpected argument names itself
         return message
     return f"argument {where!r}: {message}"
 
