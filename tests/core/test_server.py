@@ -16,7 +16,7 @@ import anyio
 import mcp_types as types
 import pytest
 from mcp.server.mcpserver import Context
-from mcp.shared.exceptions import MCPDeprecationWarning
+from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp.shared.subscriptions import ResourceUpdated
 from pydantic import BaseModel
 
@@ -135,6 +135,17 @@ async def test_a_missing_field_inside_an_argument_says_which_argument() -> None:
         result = await client.call_tool("edit", {"edits": [{"old": "a", "new": "b"}, {"old": "c"}]})
         assert result.is_error
         assert "argument 'edits.1': 'new' is a required property" in text_of(result)
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_an_unknown_tool_is_a_protocol_error_naming_the_tools(era: Era) -> None:
+    async with connect(make_server(), era=era) as client:
+        with pytest.raises(MCPError) as raised:
+            await client.call_tool("subtract", {"a": 1, "b": 2})
+        assert raised.value.code == types.INVALID_PARAMS
+        assert "Unknown tool 'subtract'" in raised.value.message
+        assert "add, block, echo" in raised.value.message  # what there is instead
+        assert (await client.call_tool("add", {"a": 1, "b": 2})).structured_content == {"result": 3}
 
 
 @pytest.mark.parametrize("era", ERAS)

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import mcp_types as types
 import pytest
+from mcp import MCPError
 
 from moorings_core.testing import ERAS, Era, Sandbox, connect, connect_stdio, text_of
 from moorings_filesystem import atomic
@@ -278,10 +280,11 @@ async def test_read_only_servers_do_not_list_the_write_tools(box: Sandbox) -> No
         assert {tool.name for tool in (await client.list_tools()).tools} >= WRITE_TOOLS
     async with connect(read_only) as client:
         listed = {tool.name for tool in (await client.list_tools()).tools}
-        result = await client.call_tool("write_file", {"path": "x.txt", "content": "x"})
+        with pytest.raises(MCPError) as raised:
+            await client.call_tool("write_file", {"path": "x.txt", "content": "x"})
 
     assert not listed & WRITE_TOOLS
-    assert result.is_error
+    assert raised.value.code == types.INVALID_PARAMS
     assert not (box.root / "x.txt").exists()
 
 

@@ -11,7 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import mcp_types as types
 import pytest
+from mcp import MCPError
 
 from moorings_core.testing import ERAS, Era, refusal, succeeded, text_of
 from tests.sqlite.helpers import NUMBERS, READ_TOOLS, WRITE_TOOLS, call, digest, make_sample, serving
@@ -57,9 +59,11 @@ async def test_with_allow_writes_the_write_tools_are_listed(sample: Path, era: E
 
 async def test_a_write_tool_cannot_be_called_when_it_is_not_listed(sample: Path) -> None:
     before = digest(sample)
-    result = await call(sample, "write_query", query="DELETE FROM users")
-    assert result.is_error
-    assert "write_query" in text_of(result)
+    async with serving(sample) as client:
+        with pytest.raises(MCPError) as raised:
+            await client.call_tool("write_query", {"query": "DELETE FROM users"})
+    assert raised.value.code == types.INVALID_PARAMS
+    assert "Unknown tool 'write_query'" in raised.value.message
     assert digest(sample) == before
 
 

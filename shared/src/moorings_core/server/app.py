@@ -36,6 +36,7 @@ from mcp.server.context import HandlerResult, ServerRequestContext
 from mcp.server.lowlevel.server import NotificationOptions, RequestHandler, Server
 from mcp.server.mcpserver import MCPServer
 from mcp.server.models import InitializationOptions
+from mcp.shared.exceptions import MCPError
 from opentelemetry import trace
 
 from moorings_core.config import ServerSettings
@@ -299,11 +300,17 @@ class MooringsServer:
         Wraps the SDK's own handler (as its extensions do), so results still go
         through the SDK's per-era shaping.
         """
-        tool = await self._tool(params.name)
-        if tool is not None:
-            problems = self._arguments.problems(tool.name, tool.input_schema, params.arguments or {})
-            if problems is not None:
-                return _error_result(problems)
+        tools = await self._tool_table()
+        tool = tools.get(params.name)
+        if tool is None:
+            # A protocol error, as the specification asks (the SDK would answer with a tool result).
+            raise MCPError(
+                types.INVALID_PARAMS,
+                f"Unknown tool {params.name!r}. This server's tools: {', '.join(sorted(tools))}.",
+            )
+        problems = self._arguments.problems(tool.name, tool.input_schema, params.arguments or {})
+        if problems is not None:
+            return _error_result(problems)
         timeout = self.settings.call_timeout
         with anyio.move_on_after(timeout) as deadline:
             result = await self._call_tool(ctx, params)
@@ -314,9 +321,6 @@ class MooringsServer:
                 "or raise the server's --call-timeout."
             )
         return self._bounded(result)
-
-    async def _tool(self, name: str) -> types.Tool | None:
-        return (await self._tool_table()).get(name)
 
     async def _tool_table(self) -> dict[str, types.Tool]:
         """The tools as clients see them, built once: every input schema closed to unknown arguments.
