@@ -27,6 +27,7 @@ from moorings_core.server.sdk_adapter import (
     drop_idle_tracing,
     lowlevel_server,
     progress_requested,
+    take_arguments_as_sent,
     trust_own_results,
 )
 from moorings_core.testing import LEGACY, MODERN, connect
@@ -62,6 +63,28 @@ def test_the_sdk_traces_every_message_by_default_and_the_layer_can_be_dropped() 
     )
     drop_idle_tracing(server)
     assert not [layer for layer in server.middleware if "OpenTelemetry" in type(layer).__name__]
+
+
+async def test_string_arguments_that_look_like_json_reach_the_tool_as_sent() -> None:
+    def build(as_sent: bool) -> MCPServer[Any]:
+        async def echo(cursor: str | None = None) -> str:
+            """Echo the cursor."""
+            return repr(cursor)
+
+        tool = Tool.from_function(echo)
+        if as_sent:
+            take_arguments_as_sent(tool)
+        return MCPServer(name="probe", tools=[tool])
+
+    async with Client(build(as_sent=False)) as client:
+        decoded = await client.call_tool("echo", {"cursor": "null"})
+    assert decoded.structured_content == {"result": "None"}, (
+        "the SDK no longer decodes JSON inside string arguments: take_arguments_as_sent is moot"
+    )
+    async with Client(build(as_sent=True)) as client:
+        for sent in ("null", "[]", '{"a": 1}'):
+            kept = await client.call_tool("echo", {"cursor": sent})
+            assert kept.structured_content == {"result": repr(sent)}, "FuncMetadata.pre_parse_json moved"
 
 
 def test_the_advertised_schema_is_the_argument_models_own() -> None:

@@ -17,7 +17,7 @@ import mcp_types as types
 import pytest
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp.shared.subscriptions import ResourceUpdated
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from moorings_core.blocking import run_blocking
 from moorings_core.config import ServerSettings
@@ -33,6 +33,13 @@ from moorings_core.server import (
 from moorings_core.testing import ERAS, LEGACY, MODERN, Era, connect, text_of
 
 pytestmark = pytest.mark.anyio
+
+
+class Replacement(BaseModel):
+    """A structured argument's item, as edit_file takes them."""
+
+    old: str
+    new: str
 
 
 class Watches:
@@ -135,6 +142,31 @@ async def test_arguments_are_checked_strictly_against_the_schema(era: Era) -> No
         missing = await client.call_tool("add", {"a": 1})
         assert missing.is_error
         assert "- argument 'b' is required" in text_of(missing)
+
+
+async def test_a_missing_field_inside_an_argument_says_which_argument() -> None:
+    server = make_server()
+
+    @server.tool(title="Edit", read_only=True)
+    async def edit(edits: list[Replacement]) -> int:
+        """Count the edits."""
+        return len(edits)
+
+    async with connect(server) as client:
+        result = await client.call_tool("edit", {"edits": [{"old": "a", "new": "b"}, {"old": "c"}]})
+        assert result.is_error
+        assert "argument 'edits.1.new' is required" in text_of(result)
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_an_unknown_tool_is_a_protocol_error_naming_the_tools(era: Era) -> None:
+    async with connect(make_server(), era=era) as client:
+        with pytest.raises(MCPError) as raised:
+            await client.call_tool("subtract", {"a": 1, "b": 2})
+        assert raised.value.code == types.INVALID_PARAMS
+        assert "Unknown tool 'subtract'" in raised.value.message
+        assert "add, block, echo" in raised.value.message  # what there is instead
+        assert (await client.call_tool("add", {"a": 1, "b": 2})).structured_content == {"result": 3}
 
 
 @pytest.mark.parametrize("era", ERAS)
@@ -510,14 +542,11 @@ async def test_a_withheld_tool_is_unlisted_and_says_how_to_enable_it(era: Era) -
     async with connect(server, era=era) as client:
         assert "write" not in {tool.name for tool in (await client.list_tools()).tools}
         result = await client.call_tool("write", {"text": "x"})
-        unknown = await client.call_tool("nonexistent", {})
     assert result.is_error
     assert (
         text_of(result)
         == "The tool 'write' is not enabled on this server: it is read-only; start it with --writes."
     )
-    assert unknown.is_error  # a tool that does not exist at all keeps the SDK's own answer
-    assert "Unknown tool" in text_of(unknown)
 
 
 async def test_the_call_guard_advertises_its_limits() -> None:

@@ -371,6 +371,9 @@ def test_tables_can_be_created_under_create_table(
         "CREATE VIRTUAL TABLE docs USING fts5(body)",
         "CREATE TABLE evil AS SELECT load_extension('/tmp/evil.so')",
         "PRAGMA user_version = 7",
+        "SELECT * FROM users",
+        "WITH t AS (SELECT 1) SELECT * FROM t",
+        "PRAGMA table_info(users)",
     ],
 )
 def test_only_tables_are_created_under_create_table(

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import mcp_types as types
 import pytest
+from mcp import MCPError
 
 from moorings_core.testing import ERAS, Era, Sandbox, connect, connect_stdio, text_of
 from moorings_filesystem import atomic
@@ -294,8 +296,12 @@ async def test_read_only_servers_do_not_list_the_write_tools(box: Sandbox) -> No
     async with connect(read_only) as client:
         listed = {tool.name for tool in (await client.list_tools()).tools}
         result = await client.call_tool("write_file", {"path": "x.txt", "content": "x"})
+        with pytest.raises(MCPError) as unknown:
+            await client.call_tool("write_files", {"path": "x.txt", "content": "x"})  # no such tool
 
     assert not listed & WRITE_TOOLS
+    assert unknown.value.code == types.INVALID_PARAMS
+    assert "Unknown tool 'write_files'" in unknown.value.message
     assert result.is_error
     assert "The tool 'write_file' is not enabled on this server" in text_of(result)
     assert "without --read-only" in text_of(result)  # how the operator enables it

@@ -530,10 +530,13 @@ async def test_create_table_creates_a_table_and_nothing_else(sample: Path, era: 
             "INSERT INTO users (name) VALUES ('x')",
         ):
             refusal(await client.call_tool("create_table", {"query": other}))
+        # A read gets past the guard (CREATE TABLE ... AS SELECT reads), but is no CREATE TABLE.
+        not_one = refusal(await client.call_tool("create_table", {"query": "SELECT * FROM users"}))
         _, tables = succeeded(await client.call_tool("list_tables", {}))
     assert (text, created) == ("Created table boats.", {"created": ["boats"]})
     assert none == {"created": []}
     assert "already exists" in again
+    assert "The statement creates no table. This call runs a single CREATE TABLE statement." in not_one
     assert {"name": "users", "type": "table", "database": "main"} in tables["tables"]
 
 

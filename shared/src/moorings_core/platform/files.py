@@ -50,6 +50,7 @@ __all__ = [
     "file_kind",
     "is_link",
     "links_a_directory",
+    "make_fifo",
     "open_beneath",
     "special_kind",
 ]
@@ -121,6 +122,15 @@ def special_kind(mode: int) -> str | None:
 def is_link(info: os.stat_result) -> bool:
     """Whether an `lstat` result is a link: a symlink, or on Windows a junction (which `S_ISLNK` misses)."""
     return stat.S_ISLNK(info.st_mode) or bool(getattr(info, "st_reparse_tag", 0) & _NAME_SURROGATE)
+
+
+def make_fifo(path: str | os.PathLike[str]) -> bool:
+    """Create a FIFO (named pipe) at `path`; False where the system has none (Windows)."""
+    mkfifo = getattr(os, "mkfifo", None)
+    if mkfifo is None:
+        return False
+    mkfifo(path)
+    return True
 
 
 def links_a_directory(info: os.stat_result) -> bool:

@@ -10,7 +10,8 @@ preparing it: the guard's authorizer allows or denies each one, deny by default.
   reports as an ATTACH of its target) of a file that is not a configured database, DETACH of the
   configured databases, the denied functions, and PRAGMAs outside an allowlist of safe settings.
   No transaction control: each statement commits on its own, so no call leaves the file locked.
-- `Access.CREATE_TABLE`: one CREATE TABLE (AS SELECT too) and the schema bookkeeping it implies.
+- `Access.CREATE_TABLE`: one CREATE TABLE (AS SELECT too) and the schema bookkeeping it implies;
+  a statement that creates no table (a SELECT, a PRAGMA that reports) is refused once it ran.
 
 `install` also makes the connection itself safer: extensions cannot be loaded, schema code
 (views, triggers) may only call harmless functions, values are capped in size, and a guard
@@ -228,6 +229,7 @@ class StatementRecord:
     changed_rows: bool = False  # it inserted, updated or deleted rows (so SQLite's changes() counts them)
     inserted: bool = False  # it inserted rows (so the last rowid means something)
     attached: bool = False  # it attached a database (VACUUM does, for its scratch copy)
+    created_table: bool = False  # it created a table (or found it there, with IF NOT EXISTS)
 
 
 class SqliteGuard:
@@ -298,6 +300,9 @@ class SqliteGuard:
             raise
         finally:
             self._current = None
+        if access is Access.CREATE_TABLE and not record.created_table:
+            # Reading is allowed for CREATE TABLE ... AS SELECT, so a bare read gets this far.
+            raise AccessDenied("The statement creates no table.", hint=self._allowed(access))
 
     def expire(self, record: StatementRecord) -> None:
         """Stop `record`'s statement now, if it is still running (its deadline has passed).
@@ -419,6 +424,8 @@ def _note(
         record.wrote = True
     elif action == _ATTACH:
         record.attached = True
+    if action in (_CREATE_TABLE, _CREATE_TEMP_TABLE):
+        record.created_table = True
 
 
 def _pragma_sets(name: str | None, value: str | None) -> bool:

@@ -155,6 +155,7 @@ class MooringsServer:
             # Closed to unknown arguments: a misspelt or stale name (`byte_offset` for `byteOffset`)
             # would otherwise be dropped without a word and the call quietly do something else.
             tool.parameters = {"additionalProperties": False, **tool.parameters}
+            sdk_adapter.take_arguments_as_sent(tool)  # checked strictly by the CallGuard instead
             if _returns_call_tool_result(fn):
                 sdk_adapter.trust_own_results(tool)
             self._tools[tool.name] = tool

@@ -66,8 +66,10 @@ def _described(errors: Sequence[Any], arguments: Mapping[str, Any]) -> list[str]
 
 
 def _line(name: str, errors: list[Any], arguments: Mapping[str, Any]) -> str:
-    if errors[0]["type"] == "missing":
-        return f"- argument {name!r} is required"
+    if errors[0]["type"] == "missing":  # where the missing field belongs, e.g. `edits.1.newText`
+        loc = errors[0]["loc"]
+        where = ".".join(filter(None, [_path_in(loc[:-1], arguments), str(loc[-1])]))
+        return f"- argument {where!r} is required"
     # A union reports each member's complaint; a broken constraint says more than a wrong type.
     error = next((e for e in errors if not str(e["type"]).endswith("_type")), errors[0])
     where = _path_in(error["loc"], arguments)

@@ -3,8 +3,10 @@
 It wraps the SDK's own handler through the SDK's public hook for that (`Extension.
 intercept_tool_call`), so results still go through the SDK's per-era shaping. In order:
 
-1. A tool the server withholds (a write tool on a read-only server, say) is answered with why it
-   is off and how the operator turns it on, instead of the SDK's bare "Unknown tool".
+1. A tool the server does not have is a protocol error (`-32602`, as the specification asks),
+   naming the tools there are. A tool the server withholds (a write tool on a read-only server,
+   say) is answered as a tool result the model reads, with why it is off and how the operator
+   turns it on.
 2. The arguments are checked strictly against the tool's argument model, from which the schema the
    client was shown is generated (`ArgumentChecker`): no `"5"` for an integer, no unknown argument
    dropped without a word.
@@ -27,6 +29,7 @@ import mcp_types as types
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.extension import Extension
 from mcp.server.mcpserver.tools import Tool
+from mcp.shared.exceptions import MCPError
 
 from moorings_core.config import ServerSettings
 from moorings_core.server.arguments import ArgumentChecker
@@ -66,10 +69,14 @@ class CallGuard(Extension):
         if withheld is not None:
             return error_result(f"The tool {params.name!r} is not enabled on this server: {withheld}.")
         checker = self._checker(params.name)
-        if checker is not None:
-            problems = checker.problems(params.arguments or {})
-            if problems is not None:
-                return error_result(problems)
+        if checker is None:
+            raise MCPError(
+                types.INVALID_PARAMS,
+                f"Unknown tool {params.name!r}. This server's tools: {', '.join(sorted(self._tools))}.",
+            )
+        problems = checker.problems(params.arguments or {})
+        if problems is not None:
+            return error_result(problems)
         timeout = self._settings.call_timeout
         with anyio.move_on_after(timeout) as deadline:
             result = await call_next(ctx)

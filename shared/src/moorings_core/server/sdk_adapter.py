@@ -21,6 +21,10 @@ What is reached for, and why:
   core checks arguments strictly against it. The SDK validates a tool's own `CallToolResult`
   against the output model a second time; its `FuncMetadata` documents that a schema without a
   model is advertised but not validated.
+- The SDK's pre-parsing of arguments (`take_arguments_as_sent`): before validating, it runs
+  `json.loads` on any string argument whose type is not exactly `str`, so a cursor `"null"` became
+  no cursor and `"[]"` an unreadable error. The core has already checked the arguments strictly
+  (a JSON-encoded list in a string is refused there), so the values reach the tool as sent.
 - The connection behind a request (`connection_of`): the SDK builds a `ServerSession` per
   request and keeps the long-lived `Connection` private; subscriptions and cached client roots
   must outlive a request.
@@ -41,6 +45,7 @@ from mcp.server.context import HandlerResult, ServerRequestContext
 from mcp.server.lowlevel.server import Server
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
 from pydantic import BaseModel
 
 __all__ = [
@@ -52,6 +57,7 @@ __all__ = [
     "drop_idle_tracing",
     "lowlevel_server",
     "progress_requested",
+    "take_arguments_as_sent",
     "trust_own_results",
 ]
 
@@ -102,6 +108,22 @@ def argument_model(tool: Tool) -> type[BaseModel]:
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         raise SdkContractBroken("FuncMetadata no longer keeps the argument model as arg_model")
     return model
+
+
+class _ArgumentsAsSent(FuncMetadata):
+    """A tool's metadata that validates the arguments as the client sent them."""
+
+    def pre_parse_json(self, data: dict[str, Any]) -> dict[str, Any]:
+        return data
+
+
+def take_arguments_as_sent(tool: Tool) -> None:
+    """Stop the SDK from decoding JSON found inside a tool's string arguments."""
+    metadata = tool.fn_metadata
+    if not callable(getattr(metadata, "pre_parse_json", None)):
+        raise SdkContractBroken("FuncMetadata no longer pre-parses arguments in pre_parse_json")
+    fields = {name: getattr(metadata, name) for name in type(metadata).model_fields}
+    tool.fn_metadata = _ArgumentsAsSent.model_construct(**fields)
 
 
 def trust_own_results(tool: Tool) -> None:

@@ -12,6 +12,7 @@
   fails its test instead of stalling the run).
 - `ResourceNotices`: what a server pushed about resources to a 2025-era client
   (`message_handler=notices.handler`), to wait for in tests.
+- `fuzz_test(serve)`: the tool fuzzer (`fuzzing`), a pytest test by one line in each server's tests.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ __all__ = [
     "Sandbox",
     "connect",
     "connect_stdio",
+    "fuzz_test",
     "installed_script",
     "refusal",
     "sandbox",
@@ -194,3 +196,7 @@ class ResourceNotices:
     async def open(self) -> AsyncIterator[ResourceNotices]:
         with self._send, self._receive:
             yield self
+
+
+# Last: the fuzzer builds on the helpers above.
+from moorings_core.testing.fuzzing import fuzz_test  # noqa: E402
