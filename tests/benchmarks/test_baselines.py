@@ -17,10 +17,18 @@ def test_a_command_run_returns_its_output_and_time(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("x")
     (tmp_path / "b.md").write_text("x")
 
+    started = time.perf_counter()
     run = run_command(["find", str(tmp_path), "-name", "*.txt"], cwd=tmp_path, timeout=10)
+    wall = time.perf_counter() - started
 
     assert run.output == f"{tmp_path / 'a.txt'}\n"
-    assert run.seconds > 0
+    assert 0 < run.seconds <= wall  # the command's own time, within the call's
+
+
+def test_a_command_run_is_timed_whole(tmp_path: Path) -> None:
+    run = run_command([sys.executable, "-c", "import time; time.sleep(0.05)"], cwd=tmp_path, timeout=10)
+
+    assert run.seconds >= 0.05  # it slept at least that long: the time covers the whole process
 
 
 @pytest.mark.skipif(shutil.which("time") is None, reason="peak RSS of a baseline needs GNU time")
