@@ -152,6 +152,8 @@ async def sqlite_demo(workdir: Path) -> None:
                    "the next page, as a Markdown table")  # fmt: skip
         await call(client, "read_query", {"query": "WITH old AS (SELECT 1) DELETE FROM visits"},
                    "a write dressed as a read: refused")  # fmt: skip
+        await call(client, "write_query", {"query": "DELETE FROM visits"},
+                   "a write tool on a read-only server: says how the operator enables it")  # fmt: skip
         plan = {"query": "SELECT * FROM visits WHERE boat_id = ?", "params": [1]}
         await call(client, "explain_query", plan, "does it use the index?")
 
