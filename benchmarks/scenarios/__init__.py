@@ -9,8 +9,9 @@ Optional hooks, all with do-nothing defaults: `prepare` may return another direc
 fixture cached across invocations); `baselines` names command-line tools timed on the same
 fixture (`find`, `rg`); `quick` gives a smaller variant that only checks that everything works;
 `calls_timed` turns a batch metric into calls per second; `summarize` says in a few words what
-came back, so a reader can check that every row did the same work. A server that has no tool for
-what the scenario measures raises `Unsupported` and shows as "n/a".
+came back, so a reader can check that every row did the same work; `budget` gives a metric a
+margin over the baseline, and the table then says how far each row is from it. A server that has
+no tool for what the scenario measures raises `Unsupported` and shows as "n/a".
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ class Scenario(ABC):
     def quick(self) -> Scenario:
         """A smaller variant, to check that everything runs; most scenarios are small already."""
         return self
+
+    def budget(self, metric: str) -> float | None:
+        """Seconds a server may take over the baseline's median for `metric`; None for no budget."""
+        return None
 
     def calls_timed(self, metric: str) -> int | None:
         """How many calls one sample of `metric` covers, when it times a batch; None otherwise."""
