@@ -39,8 +39,7 @@ def render(scenario: Scenario, results: Sequence[Result], *, runs: int, notes: S
         result for result in results if result.unsupported or (result.failure is None and result.timings)
     ]
     lines = [f"## {scenario.name}: {scenario.description}", ""]
-    runs_text = "1 run" if runs == 1 else f"{runs} runs"
-    lines.append(f"{runs_text} per server, interleaved; peak RSS is the median of the per-run peaks.")
+    lines.append(_how_measured(scenario, runs))
     for metric in scenario.metrics:
         lines += ["", *_metric_table(metric, shown, scenario.calls_timed(metric), scenario.budget(metric))]
     returned = [f"{result.server} returned {result.returned}" for result in shown if result.returned]
@@ -49,6 +48,13 @@ def render(scenario: Scenario, results: Sequence[Result], *, runs: int, notes: S
     if returned or failures or unsupported or notes:
         lines += ["", *(f"- {note}" for note in [*returned, *notes, *unsupported, *failures])]
     return "\n".join(lines) + "\n"
+
+
+def _how_measured(scenario: Scenario, runs: int) -> str:
+    unit = "round" if scenario.keeps_servers else "run"
+    counted = f"{runs} {unit}{'' if runs == 1 else 's'}"
+    where = " on one process each" if scenario.keeps_servers else ""
+    return f"{counted} per server{where}, interleaved; peak RSS is the median of the per-{unit} peaks."
 
 
 def _metric_table(

@@ -12,6 +12,11 @@ fixture (`find`, `rg`); `quick` gives a smaller variant that only checks that ev
 came back, so a reader can check that every row did the same work; `budget` gives a metric a
 margin over the baseline, and the table then says how far each row is from it. A server that has
 no tool for what the scenario measures raises `Unsupported` and shows as "n/a".
+
+A scenario that sets `keeps_servers` runs one process per server for the whole invocation
+instead of one per run: each is spawned and readied once (`start`, untimed), then measured once
+per round, the servers taking turns, so every server's numbers come from the same moments of a
+noisy machine. For what a call costs once a server is warm, not for anything about start-up.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ class Scenario(ABC):
     metrics: ClassVar[tuple[str, ...]]
     default_runs: ClassVar[int] = 10
     default_timeout: ClassVar[float] = 30.0  # seconds to wait for one response
+    keeps_servers: ClassVar[bool] = False  # one process per server for every round (see above)
 
     def prepare(self, root: Path) -> Path | None:
         """Build the fixture that every server of this invocation works on, under `root`.
@@ -47,9 +53,16 @@ class Scenario(ABC):
         """
         return None
 
+    def start(self, server: Server, root: Path) -> None:  # noqa: B027 - optional, like the hooks below
+        """Untimed: ready a server kept for every round, once, before its first `measure`."""
+
     @abstractmethod
     def measure(self, server: Server, root: Path) -> dict[str, float]:
-        """Drive one freshly spawned `server` and return seconds for each name in `metrics`."""
+        """Drive `server` and return seconds for each name in `metrics`.
+
+        The server is freshly spawned, or, with `keeps_servers`, the one `start` readied and
+        earlier rounds measured.
+        """
 
     def baselines(self) -> Sequence[Baseline]:
         """Command-line tools that do the same work on the same fixture, shown first in the tables."""
