@@ -102,7 +102,8 @@ def _duration(seconds: float) -> str:
         return f"{milliseconds:.0f} ms"
     if milliseconds >= 10:
         return f"{milliseconds:.1f} ms"
-    return f"{milliseconds:.2f} ms"
+    # A cheap call's budget is a fraction of a millisecond: show it to the microsecond.
+    return f"{milliseconds:.2f} ms" if milliseconds >= 1 else f"{milliseconds:.3f} ms"
 
 
 def _signed(seconds: float) -> str:
