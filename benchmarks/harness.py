@@ -89,6 +89,24 @@ class Server:
             raise ValueError(f"tools/call returned no result object: {str(result)[:200]}")
         return result
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time the process's live threads have used so far, or None where Linux does not say.
+
+        Read from each thread's scheduler statistics (nanoseconds, unlike the clock ticks of
+        /proc/PID/stat), so a batch of sub-millisecond calls still gets an exact figure. A thread
+        that exits between two readings takes its time with it: measure across a batch that
+        starts none and ends none.
+        """
+        try:
+            threads = list(Path(f"/proc/{self.process.pid}/task").iterdir())
+        except OSError:
+            return None
+        nanoseconds = []
+        for thread in threads:
+            with contextlib.suppress(OSError):  # it exited since the listing
+                nanoseconds.append(int((thread / "schedstat").read_text().split()[0]))
+        return sum(nanoseconds) / 1e9 if nanoseconds else None
+
     def peak_rss(self) -> int | None:
         """The process's peak resident set size in bytes, or None once it has exited."""
         try:

@@ -41,10 +41,11 @@ def test_each_server_makes_its_cheapest_call_on_one_process_over_the_rounds(repo
     assert re.search(r"- sqlite returned \d+ B of text from list_tables\n", report)
 
 
-def test_percentiles_are_reported_for_every_server_in_order(report: str) -> None:
+def test_percentiles_and_the_servers_cpu_are_reported_for_every_server(report: str) -> None:
     for server in ("sdk-hello", "filesystem", "sqlite"):
         p50, p90, p99 = (milliseconds(table_rows(report, metric)[server][0]) for metric in METRICS)
         assert 0 < p50 <= p90 <= p99
+        assert milliseconds(table_rows(report, "server CPU per call")[server][0]) > 0
 
 
 def test_the_median_gets_each_servers_share_over_the_floor_and_the_budget(report: str) -> None:
