@@ -13,8 +13,8 @@ turns, so a noisy neighbour slows every row alike. A round's percentiles are one
 the tables give their median over the rounds and, in min and max, how much the rounds varied.
 
 Beside the latency a client sees, each round gives the server's own CPU time per call (all its
-threads, on Linux): a steadier figure on a busy machine, since waiting for a core is not in it,
-but it leaves out what a hop between threads costs in waiting.
+threads, on Linux): the work, without the waiting (for a core, for the client, for a thread to
+wake), which is where a hop between threads costs most on an idle machine.
 """
 
 from __future__ import annotations
