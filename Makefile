@@ -66,6 +66,7 @@ bench: install ## Install the reference servers into .bench/ and run the benchma
 	bash benchmarks/install_peers.sh
 	@$(PY) -m compileall -q shared/src servers > /dev/null
 	$(PY) -m benchmarks cold-start --runs $(BENCH_RUNS)
+	$(PY) -m benchmarks per-call --servers sdk-hello,filesystem,sqlite,ref-filesystem,ref-sqlite
 	$(PY) -m benchmarks search-files grep directory-tree list-directory read-head-tail cheap-calls \
 		--servers filesystem,ref-filesystem
 	$(PY) -m benchmarks sqlite-limit sqlite-full-scan sqlite-schema --servers sqlite,ref-sqlite

@@ -9,6 +9,10 @@ Peak RSS is the server process's own high-water mark (`VmHWM` in /proc), read af
 scenario's last response and before shutdown: `getrusage(RUSAGE_CHILDREN)` would mix every
 child of this process, and `wait4` would fold in the server's own children.
 
+A scenario that `keeps_servers` spawns each server once instead, on its first turn, and measures
+that same process in every round (`_KeptServer`); the interleaving is the same. Each is shut
+down when the scenario ends.
+
 A scenario's baselines (command-line tools such as `find`) take their turn in every round too,
 first, and become rows like the servers'. A server the scenario raises `Unsupported` for is
 asked once and keeps its reason instead of numbers.
@@ -20,7 +24,7 @@ import contextlib
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -85,6 +89,24 @@ class Server:
             raise ValueError(f"tools/call returned no result object: {str(result)[:200]}")
         return result
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time the process's live threads have used so far, or None where Linux does not say.
+
+        Read from each thread's scheduler statistics (nanoseconds, unlike the clock ticks of
+        /proc/PID/stat), so a batch of sub-millisecond calls still gets an exact figure. A thread
+        that exits between two readings takes its time with it: measure across a batch that
+        starts none and ends none.
+        """
+        try:
+            threads = list(Path(f"/proc/{self.process.pid}/task").iterdir())
+        except OSError:
+            return None
+        nanoseconds = []
+        for thread in threads:
+            with contextlib.suppress(OSError):  # it exited since the listing
+                nanoseconds.append(int((thread / "schedstat").read_text().split()[0]))
+        return sum(nanoseconds) / 1e9 if nanoseconds else None
+
     def peak_rss(self) -> int | None:
         """The process's peak resident set size in bytes, or None once it has exited."""
         try:
@@ -125,8 +147,12 @@ def run_scenario(
     """
     baseline_results = [Result(baseline.name) for baseline in baselines]
     server_results = [Result(spec.name) for spec in servers]
-    with tempfile.TemporaryDirectory(prefix="moorings-bench-") as workdir:
+    with (
+        tempfile.TemporaryDirectory(prefix="moorings-bench-") as workdir,
+        contextlib.ExitStack() as kept,
+    ):
         root = scenario.prepare(Path(workdir)) or Path(workdir)
+        turns = [_turn(scenario, spec, root, timeout, kept) for spec in servers]
         for round_number in range(warmup + runs):
             measured = round_number >= warmup
             if progress is not None:
@@ -135,28 +161,69 @@ def run_scenario(
             for baseline, result in zip(baselines, baseline_results, strict=True):
                 if result.failure is None:
                     _run_baseline_once(scenario, baseline, root, timeout, result, measured)
-            for spec, result in zip(servers, server_results, strict=True):
+            for turn, result in zip(turns, server_results, strict=True):
                 if result.failure is None and result.unsupported is None:
-                    _run_once(scenario, spec, root, timeout, result, measured)
+                    _take_turn(turn, result, measured)
     return baseline_results + server_results
 
 
-def _run_once(
-    scenario: Scenario, spec: ServerSpec, root: Path, timeout: float, result: Result, measured: bool
-) -> None:
+# One server's turn in a round: its timings, its peak RSS and what it returned.
+_Measurement = tuple[dict[str, float], int | None, str | None]
+
+
+def _turn(
+    scenario: Scenario, spec: ServerSpec, root: Path, timeout: float, kept: contextlib.ExitStack
+) -> Callable[[], _Measurement]:
+    if not scenario.keeps_servers:
+        return lambda: _measure_fresh(scenario, spec, root, timeout)
+    return kept.enter_context(contextlib.closing(_KeptServer(scenario, spec, root, timeout))).measure
+
+
+def _take_turn(turn: Callable[[], _Measurement], result: Result, measured: bool) -> None:
     try:
-        with spawn(spec.argv(root), cwd=root, timeout=timeout) as server:
-            try:
-                timings = scenario.measure(server, root)
-            except Unsupported as reason:
-                result.unsupported = str(reason)
-                return
-            rss = server.peak_rss()
+        timings, rss, returned = turn()
+    except Unsupported as reason:
+        result.unsupported = str(reason)
     except ServerFailed as error:
         result.failure = str(error)
-        return
-    if measured:
-        _record(result, timings, rss, server.returned)
+    else:
+        if measured:
+            _record(result, timings, rss, returned)
+
+
+def _measure_fresh(scenario: Scenario, spec: ServerSpec, root: Path, timeout: float) -> _Measurement:
+    """One run on a process of its own: spawned, measured, shut down."""
+    with spawn(spec.argv(root), cwd=root, timeout=timeout) as server:
+        timings = scenario.measure(server, root)
+        return timings, server.peak_rss(), server.returned
+
+
+class _KeptServer:
+    """One process of `spec` for every round: spawned and readied on its first turn, measured on each.
+
+    The process lives in a generator suspended inside `spawn`, so a failure in any round still
+    comes out as `ServerFailed` carrying this server's own exit code and stderr, and `close`
+    shuts it down the usual way.
+    """
+
+    def __init__(self, scenario: Scenario, spec: ServerSpec, root: Path, timeout: float) -> None:
+        self._rounds = self._serve(scenario, spec, root, timeout)
+
+    def measure(self) -> _Measurement:
+        return next(self._rounds)
+
+    def close(self) -> None:
+        self._rounds.close()
+
+    @staticmethod
+    def _serve(
+        scenario: Scenario, spec: ServerSpec, root: Path, timeout: float
+    ) -> Generator[_Measurement, None, None]:
+        with spawn(spec.argv(root), cwd=root, timeout=timeout) as server:
+            scenario.start(server, root)
+            while True:
+                timings = scenario.measure(server, root)
+                yield timings, server.peak_rss(), server.returned
 
 
 def _run_baseline_once(

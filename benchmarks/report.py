@@ -5,7 +5,9 @@ max beside them show the spread. The baseline is the first row that produced num
 command-line tool when the scenario has one, else the first server), so the ratio column answers
 "how many times the baseline's time" (below 1.00× is faster). A server without a tool for the
 scenario gets a row of "n/a"; a batch metric gets a calls-per-second column; what each row got
-back is listed under the tables, so a fast row that did less work is easy to spot.
+back is listed under the tables, so a fast row that did less work is easy to spot. A metric with
+a budget (a margin over the baseline: "at most 50 ms more than a bare SDK server") gets two more
+columns: each row's difference to the baseline's median, and whether that is within the budget.
 """
 
 from __future__ import annotations
@@ -37,10 +39,9 @@ def render(scenario: Scenario, results: Sequence[Result], *, runs: int, notes: S
         result for result in results if result.unsupported or (result.failure is None and result.timings)
     ]
     lines = [f"## {scenario.name}: {scenario.description}", ""]
-    runs_text = "1 run" if runs == 1 else f"{runs} runs"
-    lines.append(f"{runs_text} per server, interleaved; peak RSS is the median of the per-run peaks.")
+    lines.append(_how_measured(scenario, runs))
     for metric in scenario.metrics:
-        lines += ["", *_metric_table(metric, shown, scenario.calls_timed(metric))]
+        lines += ["", *_metric_table(metric, shown, scenario.calls_timed(metric), scenario.budget(metric))]
     returned = [f"{result.server} returned {result.returned}" for result in shown if result.returned]
     failures = [f"{result.server}: failed, {result.failure}" for result in results if result.failure]
     unsupported = [f"{result.server}: n/a, {result.unsupported}" for result in shown if result.unsupported]
@@ -49,32 +50,50 @@ def render(scenario: Scenario, results: Sequence[Result], *, runs: int, notes: S
     return "\n".join(lines) + "\n"
 
 
-def _metric_table(metric: str, results: Sequence[Result], calls: int | None) -> list[str]:
+def _how_measured(scenario: Scenario, runs: int) -> str:
+    unit = "round" if scenario.keeps_servers else "run"
+    counted = f"{runs} {unit}{'' if runs == 1 else 's'}"
+    where = " on one process each" if scenario.keeps_servers else ""
+    return f"{counted} per server{where}, interleaved; peak RSS is the median of the per-{unit} peaks."
+
+
+def _metric_table(
+    metric: str, results: Sequence[Result], calls: int | None, budget: float | None
+) -> list[str]:
     measured = [result for result in results if metric in result.timings]
     if not measured:
         return [f"### {metric}", "", "No server produced numbers."]
     summaries = {result.server: Summary.of(result.timings[metric]) for result in measured}
     baseline = measured[0].server
-    rate_header, rate_rule = (" calls/s |", "---:|") if calls else ("", "")
+    headers = ["median", "min", "max", *(["calls/s"] if calls else []), "peak RSS", f"ratio vs {baseline}"]
+    if budget is not None:
+        headers += [f"Δ vs {baseline}", f"within +{budget * 1000:g} ms"]
     rows = [
         f"### {metric}",
         "",
-        f"| server | median | min | max |{rate_header} peak RSS | ratio vs {baseline} |",
-        f"|---|---:|---:|---:|{rate_rule}---:|---:|",
+        _row("server", headers),
+        "|---|" + "---:|" * (len(headers) - (budget is not None)) + ("---|" if budget is not None else ""),
     ]
     for result in results:
         summary = summaries.get(result.server)
         if summary is None:
             if result.unsupported:
-                rows.append(f"| {result.server} | n/a | n/a | n/a |{' n/a |' if calls else ''} n/a | n/a |")
+                rows.append(_row(result.server, ["n/a"] * len(headers)))
             continue
-        ratio = summary.median / summaries[baseline].median
-        rate = f" {calls / summary.median:,.0f} |" if calls else ""
-        rows.append(
-            f"| {result.server} | {_duration(summary.median)} | {_duration(summary.minimum)}"
-            f" | {_duration(summary.maximum)} |{rate} {_memory(result.peak_rss)} | {_ratio(ratio)} |"
-        )
+        baseline_median = summaries[baseline].median
+        cells = [_duration(summary.median), _duration(summary.minimum), _duration(summary.maximum)]
+        if calls:
+            cells.append(f"{calls / summary.median:,.0f}")
+        cells += [_memory(result.peak_rss), _ratio(summary.median / baseline_median)]
+        if budget is not None:
+            over = summary.median - baseline_median
+            cells += ["", ""] if result.server == baseline else [_signed(over), _verdict(over, budget)]
+        rows.append(_row(result.server, cells))
     return rows
+
+
+def _row(first: str, cells: Sequence[str]) -> str:
+    return "| " + " | ".join([first, *cells]) + " |"
 
 
 def _duration(seconds: float) -> str:
@@ -83,7 +102,16 @@ def _duration(seconds: float) -> str:
         return f"{milliseconds:.0f} ms"
     if milliseconds >= 10:
         return f"{milliseconds:.1f} ms"
-    return f"{milliseconds:.2f} ms"
+    # A cheap call's budget is a fraction of a millisecond: show it to the microsecond.
+    return f"{milliseconds:.2f} ms" if milliseconds >= 1 else f"{milliseconds:.3f} ms"
+
+
+def _signed(seconds: float) -> str:
+    return ("-" if seconds < 0 else "+") + _duration(abs(seconds))
+
+
+def _verdict(over: float, budget: float) -> str:
+    return "yes" if over <= budget else f"no, {_duration(over - budget)} over"
 
 
 def _ratio(ratio: float) -> str:

@@ -9,8 +9,14 @@ Optional hooks, all with do-nothing defaults: `prepare` may return another direc
 fixture cached across invocations); `baselines` names command-line tools timed on the same
 fixture (`find`, `rg`); `quick` gives a smaller variant that only checks that everything works;
 `calls_timed` turns a batch metric into calls per second; `summarize` says in a few words what
-came back, so a reader can check that every row did the same work. A server that has no tool for
-what the scenario measures raises `Unsupported` and shows as "n/a".
+came back, so a reader can check that every row did the same work; `budget` gives a metric a
+margin over the baseline, and the table then says how far each row is from it. A server that has
+no tool for what the scenario measures raises `Unsupported` and shows as "n/a".
+
+A scenario that sets `keeps_servers` runs one process per server for the whole invocation
+instead of one per run: each is spawned and readied once (`start`, untimed), then measured once
+per round, the servers taking turns, so every server's numbers come from the same moments of a
+noisy machine. For what a call costs once a server is warm, not for anything about start-up.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ class Scenario(ABC):
     metrics: ClassVar[tuple[str, ...]]
     default_runs: ClassVar[int] = 10
     default_timeout: ClassVar[float] = 30.0  # seconds to wait for one response
+    keeps_servers: ClassVar[bool] = False  # one process per server for every round (see above)
 
     def prepare(self, root: Path) -> Path | None:
         """Build the fixture that every server of this invocation works on, under `root`.
@@ -46,9 +53,16 @@ class Scenario(ABC):
         """
         return None
 
+    def start(self, server: Server, root: Path) -> None:  # noqa: B027 - optional, like the hooks below
+        """Untimed: ready a server kept for every round, once, before its first `measure`."""
+
     @abstractmethod
     def measure(self, server: Server, root: Path) -> dict[str, float]:
-        """Drive one freshly spawned `server` and return seconds for each name in `metrics`."""
+        """Drive `server` and return seconds for each name in `metrics`.
+
+        The server is freshly spawned, or, with `keeps_servers`, the one `start` readied and
+        earlier rounds measured.
+        """
 
     def baselines(self) -> Sequence[Baseline]:
         """Command-line tools that do the same work on the same fixture, shown first in the tables."""
@@ -57,6 +71,10 @@ class Scenario(ABC):
     def quick(self) -> Scenario:
         """A smaller variant, to check that everything runs; most scenarios are small already."""
         return self
+
+    def budget(self, metric: str) -> float | None:
+        """Seconds a server may take over the baseline's median for `metric`; None for no budget."""
+        return None
 
     def calls_timed(self, metric: str) -> int | None:
         """How many calls one sample of `metric` covers, when it times a batch; None otherwise."""

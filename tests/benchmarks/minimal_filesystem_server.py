@@ -3,13 +3,15 @@
 Real stdio and real files, written the obvious way: the scenarios can be tested end to end without
 Node or our own server. Like the reference, it has no content-search tool. With ``--broken``,
 `search_files` answers every call with an error; with ``--pages N``, `list_directory` returns N
-entries at a time and a `nextCursor` for the rest.
+entries at a time and a `nextCursor` for the rest; with ``--die-after N``, the process exits
+during the call of `get_file_info` after the N-th.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import os
 import sys
 from collections import deque
 from pathlib import Path
@@ -20,6 +22,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel
 
 server = MCPServer("minimal-filesystem")
+_file_infos = itertools.count(1)
 
 
 @server.tool()
@@ -60,6 +63,9 @@ def read_text_file(path: str, head: int | None = None, tail: int | None = None) 
 
 @server.tool()
 def get_file_info(path: str) -> str:
+    if "--die-after" in sys.argv and next(_file_infos) > int(sys.argv[sys.argv.index("--die-after") + 1]):
+        print("out of file infos", file=sys.stderr, flush=True)
+        os._exit(3)
     return f"size: {Path(path).stat().st_size}"
 
 

@@ -56,14 +56,17 @@ def test_cold_start_reports_sane_numbers_and_a_ratio_for_each_server() -> None:
     tools_list = table_rows(completed.stdout, "tools/list")
     assert set(initialize) == set(tools_list) == {"sdk-hello", "hello-again"}
     for server in ("sdk-hello", "hello-again"):
-        median, minimum, maximum, rss, _ratio = initialize[server]
+        median, minimum, maximum, rss, _ratio, _difference, _within = initialize[server]
         assert 0 < milliseconds(minimum) <= milliseconds(median) <= milliseconds(maximum)
         # tools/list is answered after initialize, and both are timed from the same spawn.
         assert milliseconds(tools_list[server][0]) >= milliseconds(median)
         rss_mib = float(rss.removesuffix(" MiB"))
         assert 10 < rss_mib < 2048
-    assert initialize["sdk-hello"][4] == "1.00×"
+    assert initialize["sdk-hello"][4:] == ["1.00×", "", ""]
     assert float(initialize["hello-again"][4].removesuffix("×")) > 0
+    # Start-up has a budget over the bare SDK server: the difference, and whether it fits.
+    assert re.fullmatch(r"[+-][\d.]+ ms", initialize["hello-again"][5])
+    assert re.fullmatch(r"yes|no, [\d.]+ ms over", initialize["hello-again"][6])
 
 
 def test_a_server_that_dies_is_reported_with_its_last_words() -> None:
