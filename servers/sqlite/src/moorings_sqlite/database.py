@@ -239,8 +239,9 @@ class Database:
         progress: Progress,
     ) -> QueryPage:
         async with self._lock:
-            if access is not Access.READ:
+            if access is not Access.READ:  # it may create temporary tables, attach or detach
                 self._temp_tables = None
+                self._catalog.forget_schemas()
             with self._statement(access, self.timeout) as record:
                 async with self._cursor(sql, bound) as cursor:
                     pager: Pager[list[JSONValue]] = Pager(

@@ -127,6 +127,13 @@ class Catalog:
         self._total_changes = total_changes
         # Exact row counts, each with the data version it was counted at (see `_row_count`).
         self._counts: dict[tuple[str, str], tuple[tuple[int, int], int]] = {}
+        # The open schema names, read once: only an ATTACH or DETACH changes them, which only a
+        # statement that may write can run (see `forget_schemas`).
+        self._schema_names: list[str] | None = None
+
+    def forget_schemas(self) -> None:
+        """A statement that may attach or detach a database runs: read the schema names again."""
+        self._schema_names = None
 
     async def schema_version(self) -> int:
         """A number that changes whenever any open database's schema changes."""
@@ -137,17 +144,20 @@ class Catalog:
         return total
 
     async def tables(self, include_views: bool = True) -> list[TableSummary]:
-        """Tables (and views) of every open database, without SQLite's internal `sqlite_` tables."""
-        types = ("table", "view") if include_views else ("table",)
-        summaries: list[TableSummary] = []
-        for schema in await self._schemas():
-            rows = await self._fetch_all(
-                f"SELECT type, name, sql FROM {quote_identifier(schema)}.sqlite_master "  # noqa: S608 (a name SQLite gave us, quoted)
-                "WHERE type IN (?, ?) AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
-                (types[0], types[-1]),
-            )
-            summaries.extend(TableSummary(schema, str(row[1]), str(row[0]), _text(row[2])) for row in rows)
-        return summaries
+        """Tables (and views) of every open database, without SQLite's internal `sqlite_` tables.
+
+        One statement reads every database's catalogue: a trip to the connection's thread costs
+        about as much as reading a small catalogue.
+        """
+        schemas = await self._schemas()
+        each = [
+            f"SELECT {rank} AS rank, type, name, sql FROM {quote_identifier(schema)}.sqlite_master "  # noqa: S608 (names SQLite gave us, quoted)
+            "WHERE type IN (:first, :second) AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+            for rank, schema in enumerate(schemas)
+        ]
+        types: Bound = {"first": "table", "second": "view" if include_views else "table"}
+        rows = await self._fetch_all(" UNION ALL ".join(each) + " ORDER BY rank, name", types)
+        return [TableSummary(schemas[int(row[0])], str(row[2]), str(row[1]), _text(row[3])) for row in rows]
 
     async def describe(self, name: str, database: str | None = None) -> TableDescription:
         """Columns, indexes, foreign keys, triggers and row count of a table or view.
@@ -204,9 +214,11 @@ class Catalog:
 
     async def _schemas(self) -> list[str]:
         """Open schema names in SQLite's lookup order for unqualified names: temp, main, attachments."""
-        rows = await self._fetch_all("SELECT name FROM pragma_database_list ORDER BY seq")
-        names = [str(row[0]) for row in rows]
-        return sorted(names, key=lambda n: (n != "temp", n != "main"))
+        if self._schema_names is None:
+            rows = await self._fetch_all("SELECT name FROM pragma_database_list ORDER BY seq")
+            names = [str(row[0]) for row in rows]
+            self._schema_names = sorted(names, key=lambda n: (n != "temp", n != "main"))
+        return list(self._schema_names)
 
     async def _find(self, name: str, database: str | None) -> TableSummary:
         schemas = await self._schemas()

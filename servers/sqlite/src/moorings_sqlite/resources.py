@@ -146,22 +146,40 @@ class SchemaResources:
 
     async def _changed(self, path: Path) -> None:
         try:
-            version = await self._database.schema_version()
-            if version == self._version:
-                return  # the data changed, not the schema
-            self._version = version
-            tables = await self._table_names()
+            seen = await self._schema_as_of_now()
         except MooringsError as exc:  # locked or unreadable for now; the next change looks again
             logger.info("Could not read the schema after %s changed: %s", path, exc)
             return
-        for uri in sorted(self._schemas):
-            schema = await self._schema_of(uri)
-            if schema != self._schemas.get(uri, schema):
-                self._schemas[uri] = schema
+        if seen is None:
+            return  # the data changed, not the schema
+        self._version, tables, schemas = seen
+        for uri in sorted(schemas):
+            if schemas[uri] != self._schemas.get(uri, schemas[uri]):
+                self._schemas[uri] = schemas[uri]
                 await self._subscriptions.publish_updated(uri)
         if tables != self._tables:
             self._tables = tables
             await self._subscriptions.publish_list_changed()
+
+    async def _schema_as_of_now(
+        self,
+    ) -> tuple[int, frozenset[tuple[str, str]], dict[str, str | None]] | None:
+        """The schema version, the tables and the subscribed schemas, read at one schema version;
+        None when the version has not moved since last seen.
+
+        The watcher can report a file while another process is still writing its transaction, and
+        the reads here are several statements: a description half before and half after that commit
+        would be a change that never was. So the version is read again after, until it held still.
+        """
+        version = await self._database.schema_version()
+        while version != self._version:
+            tables = await self._table_names()
+            schemas = {uri: await self._schema_of(uri) for uri in self._schemas}
+            settled = await self._database.schema_version()
+            if settled == version:
+                return version, tables, schemas
+            version = settled
+        return None
 
     async def _schema_of(self, uri: str) -> str | None:
         """The table's schema as JSON without its row count; None when it does not exist (now)."""
