@@ -10,12 +10,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from moorings_core import ClientRoots, PathJail, RequestContext
 from moorings_filesystem.settings import FilesystemSettings
 
 __all__ = ["Workspace"]
+
+_KEPT_JAILS = 16  # sets of client roots remembered; more are rare (one per connection at most)
 
 
 @dataclass
@@ -25,6 +28,7 @@ class Workspace:
     settings: FilesystemSettings
     jail: PathJail
     roots: ClientRoots
+    _jails: dict[tuple[Path, ...], PathJail] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_settings(cls, settings: FilesystemSettings, roots: ClientRoots) -> Workspace:
@@ -38,6 +42,16 @@ class Workspace:
         offered = await self.roots.of(request)
         if not offered:
             return self.jail
+        jail = self._jails.get(offered)
+        if jail is None:
+            if len(self._jails) >= _KEPT_JAILS:
+                self._jails.clear()
+            jail = self._jails[offered] = self._jail_within(offered)
+        return jail
+
+    def _jail_within(self, offered: tuple[Path, ...]) -> PathJail:
+        """The jail for a client offering these roots (made once per set of roots: resolving them
+        touches the disk, and a client asks with the same roots call after call)."""
         if self.settings.roots_mode == "intersect":
             return self.jail.narrowed_to(offered)
         existing = [root for root in offered if root.is_dir()]
