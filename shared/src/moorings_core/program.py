@@ -75,7 +75,7 @@ def run_program(reference: str) -> None:
     )
     import anyio
 
-    anyio.run(_serve, program, settings)
+    anyio.run(_open_serve_close, program, settings)
 
 
 def _load(reference: str) -> ServerProgram[ServerSettings]:
@@ -86,7 +86,7 @@ def _load(reference: str) -> ServerProgram[ServerSettings]:
     return program
 
 
-async def _serve(program: ServerProgram[S], settings: S) -> None:
+async def _open_serve_close(program: ServerProgram[S], settings: S) -> None:
     from contextlib import AsyncExitStack
 
     import anyio

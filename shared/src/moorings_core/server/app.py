@@ -222,7 +222,7 @@ class MooringsServer:
     @cached_property
     def mcp(self) -> MCPServer[Any]:
         """The SDK server for what was declared; built on first use, after which nothing more is declared."""
-        serving_subscriptions = self.subscriptions.served
+        subscribable = self.subscriptions.allowed
         mcp: MCPServer[Any] = MCPServer(
             name=self.name,
             version=self.version,
@@ -230,8 +230,8 @@ class MooringsServer:
             log_level=self.settings.log_level,
             tools=list(self._tools.values()),
             extensions=[CallGuard(self.settings, self._tools, self._withheld)],
-            subscriptions=self.subscriptions.bus if serving_subscriptions else False,
-            middleware=[self.subscriptions.middleware] if serving_subscriptions else [],
+            subscriptions=self.subscriptions.bus if subscribable else False,
+            middleware=[self.subscriptions.middleware] if subscribable else [],
             lifespan=self._lifespan,
         )
         for prompt in self._prompts:
@@ -240,7 +240,7 @@ class MooringsServer:
         if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):  # nobody configured tracing
             sdk_adapter.drop_idle_tracing(lowlevel)
         sdk_adapter.advertise_truthfully(lowlevel, resources_list_changes=self._resources_list_changes)
-        self._serve_resources(lowlevel)
+        self._answer_resource_requests(lowlevel)
         if self.roots is not None:
             lowlevel.add_notification_handler(
                 "notifications/roots/list_changed", types.NotificationParams, self.roots.handle_list_changed
@@ -257,7 +257,7 @@ class MooringsServer:
         notifications = NotificationOptions(resources_changed=self._resources_list_changes)
         await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options(notifications))
 
-    def _serve_resources(self, lowlevel: Server[Any]) -> None:
+    def _answer_resource_requests(self, lowlevel: Server[Any]) -> None:
         if self._resources is None:
             return
         lowlevel.add_request_handler(
@@ -269,7 +269,7 @@ class MooringsServer:
         lowlevel.add_request_handler(
             "resources/read", types.ReadResourceRequestParams, read_handler(self._resources)
         )
-        if self.subscriptions.served:
+        if self.subscriptions.allowed:
             lowlevel.add_request_handler(
                 "resources/subscribe", types.SubscribeRequestParams, self.subscriptions.handle_subscribe
             )
@@ -294,7 +294,7 @@ class MooringsServer:
                 tasks.cancel_scope.cancel()
 
     async def _release_subscriptions(self) -> None:
-        if self.subscriptions.served:
+        if self.subscriptions.allowed:
             with anyio.CancelScope(shield=True):
                 await self.subscriptions.close()
 

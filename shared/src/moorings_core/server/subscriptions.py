@@ -53,7 +53,7 @@ class ResourceSubscriptions:
         self._resources = resources
 
     @property
-    def served(self) -> bool:
+    def allowed(self) -> bool:
         """Whether clients may subscribe at all."""
         return self._resources is not None
 
