@@ -28,7 +28,6 @@ __all__ = [
     "ResourceContents",
     "ResourceProvider",
     "SubscribableResources",
-    "protocol_error",
     "refusals_as_protocol_errors",
 ]
 
@@ -77,7 +76,7 @@ class SubscribableResources(ResourceProvider, Protocol[_W]):
         ...
 
 
-def protocol_error(exc: MooringsError, uri: str) -> MCPError:
+def _protocol_error(exc: MooringsError, uri: str) -> MCPError:
     """A refusal of a resource request as the JSON-RPC error the client receives."""
     code = types.INTERNAL_ERROR if isinstance(exc, OperationFailed) else types.INVALID_PARAMS
     return MCPError(code=code, message=str(exc), data={"uri": uri})
@@ -89,7 +88,7 @@ def refusals_as_protocol_errors(uri: str) -> Iterator[None]:
     try:
         yield
     except MooringsError as exc:
-        raise protocol_error(exc, uri) from None
+        raise _protocol_error(exc, uri) from None
 
 
 Handler: TypeAlias = Callable[[RequestContext, _P], Awaitable[_R]]
