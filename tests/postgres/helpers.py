@@ -29,7 +29,7 @@ def settings_for(dsn: str | None, *flags: str, **environ: str) -> PostgresSettin
 @asynccontextmanager
 async def serving(settings: PostgresSettings, era: Era = MODERN) -> AsyncIterator[Client]:
     """An in-process client of the server over `settings`' databases."""
-    async with opened_server(settings) as server, connect(server, era) as client:
+    async with opened_server(settings) as server, connect(server, era=era) as client:
         yield client
 
 
