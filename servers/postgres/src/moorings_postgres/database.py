@@ -13,7 +13,8 @@ answer, off its path: two round trips a call fewer to wait for; the pool lends t
 again only once it is reset.
 
 Values come back as the core's JSON conversion expects them (`moorings_core.sql.values`):
-json and jsonb parsed, intervals exact (months, days and microseconds, as `intervals` renders).
+json and jsonb parsed; intervals exact (months, days and microseconds, see `intervals`); dates and
+timestamps as ISO 8601 text, infinities and years beyond Python's 1-9999 included (`temporal`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
 
 from moorings_core import MooringsError
-from moorings_postgres import intervals
+from moorings_postgres import intervals, temporal
 from moorings_postgres.dsn import Dsn
 from moorings_postgres.errors import connection_error, statement_error
 
@@ -171,9 +172,16 @@ async def _prepare_connection(connection: asyncpg.Connection[asyncpg.Record]) ->
         await connection.set_type_codec(
             name, schema="pg_catalog", encoder=_json_text, decoder=json.loads, format="text"
         )
-    await connection.set_type_codec(
-        "interval", schema="pg_catalog", encoder=intervals.encode, decoder=intervals.decode, format="tuple"
-    )
+    codecs: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+        "interval": (intervals.encode, intervals.decode),
+        "date": (temporal.encode_date, temporal.decode_date),
+        "timestamp": (temporal.encode_timestamp, temporal.decode_timestamp),
+        "timestamptz": (temporal.encode_timestamptz, temporal.decode_timestamptz),
+    }
+    for name, (encode, decode) in codecs.items():
+        await connection.set_type_codec(
+            name, schema="pg_catalog", encoder=encode, decoder=decode, format="tuple"
+        )
 
 
 async def _discard_all(connection: asyncpg.Connection[asyncpg.Record]) -> None:
