@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from moorings_core import MooringsServer, ServerProgram
 from moorings_postgres.databases import Databases
+from moorings_postgres.resources import SchemaResources
 from moorings_postgres.settings import PostgresSettings
 from moorings_postgres.tools import objects, querying
 
@@ -35,6 +36,7 @@ def build_server(settings: PostgresSettings, databases: Databases) -> MooringsSe
     )
     querying.register(server, databases, settings)
     objects.register(server, databases)
+    server.add_resources(SchemaResources(databases))
     return server
 
 
