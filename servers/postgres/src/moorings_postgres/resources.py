@@ -38,9 +38,9 @@ LISTED = 1_000
 _SUFFIX = "schema"  # the reference's last path segment
 
 
-def schema_uri(database: Database, schema: str, table: str) -> str:
-    """The URI of `schema`.`table`'s columns in `database`."""
-    return f"{database.dsn.resource_base}/{quote(schema, safe='')}/{quote(table, safe='')}/{_SUFFIX}"
+def schema_uri(base: str, schema: str, table: str) -> str:
+    """The URI of `schema`.`table`'s columns in the database whose resource base is `base`."""
+    return f"{base}/{quote(schema, safe='')}/{quote(table, safe='')}/{_SUFFIX}"
 
 
 class SchemaResources:
@@ -52,7 +52,8 @@ class SchemaResources:
     async def list_resources(self, request: RequestContext) -> Sequence[types.Resource]:
         database = self._databases.default
         tables = await catalog.resource_tables(database, limit=LISTED)
-        return [_table_resource(database, schema, name, kind) for schema, name, kind in tables]
+        base = database.dsn.resource_base
+        return [_table_resource(base, schema, name, kind) for schema, name, kind in tables]
 
     async def list_templates(self, request: RequestContext) -> Sequence[types.ResourceTemplate]:
         return [
@@ -98,13 +99,13 @@ class SchemaResources:
         )
 
 
-def _table_resource(database: Database, schema: str, name: str, kind: str) -> types.Resource:
+def _table_resource(base: str, schema: str, name: str, kind: str) -> types.Resource:
+    # No description: the template describes them all, and 500 of them would add a third to the list.
     shown = f"{schema}.{name}"
     return types.Resource(
-        uri=schema_uri(database, schema, name),
+        uri=schema_uri(base, schema, name),
         name=shown,
         title=f"{kind.capitalize()} {shown}",
-        description=f"The columns of the {kind} {shown}: name, data type, nullability and default.",
         mime_type="application/json",
     )
 

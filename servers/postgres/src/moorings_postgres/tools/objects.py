@@ -16,10 +16,12 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import asdict
+from functools import cache
 from typing import Annotated, Any
 
 import mcp_types as types
 from pydantic import Field
+from pydantic.alias_generators import to_camel
 
 from moorings_core import MooringsServer, NotFound, Output, Page, PageRequest, tool_result
 from moorings_core.paging import join_notes, room_for_items, with_note
@@ -247,9 +249,8 @@ def register(server: MooringsServer, databases: Databases) -> None:
         """
         request = PageRequest("list_schemas", cursor, connection=connection)
         found = await catalog.list_schemas(databases.get(connection), offset=request.start, limit=PAGE_ITEMS)
-        entries = [SchemaEntry.model_validate(asdict(schema)) for schema in found.schemas]
-        page, text = _page(request, entries, found.total, budget)
-        listing = SchemaList(schemas=page.items, total=found.total, next_cursor=request.next_cursor(page))
+        page, text = _page(request, [_wire(schema) for schema in found.schemas], found.total, budget)
+        listing = _listing({"schemas": page.items, "total": found.total}, request.next_cursor(page))
         return tool_result(with_note(text or "[]", join_notes(request.note(page, "schema"))), listing)
 
     @server.tool(title="List objects", read_only=True)
@@ -275,19 +276,13 @@ def register(server: MooringsServer, databases: Databases) -> None:
         )
         if found is None:
             raise _no_schema(schema_name, await catalog.names_nearby(database, schema_name, object_type))
-        entries = [_object_entry(listed) for listed in found.objects]
-        page, text = _page(request, entries, found.total, budget)
+        page, text = _page(request, [_wire(listed) for listed in found.objects], found.total, budget)
         singular, plural = _NOUNS[object_type]
         where = "in this database" if object_type == "extension" else f"in schema {schema_name!r}"
         empty = f"[]\n\n(no {plural} {where})" if not request.start else "[]"
-        note = request.note(page, singular.replace(" ", "_"))
-        listing = ObjectList(
-            schema_name=schema_name,
-            object_type=object_type,
-            objects=page.items,
-            total=found.total,
-            next_cursor=request.next_cursor(page),
-        )
+        fields = {"schemaName": schema_name, "objectType": object_type, "objects": page.items}
+        listing = _listing({**fields, "total": found.total}, request.next_cursor(page))
+        note = request.note(page, singular)
         return tool_result(with_note(text or empty, join_notes(note)), listing)
 
     @server.tool(title="Get object details", read_only=True)
@@ -330,14 +325,20 @@ def register(server: MooringsServer, databases: Databases) -> None:
 # -- lists ----------------------------------------------------------------------------------------------
 
 
-def _page(request: PageRequest, entries: list[Any], total: int, budget: int) -> tuple[Page[Any], str]:
+# A page of a list is built in wire form (camelCase keys, no None values) rather than through
+# SchemaEntry or ObjectEntry, which would cost more than the catalog query for a thousand objects;
+# the tests check the result against the advertised schema.
+Wire = dict[str, Any]
+
+
+def _page(request: PageRequest, entries: list[Wire], total: int, budget: int) -> tuple[Page[Wire], str]:
     """The page these entries (fetched from the request's start) make, and its text: one JSON
     object a line, as many as fit in `budget` characters."""
     pager = request.pager(max_chars=budget, max_items=PAGE_ITEMS)
     pager.count(request.start)  # the entries before the page, which the query skipped
     lines = []
     for entry in entries:
-        line = json.dumps(entry.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+        line = json.dumps(entry, ensure_ascii=False)
         if not pager.offer(entry, len(line) + 2):
             break
         lines.append(line)
@@ -346,8 +347,18 @@ def _page(request: PageRequest, entries: list[Any], total: int, budget: int) -> 
     return page, "[\n" + ",\n".join(lines) + "\n]" if lines else ""
 
 
-def _object_entry(listed: catalog.ListedObject) -> ObjectEntry:
-    return ObjectEntry.model_validate({**asdict(listed), "schema_name": listed.schema})
+def _wire(item: catalog.Schema | catalog.ListedObject) -> Wire:
+    """A catalog entry as its Output model would dump it."""
+    return {_wire_key(key): value for key, value in vars(item).items() if value is not None}
+
+
+@cache
+def _wire_key(field: str) -> str:
+    return "schemaName" if field == "schema" else to_camel(field)
+
+
+def _listing(fields: Wire, next_cursor: str | None) -> Wire:
+    return fields if next_cursor is None else {**fields, "nextCursor": next_cursor}
 
 
 # -- descriptions -----------------------------------------------------------------------------------
