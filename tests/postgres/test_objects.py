@@ -23,6 +23,7 @@ pytestmark = pytest.mark.anyio
 ODD_SCHEMA = "My Schema"
 ODD_TABLE = 'Odd "Name" ü'
 PAGED_TABLES = [f"item_{number:02d}" for number in range(35)]
+LABELS = " ".join(f"WHEN {number} THEN 'label number {number}'" for number in range(200))  # a long view
 
 SETUP = [
     "CREATE SCHEMA sales",
@@ -62,6 +63,7 @@ SETUP = [
     "AS 'SELECT a || b'",
     "CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'",
     "CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.touch()",
+    f"CREATE VIEW public.long_query AS SELECT CASE x {LABELS} END AS label FROM (SELECT 1 AS x) AS one",  # noqa: S608 (numbers)
     "CREATE TABLE public.events (at date, what text) PARTITION BY RANGE (at)",
     "CREATE TABLE public.events_2024 PARTITION OF public.events "
     "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
@@ -107,7 +109,7 @@ async def test_list_schemas_puts_user_schemas_first_with_their_counts(dsn: str) 
     assert {"public", "sales", "many", ODD_SCHEMA} <= {s["name"] for s in schemas if s["kind"] == "user"}
     assert found["pg_catalog"]["kind"] == found["information_schema"]["kind"] == "system"
     assert (found["sales"]["tables"], found["many"]["tables"]) == (1, 35)
-    assert (found["public"]["views"], found["public"]["materializedViews"]) == (3, 1)  # 2 pg_stat_statements
+    assert (found["public"]["views"], found["public"]["materializedViews"]) == (4, 1)  # 2 pg_stat_statements
     assert found["public"]["usable"] is True
     assert listed["total"] == len(schemas)
     assert '"name": "My Schema"' in text
@@ -343,6 +345,17 @@ async def test_views_and_materialized_views_have_their_query_and_columns(dsn: st
     assert "CREATE VIEW public.adults AS" in text
     assert (matview["kind"], matview["populated"]) == ("materialized view", False)
     assert "count(*)" in matview["definition"]
+
+
+async def test_a_long_definition_is_cut_with_how_to_read_all_of_it(dsn: str) -> None:
+    arguments = {"schema_name": "public", "object_name": "long_query"}
+    text, view = await call(dsn, "get_object_details", "--max-output-chars", "2000", **arguments)
+    how = "`SELECT pg_get_viewdef('public.long_query'::regclass, true)` gives all of it]"
+    assert "'label number 0'" in view["definition"]
+    assert "'label number 199'" not in view["definition"]
+    assert view["definition"].endswith(how)
+    assert len(text) <= 2000  # cut by the tool, which says how to read the rest, not by the server
+    assert text.endswith(how)
 
 
 async def test_a_relation_is_found_whichever_relation_type_is_asked(dsn: str) -> None:

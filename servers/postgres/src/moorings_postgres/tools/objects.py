@@ -36,7 +36,7 @@ PAGE_ITEMS = 1_000
 """Most schemas or objects one page holds (fewer when their text would pass the output budget)."""
 
 _SHOWN_NAMES = 30  # names a NotFound message lists
-_TABLE_KINDS = frozenset({"table", "partitioned table", "foreign table"})
+_MIN_SHOWN = 500  # characters of a cut definition shown however little room the rest leaves
 _RELATION_LISTS = ("columns", "constraints", "referenced_by", "indexes", "triggers")
 _NOUNS: dict[ObjectType, tuple[str, str]] = {
     "table": ("table", "tables"),
@@ -328,10 +328,10 @@ def register(server: MooringsServer, databases: Databases) -> None:
 # A page of a list is built in wire form (camelCase keys, no None values) rather than through
 # SchemaEntry or ObjectEntry, which would cost more than the catalog query for a thousand objects;
 # the tests check the result against the advertised schema.
-Wire = dict[str, Any]
+_Wire = dict[str, Any]
 
 
-def _page(request: PageRequest, entries: list[Wire], total: int, budget: int) -> tuple[Page[Wire], str]:
+def _page(request: PageRequest, entries: list[_Wire], total: int, budget: int) -> tuple[Page[_Wire], str]:
     """The page these entries (fetched from the request's start) make, and its text: one JSON
     object a line, as many as fit in `budget` characters."""
     pager = request.pager(max_chars=budget, max_items=PAGE_ITEMS)
@@ -347,7 +347,7 @@ def _page(request: PageRequest, entries: list[Wire], total: int, budget: int) ->
     return page, "[\n" + ",\n".join(lines) + "\n]" if lines else ""
 
 
-def _wire(item: catalog.Schema | catalog.ListedObject) -> Wire:
+def _wire(item: catalog.Schema | catalog.ListedObject) -> _Wire:
     """A catalog entry as its Output model would dump it."""
     return {_wire_key(key): value for key, value in vars(item).items() if value is not None}
 
@@ -357,7 +357,7 @@ def _wire_key(field: str) -> str:
     return "schemaName" if field == "schema" else to_camel(field)
 
 
-def _listing(fields: Wire, next_cursor: str | None) -> Wire:
+def _listing(fields: _Wire, next_cursor: str | None) -> _Wire:
     return fields if next_cursor is None else {**fields, "nextCursor": next_cursor}
 
 
@@ -366,25 +366,29 @@ def _listing(fields: Wire, next_cursor: str | None) -> Wire:
 
 def _relation_result(relation: catalog.Relation, budget: int) -> types.CallToolResult:
     definition = relation.definition
-    if definition is not None:
+    if definition is not None:  # a view's query gets the room the rest of the text leaves
+        room = budget - len(_relation_text(relation, ""))
         how = f"SELECT pg_get_viewdef({_literal(relation.identifier)}::regclass, true)"
-        definition = _cut(definition, budget, how)
+        definition = _cut(definition, room, how)
     details = ObjectDetails.model_validate(
         {**asdict(relation), "schema_name": relation.schema, "definition": definition}
     )
-    if relation.kind not in _TABLE_KINDS:  # what a view or sequence cannot have is left out
+    if relation.kind not in _KINDS["table"]:  # what a view or sequence cannot have is left out
         empty = {field: None for field in _RELATION_LISTS if not getattr(relation, field)}
         details = details.model_copy(update=empty)
     return tool_result(_relation_text(relation, definition), details)
 
 
 def _functions_result(overloads: list[catalog.Function], budget: int) -> types.CallToolResult:
+    # The overloads' definitions share the room the rest of the text leaves.
+    room = budget - len(_functions_text([(overload, None) for overload in overloads]))
+    share = room // max(sum(overload.definition is not None for overload in overloads), 1)
     statements: list[str | None] = []
     for overload in overloads:
         signature = f"{overload.identifier}({overload.identity_arguments})"
         how = f"SELECT pg_get_functiondef({_literal(signature)}::regprocedure)"
         definition = overload.definition
-        statements.append(None if definition is None else _cut(definition.rstrip() + ";", budget, how))
+        statements.append(None if definition is None else _cut(definition.rstrip() + ";", share, how))
     first = overloads[0]
     details = ObjectDetails(
         schema_name=first.schema,
@@ -406,10 +410,12 @@ def _extension_result(extension: catalog.Extension) -> types.CallToolResult:
 
 
 def _cut(text: str, limit: int, how: str) -> str:
-    """`text`, or its first `limit` characters and how to read all of it with the query tool."""
+    """`text`, or as much of it as fits in `limit` characters (at least `_MIN_SHOWN`) with a note
+    on how to read all of it with the query tool."""
     if len(text) <= limit:
         return text
-    return f"{text[:limit]}\n-- [cut at {limit:,} of {len(text):,} characters; `{how}` gives all of it]"
+    note = f"\n-- [cut: {len(text):,} characters in all; `{how}` gives all of it]"
+    return text[: max(limit - len(note), _MIN_SHOWN)] + note
 
 
 def _literal(text: str) -> str:
