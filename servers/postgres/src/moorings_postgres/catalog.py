@@ -206,13 +206,17 @@ class ObjectsPage:
     total: int
 
 
-# The qualified names below are SQL text (format's %I quotes where needed), ready to paste.
+# The page is chosen first, by name alone, and only its rows are joined for their details (for
+# 5,000 tables, 55 ms -> 24 ms). The count is a scan of its own: the window count(*) OVER ()
+# would save it but leaves a page past the end without a count, and a fallback subquery per row
+# makes the planner's estimate so high that PostgreSQL compiles the query with JIT (0.5 s).
+# Qualified names are SQL text (format's %I quotes where needed), ready to paste.
 _LIST_RELATIONS = """
 SELECT counted.total, page.*
 FROM pg_namespace AS n
 CROSS JOIN LATERAL (
     SELECT count(*) AS total FROM pg_class
-    WHERE relnamespace = n.oid AND relkind::text = ANY ($2::text[])
+    WHERE relnamespace = n.oid AND relkind = ANY ($2::text[]::"char"[])
 ) AS counted
 LEFT JOIN LATERAL (
     SELECT
@@ -241,16 +245,19 @@ LEFT JOIN LATERAL (
                 AND o.refclassid = 'pg_class'::regclass AND o.deptype IN ('a', 'i')
             LIMIT 1
         ) END AS owned_by
-    FROM pg_class AS c
+    FROM (
+        SELECT oid FROM pg_class
+        WHERE relnamespace = n.oid AND relkind = ANY ($2::text[]::"char"[])
+        ORDER BY relname
+        OFFSET $3 LIMIT $4
+    ) AS chosen
+    JOIN pg_class AS c ON c.oid = chosen.oid
     LEFT JOIN pg_description AS d
         ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
     LEFT JOIN pg_depend AS e
         ON e.objid = c.oid AND e.classid = 'pg_class'::regclass AND e.deptype = 'e'
     LEFT JOIN pg_extension AS x ON x.oid = e.refobjid
     LEFT JOIN pg_sequence AS s ON s.seqrelid = c.oid
-    WHERE c.relnamespace = n.oid AND c.relkind::text = ANY ($2::text[])
-    ORDER BY c.relname
-    OFFSET $3 LIMIT $4
 ) AS page ON true
 WHERE n.nspname = $1
 ORDER BY page.name
@@ -270,16 +277,19 @@ LEFT JOIN LATERAL (
         oidvectortypes(p.proargtypes) AS arguments,
         pg_get_function_result(p.oid) AS returns,
         l.lanname AS language
-    FROM pg_proc AS p
+    FROM (
+        SELECT oid FROM pg_proc
+        WHERE pronamespace = n.oid
+        ORDER BY proname, oid
+        OFFSET $2 LIMIT $3
+    ) AS chosen
+    JOIN pg_proc AS p ON p.oid = chosen.oid
     JOIN pg_language AS l ON l.oid = p.prolang
     LEFT JOIN pg_description AS d
         ON d.objoid = p.oid AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0
     LEFT JOIN pg_depend AS e
         ON e.objid = p.oid AND e.classid = 'pg_proc'::regclass AND e.deptype = 'e'
     LEFT JOIN pg_extension AS x ON x.oid = e.refobjid
-    WHERE p.pronamespace = n.oid
-    ORDER BY p.proname, p.oid
-    OFFSET $2 LIMIT $3
 ) AS page ON true
 WHERE n.nspname = $1
 ORDER BY page.name, page.oid
@@ -604,7 +614,7 @@ LEFT JOIN LATERAL (
         SELECT relid FROM pg_partition_tree(c.oid) WHERE c.relkind = 'p' AND isleaf
     ) AS part (oid)
 ) AS sizes ON c.relkind IN ('r', 'm', 'p')
-WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind::text = ANY ($3::text[])
+WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = ANY ($3::text[]::"char"[])
 """
 
 
@@ -806,7 +816,7 @@ SELECT
         FROM (
             SELECT c.relname AS name, c.relkind::text AS kind
             FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
-            WHERE $2 = 'relation' AND n.nspname = $1 AND c.relkind::text = ANY ($3::text[])
+            WHERE $2 = 'relation' AND n.nspname = $1 AND c.relkind = ANY ($3::text[]::"char"[])
             UNION
             SELECT p.proname, p.prokind::text
             FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
@@ -849,7 +859,7 @@ _RESOURCE_TABLES = """
 SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
 FROM pg_class AS c
 JOIN pg_namespace AS n ON n.oid = c.relnamespace
-WHERE c.relkind::text = ANY ($1::text[]) AND NOT c.relispartition
+WHERE c.relkind = ANY ($1::text[]::"char"[]) AND NOT c.relispartition
     AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
 ORDER BY n.nspname, c.relname
 LIMIT $2
@@ -872,7 +882,7 @@ FROM pg_class AS c
 JOIN pg_namespace AS n ON n.oid = c.relnamespace
 LEFT JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 LEFT JOIN pg_attrdef AS ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind::text = ANY ($3::text[])
+WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = ANY ($3::text[]::"char"[])
 ORDER BY a.attnum
 """
 
