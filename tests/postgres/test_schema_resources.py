@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,6 +19,7 @@ from mcp.shared.exceptions import MCPError
 
 from moorings_core.testing import ERAS, Era
 from moorings_postgres.dsn import parse_dsn
+from moorings_postgres.resources import LISTED
 from tests.postgres.helpers import execute, serving, settings_for
 
 pytestmark = pytest.mark.anyio
@@ -163,17 +165,46 @@ async def test_the_password_never_reaches_a_uri(dsn: str) -> None:
     assert str(listed[0].uri).startswith(base_of(dsn) + "/")
 
 
-@pytest.fixture(scope="module")
-def other_dsn(postgres_server: str, database_dsn: str) -> Iterator[str]:
-    """A second database on the same server, with a table of its own."""
-    name = f"{database_dsn.rpartition('/')[2]}_other"
-    other = f"{postgres_server.rpartition('/')[0]}/{name}"
+@contextmanager
+def another_database(postgres_server: str, database_dsn: str, suffix: str, *setup: str) -> Iterator[str]:
+    """A database of its own on the same server, set up with `setup`, dropped at the end."""
+    name = f"{database_dsn.rpartition('/')[2]}_{suffix}"
+    dsn = f"{postgres_server.rpartition('/')[0]}/{name}"
     anyio.run(execute, postgres_server, f'CREATE DATABASE "{name}"')
     try:
-        anyio.run(execute, other, "CREATE TABLE archive (kept date)")
-        yield other
+        anyio.run(execute, dsn, *setup)
+        yield dsn
     finally:
         anyio.run(execute, postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def other_dsn(postgres_server: str, database_dsn: str) -> Iterator[str]:
+    """A second database, with a table of its own."""
+    with another_database(postgres_server, database_dsn, "other", "CREATE TABLE archive (kept date)") as dsn:
+        yield dsn
+
+
+# More tables than the list holds, in a schema that sorts before public.
+CROWDED = [
+    "CREATE SCHEMA aaa",
+    f"DO $$ BEGIN FOR i IN 1..{LISTED + 1} LOOP "
+    "EXECUTE format('CREATE TABLE aaa.t%s ()', i); END LOOP; END $$",
+    "CREATE TABLE public.users (id integer)",
+]
+
+
+@pytest.fixture(scope="module")
+def crowded_dsn(postgres_server: str, database_dsn: str) -> Iterator[str]:
+    with another_database(postgres_server, database_dsn, "crowded", *CROWDED) as dsn:
+        yield dsn
+
+
+async def test_the_list_is_bounded_and_keeps_public_first(crowded_dsn: str) -> None:
+    async with serving(settings_for(crowded_dsn)) as client:
+        listed = [resource.name for resource in (await client.list_resources()).resources]
+    assert len(listed) == LISTED
+    assert listed[:2] == ["public.users", "aaa.t1"]
 
 
 async def test_named_connections_are_read_by_their_own_uris_and_not_listed(

@@ -854,20 +854,22 @@ class TableColumn:
 
 _RESOURCE_KINDS = ["r", "p", "f", "v", "m"]
 
-# Partitions are left out: they have their parent's columns, and there can be thousands.
+# Partitions are left out: they have their parent's columns, and there can be thousands. Public
+# comes first, the schema the reference lists alone, so a crowded schema cannot push it out.
 _RESOURCE_TABLES = """
 SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
 FROM pg_class AS c
 JOIN pg_namespace AS n ON n.oid = c.relnamespace
 WHERE c.relkind = ANY ($1::text[]::"char"[]) AND NOT c.relispartition
     AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
-ORDER BY n.nspname, c.relname
+ORDER BY n.nspname <> 'public', n.nspname, c.relname
 LIMIT $2
 """
 
 
 async def resource_tables(database: Database, *, limit: int) -> list[tuple[str, str, str]]:
-    """(schema, name, kind) of the first `limit` tables and views outside the system schemas."""
+    """(schema, name, kind) of the first `limit` tables and views outside the system schemas,
+    public's first, then each other schema's in turn."""
     rows = await database.fetch(_RESOURCE_TABLES, _RESOURCE_KINDS, limit)
     return [(row["schema"], row["name"], _RELATION_KINDS[row["relkind"]]) for row in rows]
 

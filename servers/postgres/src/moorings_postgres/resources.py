@@ -10,8 +10,9 @@
   only `character varying`, `ARRAY` or `USER-DEFINED`.
 - `resources/list` names the default connection's tables, views, materialized views and
   foreign tables in every schema but the system ones (partitions left out: they have their
-  parent's columns), in one query, at most `LISTED` of them: the core answers the list in one
-  page. Every table can still be read by its URI, and each connection's URI template is listed.
+  parent's columns), in one query, at most `LISTED` of them, public's first: the core answers
+  the list in one page. Every table can still be read by its URI, and each connection's URI
+  template is listed.
 - `resources/read` serves every configured connection: the URI's base says which. A table that
   does not exist is the core's not-found resource error.
 """
