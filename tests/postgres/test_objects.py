@@ -63,7 +63,7 @@ SETUP = [
     "AS 'SELECT a || b'",
     "CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'",
     "CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.touch()",
-    f"CREATE VIEW public.long_query AS SELECT CASE x {LABELS} END AS label FROM (SELECT 1 AS x) AS one",  # noqa: S608 (numbers)
+    f"CREATE VIEW public.long_query AS SELECT CASE x {LABELS} END AS label FROM (SELECT 1 AS x) AS one",
     "CREATE TABLE public.events (at date, what text) PARTITION BY RANGE (at)",
     "CREATE TABLE public.events_2024 PARTITION OF public.events "
     "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
