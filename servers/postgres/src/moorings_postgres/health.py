@@ -527,7 +527,7 @@ def _wraparound_verdict(rows: Sequence[asyncpg.Record], noun: str, scope: str) -
     )
     concerned = [(row, status) for row, status in zip(rows, statuses, strict=True) if status != "ok"]
     if not concerned:
-        return _Verdict("ok", f"Of the {scope}, the {summary}.", figures=figures)
+        return _Verdict("ok", f"Of the {scope}, {summary}.", figures=figures)
     return _Verdict(
         worst([status for _, status in concerned]),
         f"{_count(len(concerned), noun)} past twice autovacuum_freeze_max_age or {_XID_CRITICAL_AGE:,}; "

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from moorings_core import MooringsServer, ServerProgram
 from moorings_postgres.databases import Databases
 from moorings_postgres.settings import PostgresSettings
+from moorings_postgres.tools import health
 
 __all__ = ["PROGRAM", "build_server", "opened_server"]
 
@@ -33,7 +34,8 @@ def build_server(settings: PostgresSettings, databases: Databases) -> MooringsSe
         instructions=INSTRUCTIONS_RESTRICTED if settings.restricted else INSTRUCTIONS_UNRESTRICTED,
     )
     # Each tool family registers itself here: querying, objects (and the schema resources), health.
-    return server  # noqa: RET504 - the tool families register between (next commits)
+    health.register(server, databases)
+    return server
 
 
 @asynccontextmanager
