@@ -34,23 +34,26 @@ QUERY_CHARS = 1_000
 
 class Session(Output):
     pid: int
-    user: str | None
-    database: str | None
-    application: str | None = Field(description="Its application_name; null when it set none.")
-    client: str | None = Field(description="The client's address; null for a local socket.")
+    user: str | None = None
+    database: str | None = None
+    application: str | None = Field(None, description="Its application_name; null when it set none.")
+    client: str | None = Field(None, description="The client's address; null for a local socket.")
     backend_type: str = Field(description="client backend, autovacuum worker, walsender, ...")
     state: str = Field(description="active, idle, idle in transaction, ...")
-    wait_event: str | None = Field(description="What it is waiting for, as type:event (Lock:transactionid).")
-    state_seconds: float | None = Field(
-        description="How long it has been in its state: for an active session, how long its query has run."
+    wait_event: str | None = Field(
+        None, description="What it is waiting for, as type:event (Lock:transactionid)."
     )
-    transaction_seconds: float | None = Field(description="How long its transaction has been open.")
+    state_seconds: float | None = Field(
+        None,
+        description="How long it has been in its state: for an active session, how long its query has run.",
+    )
+    transaction_seconds: float | None = Field(None, description="How long its transaction has been open.")
     blocked_by: list[int] = Field(description="The pids it waits for (pg_blocking_pids).")
     blocking: list[int] = Field(default_factory=list, description="The listed pids that wait for it.")
     query: str | None = Field(
-        description="Its current (or, when idle, last) statement, cut to 1,000 characters."
+        None, description="Its current (or, when idle, last) statement, cut to 1,000 characters."
     )
-    query_chars: int | None = Field(description="The statement's full length.")
+    query_chars: int | None = Field(None, description="The statement's full length.")
 
 
 class SessionList(Output):
@@ -71,14 +74,14 @@ class LockWait(Output):
     mode: str = Field(description="The lock mode it asks for, e.g. ShareLock.")
     lock_type: str = Field(description="relation, tuple, transactionid, advisory, ...")
     target: str = Field(description="What it waits to lock.")
-    waiting_seconds: float | None = Field(description="How long it has waited (PostgreSQL 14+).")
+    waiting_seconds: float | None = Field(None, description="How long it has waited (PostgreSQL 14+).")
     blocked_by: list[int] = Field(
         description="The pids it waits for: holders first, then those queued ahead."
     )
     holders: list[HeldLock] = Field(description="The locks the blocking sessions hold on the same target.")
-    user: str | None
-    application: str | None
-    query: str | None = Field(description="The waiting statement, cut to 1,000 characters.")
+    user: str | None = None
+    application: str | None = None
+    query: str | None = Field(None, description="The waiting statement, cut to 1,000 characters.")
 
 
 class LockReport(Output):
@@ -154,9 +157,10 @@ def _session(row: asyncpg.Record) -> Session:
 
 # -- locks ------------------------------------------------------------------------------------------
 
-# Every lock request not granted, what it is for (a relation by name when it is in this database),
-# and what its blockers hold on the same target. pg_locks.waitstart is read through to_jsonb so the
-# query also runs before PostgreSQL 14, which has no such column (the wait is then unknown).
+# Every lock request not granted (to sessions of this database, or of any if $3), what it is for (a
+# relation by name when it is in this database), and what its blockers hold on the same target.
+# pg_locks.waitstart is read through to_jsonb so the query also runs before PostgreSQL 14, which has
+# no such column (the wait is then unknown).
 _LOCK_WAITS = """
 SELECT l.pid, l.mode, l.locktype AS lock_type,
        CASE l.locktype
@@ -198,14 +202,15 @@ LEFT JOIN LATERAL (  -- a relation by name when it is in this database, else by 
            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())),
         'oid ' || l.relation) AS name
 ) r ON true
-WHERE NOT l.granted AND l.pid <> pg_backend_pid()
+WHERE NOT l.granted AND l.pid <> pg_backend_pid() AND ($3 OR a.datname = current_database())
 ORDER BY waiting_seconds DESC NULLS LAST, l.pid
 LIMIT $2"""
 
 
-async def lock_waits(database: Database, *, limit: int) -> LockReport:
-    """The lock requests that wait (at most `limit`), and the sessions they wait for, root ones first."""
-    rows = await database.fetch(_LOCK_WAITS, QUERY_CHARS, limit)
+async def lock_waits(database: Database, *, all_databases: bool = False, limit: int) -> LockReport:
+    """The lock requests that sessions of this database (of every one if `all_databases`) wait on, at
+    most `limit`, and the sessions they wait for (of any database), the root blockers first."""
+    rows = await database.fetch(_LOCK_WAITS, QUERY_CHARS, limit, all_databases)
     waits = [
         LockWait(
             **{key: row[key] for key in LockWait.model_fields if key not in ("blocked_by", "holders")},

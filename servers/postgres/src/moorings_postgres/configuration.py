@@ -51,7 +51,7 @@ checkpoints, autovacuum, timeouts."""
 class Setting(Output):
     name: str
     value: str = Field(description="The current value, as SHOW writes it (128MB, 5min).")
-    default: str | None = Field(description="PostgreSQL's built-in default, written the same way.")
+    default: str | None = Field(None, description="PostgreSQL's built-in default, written the same way.")
     changed: bool = Field(description="Whether it was set anywhere (configuration file, command line, ...).")
     source: str = Field(
         description="Where the value comes from: default, configuration file, database, user, ...; "

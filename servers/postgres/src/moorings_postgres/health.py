@@ -22,7 +22,7 @@ from pydantic import Field
 
 from moorings_core import AccessDenied, LimitExceeded, Output
 from moorings_postgres.database import Database
-from moorings_postgres.units import duration, percent, size
+from moorings_postgres.units import count, duration, percent, size
 
 __all__ = ["AREAS", "MAX_SUBJECTS", "Area", "Check", "Status", "Subject", "run_checks", "worst"]
 
@@ -127,10 +127,6 @@ def _found(rows: Sequence[asyncpg.Record]) -> int:
     return int(rows[0]["found"] or 0) if rows else 0
 
 
-def _count(number: int, noun: str, plural: str | None = None) -> str:
-    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
-
-
 # Schemas of the user's objects: not the catalogue, TOAST tables or other sessions' temporary tables.
 _USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'"
 
@@ -161,7 +157,7 @@ async def _invalid_indexes(database: Database) -> _Verdict:
         return _Verdict("ok", "No invalid indexes.")
     return _Verdict(
         "warning",
-        f"{_count(found, 'invalid index', 'invalid indexes')}: an invalid index serves no query"
+        f"{count(found, 'invalid index', 'invalid indexes')}: an invalid index serves no query"
         + (", yet writes may still update it." if any(row["maintained"] for row in rows) else "."),
         action="Rebuild each with REINDEX INDEX CONCURRENTLY, or drop it with DROP INDEX CONCURRENTLY. An "
         "invalid unique index usually means its build met duplicate values: remove those first.",
@@ -238,7 +234,7 @@ async def _duplicate_indexes(database: Database) -> _Verdict:
     wasted = rows[0]["total_bytes"]
     return _Verdict(
         "warning",
-        f"{_count(found, 'redundant index', 'redundant indexes')}, identical to or a leading part of another "
+        f"{count(found, 'redundant index', 'redundant indexes')}, identical to or a leading part of another "
         f"index of the same table: {size(wasted)} that every write updates for nothing.",
         action="Drop the redundant index with DROP INDEX CONCURRENTLY, keeping the one it duplicates.",
         figures={"redundant_indexes": found, "redundant_bytes": wasted},
@@ -287,7 +283,7 @@ async def _unused_indexes(database: Database) -> _Verdict:
     )
     return _Verdict(
         "warning",
-        f"{_count(found, 'index', 'indexes')} of {size(_UNUSED_INDEX_MIN_BYTES)} or more never scanned "
+        f"{count(found, 'index', 'indexes')} of {size(_UNUSED_INDEX_MIN_BYTES)} or more never scanned "
         f"{since_text}: {size(rows[0]['total_bytes'])} in all.",
         action="Drop an index that nothing needs with DROP INDEX CONCURRENTLY; first make sure no replica "
         "(each server counts its own scans) and no rare job (a month-end report) uses it.",
@@ -368,7 +364,7 @@ async def _index_bloat(database: Database) -> _Verdict:
         )
     return _Verdict(
         "warning",
-        f"{_count(found, 'B-tree index', 'B-tree indexes')} with an estimated "
+        f"{count(found, 'B-tree index', 'B-tree indexes')} with an estimated "
         f"{size(rows[0]['total_wasted'])} of bloat in all (from planner statistics: a lower bound).",
         action="Rebuild each with REINDEX INDEX CONCURRENTLY (PostgreSQL 12+; needs room for the new "
         "copy); pgstattuple's pgstatindex() measures one exactly first.",
@@ -430,7 +426,7 @@ async def _dead_tuples(database: Database) -> _Verdict:
     )
     return _Verdict(
         "critical" if critical else "warning",
-        f"{_count(found, 'table')} past autovacuum's trigger for dead rows, with up to "
+        f"{count(found, 'table')} past autovacuum's trigger for dead rows, with up to "
         f"{max(row['dead'] for row in rows):,} dead rows.",
         action="Run VACUUM (ANALYZE) on them. Where autovacuum is off, turn it back on; where it is behind, "
         "make it eager for the table (ALTER TABLE ... SET (autovacuum_vacuum_scale_factor = 0.02)) or raise "
@@ -530,7 +526,7 @@ def _wraparound_verdict(rows: Sequence[asyncpg.Record], noun: str, scope: str) -
         return _Verdict("ok", f"Of the {scope}, {summary}.", figures=figures)
     return _Verdict(
         worst([status for _, status in concerned]),
-        f"{_count(len(concerned), noun)} past twice autovacuum_freeze_max_age or {_XID_CRITICAL_AGE:,}; "
+        f"{count(len(concerned), noun)} past twice autovacuum_freeze_max_age or {_XID_CRITICAL_AGE:,}; "
         f"of the {scope}, {summary}.",
         action=_FREEZE_ACTION,
         figures=figures,
@@ -581,7 +577,7 @@ async def _connections(database: Database) -> _Verdict:
     )
     use = row["clients"] / usable
     if row["hidden"]:
-        finding += f" {_count(row['hidden'], 'other process', 'other processes')} hidden from this role."
+        finding += f" {count(row['hidden'], 'other process', 'other processes')} hidden from this role."
         if (row["clients"] + row["hidden"]) / usable >= _CONNECTIONS_WARNING:
             return _Verdict("unknown", finding, action=_MONITORING_ROLE, figures=figures)
     status: Status = (
@@ -626,7 +622,7 @@ async def _long_transactions(database: Database) -> _Verdict:
     hidden = rows[0]["hidden"]
     sessions = [row for row in rows if row["pid"] is not None]
     found = _found(sessions)
-    unseen = f" ({_count(hidden, 'process')} of other roles could not be seen)" if hidden else ""
+    unseen = f" ({count(hidden, 'process')} of other roles could not be seen)" if hidden else ""
     if not found:
         return _Verdict(
             "ok",
@@ -641,7 +637,7 @@ async def _long_transactions(database: Database) -> _Verdict:
     )
     return _Verdict(
         "critical" if abandoned else "warning",
-        f"{_count(found, 'session')} with a transaction open too long, the oldest for "
+        f"{count(found, 'session')} with a transaction open too long, the oldest for "
         f"{duration(sessions[0]['transaction_seconds'])}{unseen}.",
         action="Have the application commit or roll back (an operator can end a session with "
         "pg_terminate_backend(pid)); set idle_in_transaction_session_timeout so abandoned ones end by "
@@ -781,7 +777,7 @@ async def _sequence_limits(database: Database) -> _Verdict:
     near = [row for row in rows if row["name"] is not None]
     figures: dict[str, Figure] = {"sequences": totals["sequences"], "unreadable": totals["unreadable"]}
     unread = (
-        f" {_count(totals['unreadable'], 'sequence')} could not be read (no SELECT or USAGE privilege)."
+        f" {count(totals['unreadable'], 'sequence')} could not be read (no SELECT or USAGE privilege)."
         if totals["unreadable"]
         else ""
     )
@@ -789,12 +785,12 @@ async def _sequence_limits(database: Database) -> _Verdict:
         return _Verdict(
             "ok",
             f"No sequence has used {percent(_SEQUENCE_WARNING)} of its values "
-            f"({_count(totals['sequences'], 'sequence')} checked).{unread}",
+            f"({count(totals['sequences'], 'sequence')} checked).{unread}",
             figures=figures,
         )
     return _Verdict(
         "critical" if near[0]["used"] >= _SEQUENCE_CRITICAL else "warning",
-        f"{_count(totals['found'], 'sequence')} past {percent(_SEQUENCE_WARNING)} used, "
+        f"{count(totals['found'], 'sequence')} past {percent(_SEQUENCE_WARNING)} used, "
         f"the fullest at {percent(near[0]['used'])}: inserts fail when a sequence runs out.{unread}",
         action="Widen the column to bigint (ALTER TABLE ... ALTER COLUMN ... TYPE bigint rewrites the table "
         "under an exclusive lock) and the sequence (ALTER SEQUENCE ... AS bigint); where the sequence's own "
@@ -843,7 +839,7 @@ async def _invalid_constraints(database: Database) -> _Verdict:
         return _Verdict("ok", "Every constraint is validated.")
     return _Verdict(
         "warning",
-        f"{_count(found, 'NOT VALID constraint')}: the rows written before such a constraint was added were "
+        f"{count(found, 'NOT VALID constraint')}: the rows written before such a constraint was added were "
         "never checked, and the planner cannot rely on it.",
         action="Validate each with ALTER TABLE ... VALIDATE CONSTRAINT ... (it takes a SHARE UPDATE "
         "EXCLUSIVE lock, so writes go on); if that fails, fix the rows it names first.",
@@ -910,7 +906,7 @@ async def _replication_lag(database: Database) -> _Verdict:
     if any(row["behind_bytes"] is None for row in replicas):
         return _Verdict(
             "unknown",
-            f"{_count(_found(replicas), 'replica')} connected, whose positions are hidden from this role.",
+            f"{count(_found(replicas), 'replica')} connected, whose positions are hidden from this role.",
             action=_MONITORING_ROLE,
             figures=figures,
         )
@@ -920,7 +916,7 @@ async def _replication_lag(database: Database) -> _Verdict:
     ]
     return _Verdict(
         worst(statuses),
-        f"{_count(_found(replicas), 'replica')} connected; the furthest behind is "
+        f"{count(_found(replicas), 'replica')} connected; the furthest behind is "
         f"{size(replicas[0]['behind_bytes'])} of WAL behind.",
         action="A replica far behind or not streaming: check its network, disk and load, and its own logs; "
         "a replica that is too slow also holds WAL (and, with hot_standby_feedback, dead rows) on the "
@@ -992,7 +988,7 @@ async def _replication_slots(database: Database) -> _Verdict:
     retained = max((row["retained_bytes"] or 0) for row in rows)
     return _Verdict(
         worst(statuses),
-        f"{_count(found, 'replication slot')}, {len(concerned):,} of them inactive or losing WAL; "
+        f"{count(found, 'replication slot')}, {len(concerned):,} of them inactive or losing WAL; "
         f"the most WAL one retains is {size(retained)}.",
         action="Drop a slot nothing will use again (SELECT pg_drop_replication_slot(name)); otherwise bring "
         "its consumer back. A lost slot cannot be resumed: drop it and set up its replica again. "

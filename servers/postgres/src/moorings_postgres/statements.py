@@ -44,14 +44,16 @@ _ORDER: dict[SortKey, str] = {
 class TopQuery(Output):
     query: str = Field(description="The normalised statement ($1 for constants), cut to 2,000 characters.")
     query_chars: int = Field(description="The statement's full length.")
-    query_id: int | None = Field(description="pg_stat_statements' queryid; null when hidden from this role.")
-    user: str | None = Field(description="The role that ran it.")
+    query_id: int | None = Field(
+        None, description="pg_stat_statements' queryid; null when hidden from this role."
+    )
+    user: str | None = Field(None, description="The role that ran it.")
     calls: int
     total_time_ms: float = Field(description="Execution time of all its calls, in milliseconds.")
     mean_time_ms: float = Field(description="Mean execution time of one call, in milliseconds.")
     rows: int = Field(description="Rows returned or changed by all its calls.")
     share_of_time: float | None = Field(
-        description="Its share (0 to 1) of the time of all statements listed."
+        None, description="Its share (0 to 1) of the time of all statements listed."
     )
     shared_blocks_hit: int = Field(description="Blocks found in shared_buffers.")
     shared_blocks_read: int = Field(description="Blocks read from the disk or the OS cache.")
@@ -65,7 +67,9 @@ class TopQueries(Output):
     hidden: int = Field(description="Statements of other roles whose text this role may not see.")
     since: datetime | None = Field(None, description="When the statistics were last reset (extension 1.9+).")
     extension_version: str
-    track: str | None = Field(description="pg_stat_statements.track: top, all, or none (nothing recorded).")
+    track: str | None = Field(
+        None, description="pg_stat_statements.track: top, all, or none (nothing recorded)."
+    )
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
-"""Sizes, durations and shares as a person reads them in a finding ("12 MB", "3 h 5 min", "93.1%")."""
+"""Counts, sizes, durations and shares as a person reads them ("1 index", "12 MB", "3 h 5 min", "93.1%")."""
 
 from __future__ import annotations
 
-__all__ = ["duration", "percent", "size"]
+__all__ = ["count", "duration", "percent", "size"]
 
 _SIZE_UNITS = ("bytes", "kB", "MB", "GB", "TB", "PB")  # powers of 1024, as PostgreSQL writes them
 _CLOCK = (("d", 86_400, "h", 3_600), ("h", 3_600, "min", 60), ("min", 60, "s", 1))  # a unit, then the next
@@ -35,3 +35,8 @@ def duration(seconds: float) -> str:
 def percent(share: float) -> str:
     """A share (0.931) as a percentage ("93.1%"; "75%" for 0.75)."""
     return f"{share * 100:.1f}".removesuffix(".0") + "%"
+
+
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """`number` of `noun`: "1 index", "2 indexes" (`plural` when adding an s will not do)."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"

@@ -19,9 +19,10 @@ from moorings_core import InvalidInput, MooringsServer, Output, tool_result
 from moorings_core.paging import room_for_items
 from moorings_core.sql.formats import Rendered
 from moorings_postgres import activity, configuration, health, statements
+from moorings_postgres.database import Database
 from moorings_postgres.databases import Databases
 from moorings_postgres.tools.arguments import ConnectionName
-from moorings_postgres.units import duration, percent
+from moorings_postgres.units import count, duration, percent
 
 __all__ = ["HealthReport", "register"]
 
@@ -147,9 +148,9 @@ def register(server: MooringsServer, databases: Databases) -> None:
             all_databases=all_databases,
             limit=limit,
         )
-        where = "every database" if all_databases else f"database {database.dsn.database or database.name}"
+        where = "every database" if all_databases else _this_database(database)
         head = (
-            f"{found.matching:,} other sessions of {where}"
+            f"{count(found.matching, 'other session')} of {where}"
             + ("" if include_idle else " (idle ones left out)")
             + (
                 f" in their state for {duration(min_duration_seconds)} or more"
@@ -157,7 +158,7 @@ def register(server: MooringsServer, databases: Databases) -> None:
                 else ""
             )
             + (
-                f"; {found.hidden:,} processes of other roles are hidden from this role"
+                f"; {count(found.hidden, 'process', 'processes')} of other roles hidden from this role"
                 if found.hidden
                 else ""
             )
@@ -170,19 +171,23 @@ def register(server: MooringsServer, databases: Databases) -> None:
 
     @server.tool(title="Get locks", read_only=True)
     async def get_locks(
+        all_databases: Annotated[
+            bool, Field(description="Show the waits of sessions of every database, not only this one's.")
+        ] = False,
         limit: Annotated[int, Field(ge=1, le=200, description="Most waiting lock requests to list.")] = 50,
         connection: ConnectionName = None,
     ) -> Annotated[types.CallToolResult, activity.LockReport]:
-        """Show lock contention on the server: every lock request waiting (who waits, for what
-        object and lock mode, for how long, and which sessions it waits for, with the modes they
-        hold), and the blocking sessions, the root blockers (not waiting themselves) first.
+        """Show lock contention: every lock request this database's sessions wait on (who waits,
+        for what object and lock mode, for how long, and which sessions it waits for, with the
+        modes they hold), and the blocking sessions, the root blockers (not waiting themselves) first.
 
         Ending or committing a root blocker's transaction frees its chain. This tool never cancels
         or terminates anything.
         """
         database = databases.get(connection)
-        report = await activity.lock_waits(database, limit=limit)
-        text = _locks_text(report)
+        report = await activity.lock_waits(database, all_databases=all_databases, limit=limit)
+        where = "any database" if all_databases else _this_database(database)
+        text = _locks_text(report, where)
         if len(text) > budget:  # lists bounded by `limit`; a long one is cut to the budget
             text = text[:budget] + "\n\n[cut to fit the output budget: pass a smaller limit]"
         return tool_result(text, report)
@@ -229,6 +234,10 @@ def register(server: MooringsServer, databases: Databases) -> None:
 
 
 # -- arguments --------------------------------------------------------------------------------------
+
+
+def _this_database(database: Database) -> str:
+    return f"database {database.dsn.database}" if database.dsn.database else "this database"
 
 
 def _areas(health_type: str | list[HealthType]) -> list[health.Area]:
@@ -325,13 +334,13 @@ def _session_text(session: activity.Session) -> str:
     return " · ".join(facts) + f"\n  {_one_line(session.query)}\n"
 
 
-def _locks_text(report: activity.LockReport) -> str:
+def _locks_text(report: activity.LockReport, where: str) -> str:
     if not report.waits:
-        return "No session is waiting for a lock."
+        return f"No session of {where} is waiting for a lock."
     roots = [blocker for blocker in report.blockers if not blocker.blocked_by]
     lines = [
-        f"{report.waiting:,} lock requests waiting; {len(roots):,} root blockers (holding up the others "
-        "without waiting themselves).",
+        f"{count(report.waiting, 'lock request')} waiting in {where}; {count(len(roots), 'root blocker')} "
+        "(holding up the others without waiting themselves).",
         "",
         "Blocking sessions, root blockers first:",
     ]
