@@ -9,6 +9,7 @@ waiting, and every lock wait is bounded by lock_timeout, so a broken test fails 
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, suppress
@@ -24,6 +25,7 @@ from mcp import Client
 from moorings_core.testing import HANG_LIMIT, refusal, succeeded
 from tests.postgres.conftest import ADMIN_DSN
 from tests.postgres.helpers import execute, fetch, serving, settings_for
+from tests.postgres.private_cluster import private_cluster
 
 pytestmark = pytest.mark.anyio
 
@@ -416,6 +418,54 @@ async def test_top_queries_with_the_extension_created_but_not_loaded_say_how_to_
     assert "'pg_stat_statements must be loaded via shared_preload_libraries'" in message  # PostgreSQL's words
     assert "add pg_stat_statements to shared_preload_libraries in postgresql.conf" in message
     assert "restart PostgreSQL" in message
+
+
+@pytest.fixture(scope="module")
+def preloaded_dsn() -> Iterator[str]:
+    """A private server with pg_stat_statements preloaded, as the shared one cannot be without a restart."""
+    with private_cluster("shared_preload_libraries=pg_stat_statements") as dsn:
+        yield dsn
+
+
+async def test_top_queries_read_pg_stat_statements_where_it_is_loaded(preloaded_dsn: str) -> None:
+    other_database = preloaded_dsn.rsplit("/", 1)[0] + "/template1"
+    await execute(
+        preloaded_dsn,
+        "CREATE EXTENSION pg_stat_statements",
+        "CREATE TABLE numbers (n int)",
+        "INSERT INTO numbers SELECT generate_series(1, 1000)",
+        *["SELECT count(*) FROM numbers WHERE n > 10"] * 20,
+        *["SELECT n FROM numbers"] * 2,
+    )
+    await execute(other_database, *["SELECT 42"] * 50)  # another database's: never listed
+    async with serving(settings_for(preloaded_dsn)) as client:
+        calls_text, by_calls = await call(client, "get_top_queries", sort_by="calls", limit=3)
+        _, by_rows = await call(client, "get_top_queries", sort_by="rows", limit=1)
+        _, by_time = await call(client, "get_top_queries", limit=100)
+
+    first = by_calls["queries"][0]
+    assert first["query"] == "SELECT count(*) FROM numbers WHERE n > $1"  # normalised by the extension
+    assert (first["calls"], first["rows"]) == (20, 20)
+    assert first["totalTimeMs"] >= first["meanTimeMs"] > 0
+    assert len(by_calls["queries"]) == 3
+    assert re.fullmatch(r"1\.\d+", by_calls["extensionVersion"])
+    assert by_calls["since"] is not None  # pg_stat_statements_info, 1.9 and later
+    assert by_calls["track"] == "top"
+    assert calls_text.startswith(f"Top 3 of {by_calls['statements']} statements of this database by calls ")
+    assert "\n   SELECT count(*) FROM numbers WHERE n > $1\n" in calls_text
+
+    assert [(query["query"], query["rows"]) for query in by_rows["queries"]] == [
+        ("SELECT n FROM numbers", 2000)
+    ]
+
+    listed = by_time["queries"]
+    assert "SELECT $1" not in {query["query"] for query in listed}
+    assert [query["totalTimeMs"] for query in listed] == sorted(
+        (query["totalTimeMs"] for query in listed), reverse=True
+    )
+    assert sum(query["shareOfTime"] for query in listed) == pytest.approx(1)
+    assert by_time["statements"] == len(listed)
+    assert by_time["hidden"] == 0
 
 
 async def test_top_queries_refuse_an_unknown_order(problems: str) -> None:
