@@ -24,7 +24,7 @@ from moorings_core import AccessDenied, LimitExceeded, Output
 from moorings_postgres.database import Database
 from moorings_postgres.units import count, duration, percent, size
 
-__all__ = ["AREAS", "MAX_SUBJECTS", "Area", "Check", "Status", "Subject", "run_checks", "worst"]
+__all__ = ["AREAS", "MAX_SUBJECTS", "SEVERITY", "Area", "Check", "Status", "Subject", "run_checks", "worst"]
 
 Area = Literal["index", "vacuum", "connection", "buffer", "sequence", "constraint", "replication"]
 AREAS: tuple[Area, ...] = get_args(Area)
@@ -34,7 +34,8 @@ Figure = bool | int | float | str | None
 MAX_SUBJECTS = 10
 """Objects a check lists at most; it counts the rest."""
 
-_SEVERITY: dict[Status, int] = {"ok": 0, "unknown": 1, "warning": 2, "critical": 3}
+SEVERITY: dict[Status, int] = {"ok": 0, "unknown": 1, "warning": 2, "critical": 3}
+"""How bad a status is, from ok (0) to critical (3)."""
 _MONITORING_ROLE = (
     "Grant this role pg_monitor (or pg_read_all_stats) so it can see every session and statistic."
 )
@@ -64,7 +65,7 @@ class Check(Output):
 
 
 def worst(statuses: Collection[Status]) -> Status:
-    return max(statuses, key=_SEVERITY.__getitem__, default="ok")
+    return max(statuses, key=SEVERITY.__getitem__, default="ok")
 
 
 # -- running them ---------------------------------------------------------------------------------

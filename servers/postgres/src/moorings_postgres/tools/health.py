@@ -16,6 +16,7 @@ import mcp_types as types
 from pydantic import Field
 
 from moorings_core import InvalidInput, MooringsServer, Output, tool_result
+from moorings_core.limits import truncate_text
 from moorings_core.paging import room_for_items
 from moorings_core.sql.formats import Rendered
 from moorings_postgres import activity, configuration, health, statements
@@ -26,11 +27,8 @@ from moorings_postgres.units import count, duration, percent
 
 __all__ = ["HealthReport", "register"]
 
-HealthType = Literal[
-    "index", "vacuum", "connection", "buffer", "sequence", "constraint", "replication", "all"
-]
+HealthType = Literal[health.Area, "all"]
 
-_STATUS_ORDER: dict[health.Status, int] = {"critical": 0, "warning": 1, "unknown": 2, "ok": 3}
 _TEXT_QUERY_CHARS = 500  # a statement in the text; the structured content keeps more
 
 
@@ -69,13 +67,10 @@ def register(server: MooringsServer, databases: Databases) -> None:
         """
         database = databases.get(connection)
         checks = await health.run_checks(database, _areas(health_type))
-        checks.sort(key=lambda check: _STATUS_ORDER[check.status])
+        checks.sort(key=lambda check: -health.SEVERITY[check.status])  # the worst first
         blocks = [_check_text(check) for check in checks]
-        summary = ", ".join(
-            f"{sum(check.status == status for check in checks)} {status}"
-            for status in _STATUS_ORDER
-            if any(check.status == status for check in checks)
-        )
+        statuses = [check.status for check in checks]
+        summary = ", ".join(f"{statuses.count(status)} {status}" for status in dict.fromkeys(statuses))
         head = f"Health of {database.dsn.shown} (connection {database.name}): {summary}.\n\n"
         shown, text = _fit(head, blocks, budget, "check", "ask for fewer areas with health_type")
         report = HealthReport(
@@ -149,21 +144,7 @@ def register(server: MooringsServer, databases: Databases) -> None:
             limit=limit,
         )
         where = "every database" if all_databases else _this_database(database)
-        head = (
-            f"{count(found.matching, 'other session')} of {where}"
-            + ("" if include_idle else " (idle ones left out)")
-            + (
-                f" in their state for {duration(min_duration_seconds)} or more"
-                if min_duration_seconds
-                else ""
-            )
-            + (
-                f"; {count(found.hidden, 'process', 'processes')} of other roles hidden from this role"
-                if found.hidden
-                else ""
-            )
-            + (":\n\n" if found.sessions else ".")
-        )
+        head = _sessions_head(found, where, include_idle=include_idle, min_seconds=min_duration_seconds)
         blocks = [_session_text(session) for session in found.sessions]
         narrow = "raise min_duration_seconds or lower limit"
         shown, text = _fit(head, blocks, budget, "session", narrow, total=found.matching)
@@ -187,10 +168,9 @@ def register(server: MooringsServer, databases: Databases) -> None:
         database = databases.get(connection)
         report = await activity.lock_waits(database, all_databases=all_databases, limit=limit)
         where = "any database" if all_databases else _this_database(database)
-        text = _locks_text(report, where)
-        if len(text) > budget:  # lists bounded by `limit`; a long one is cut to the budget
-            text = text[:budget] + "\n\n[cut to fit the output budget: pass a smaller limit]"
-        return tool_result(text, report)
+        # Both lists are bounded by `limit`; only their text may need cutting to the budget.
+        cut = truncate_text(_locks_text(report, where), budget, how_to_continue="pass a smaller limit")
+        return tool_result(cut.text, report)
 
     @server.tool(title="Get settings", read_only=True)
     async def get_settings(
@@ -287,6 +267,17 @@ def _check_text(check: health.Check) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _sessions_head(found: activity.SessionList, where: str, *, include_idle: bool, min_seconds: float) -> str:
+    head = f"{count(found.matching, 'other session')} of {where}"
+    if not include_idle:
+        head += " (idle ones left out)"
+    if min_seconds:
+        head += f" in their state for {duration(min_seconds)} or more"
+    if found.hidden:
+        head += f"; {count(found.hidden, 'process', 'processes')} of other roles hidden from this role"
+    return head + (":\n\n" if found.sessions else ".")
+
+
 def _top_queries_head(result: statements.TopQueries) -> str:
     if not result.queries:
         why = (
@@ -367,8 +358,11 @@ def _locks_text(report: activity.LockReport, where: str) -> str:
 def _settings_head(
     found: configuration.SettingList, *, names: list[str] | None, pattern: str | None, changed_only: bool
 ) -> str:
-    notes = [f"No setting named {name!r}" + (f" (did you mean {', '.join(close)}?)" if close else "") + "."
-             for name, close in found.unknown.items()]  # fmt: skip
+    notes = []
+    for name, close in found.unknown.items():
+        notes.append(
+            f"No setting named {name!r}" + (f" (did you mean {', '.join(close)}?)." if close else ".")
+        )
     if pattern is not None and found.matching_unchanged:
         notes.append(
             f"{found.matching_unchanged:,} more settings contain {pattern!r} but are at their defaults: "
