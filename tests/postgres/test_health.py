@@ -494,6 +494,26 @@ async def test_settings_list_the_key_ones_with_the_values_show_gives(problems: s
     assert f"work_mem = '{by_name['work_mem']['value']}' (default '4MB'; " in text
 
 
+async def test_defaults_are_written_as_show_writes_them(problems: str) -> None:
+    async with serving(settings_for(problems)) as client:
+        _, found = await call(client, "get_settings", changed_only=False)
+    ours = {setting["name"]: setting.get("default") for setting in found["settings"]}
+    # PostgreSQL itself writes a raw value of a setting a session may change: set it, then show it.
+    settable = await fetch(
+        problems,
+        "SELECT name, boot_val FROM pg_settings WHERE context IN ('user', 'superuser') "
+        "AND unit IS NOT NULL AND boot_val ~ '^[1-9][0-9]*$'",
+    )
+    assert len(settable) >= 10  # work_mem, temp_buffers, statement_timeout, deadlock_timeout, ...
+    connection = await asyncpg.connect(problems)
+    try:
+        for name, boot_val in settable:
+            shown = await connection.fetchval("SELECT set_config($1, $2, false)", name, boot_val)
+            assert ours[name] == shown, name
+    finally:
+        await connection.close()
+
+
 async def test_settings_by_pattern_and_by_name(problems: str) -> None:
     async with serving(settings_for(problems)) as client:
         _, every = await call(client, "get_settings", pattern="AUTOVACUUM_", changed_only=False)
