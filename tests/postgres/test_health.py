@@ -551,14 +551,25 @@ def plain_role_dsn(problems: str) -> Iterator[str]:
         anyio.run(execute, ADMIN_DSN, f"DROP ROLE IF EXISTS {role}")
 
 
-async def test_what_a_role_cannot_see_is_said_not_failed(plain_role_dsn: str) -> None:
-    async with serving(settings_for(plain_role_dsn)) as client:
-        text, report = await call(client, "analyze_db_health")
-        active_text, active = await call(client, "get_active_queries")
-        settings_text, found = await call(client, "get_settings")
+async def test_what_a_role_cannot_see_is_said_not_failed(problems: str, plain_role_dsn: str) -> None:
+    # One view this role may not read at all, in this database only.
+    await execute(problems, "REVOKE SELECT ON pg_catalog.pg_replication_slots FROM PUBLIC")
+    try:
+        async with serving(settings_for(plain_role_dsn)) as client:
+            text, report = await call(client, "analyze_db_health")
+            active_text, active = await call(client, "get_active_queries")
+            settings_text, found = await call(client, "get_settings")
+    finally:
+        await execute(problems, "GRANT SELECT ON pg_catalog.pg_replication_slots TO PUBLIC")
     checks = {check["name"]: check for check in report["checks"]}
     assert len(checks) == 14
-    assert "Could not run" not in text  # every check ran, on what this role may see
+    slots = checks["replication_slots"]
+    assert slots["status"] == "unknown"
+    assert slots["finding"].startswith(
+        "Could not run: PostgreSQL: permission denied for view pg_replication_slots"
+    )
+    assert "pg_monitor" in slots["action"]
+    assert text.count("Could not run") == 1  # the other checks ran, on what this role may see
     # The server's background processes at least are hidden from it.
     assert checks["connections"]["figures"]["hidden"] > 0
     assert "hidden from this role" in checks["connections"]["finding"]

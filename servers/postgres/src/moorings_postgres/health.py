@@ -4,8 +4,9 @@ constraint and replication (Postgres MCP Pro's areas).
 Each check is one fixed query over the catalogue (pg_index, pg_constraint, pg_sequence, ...) or the
 statistics views (pg_stat_*, pg_statio_*), and a verdict: `ok`, `warning` or `critical`, with a
 one-line finding that carries its numbers, what to do, and the objects concerned (the worst first,
-at most `MAX_SUBJECTS`, with how many more there are). A check this role may not run, or that runs
-out of time, is `unknown` and says why; the other checks still run. Where a role can see only part
+at most `MAX_SUBJECTS`, with how many more there are). A check this role may not run, that runs out
+of time, or whose query this PostgreSQL refuses, is `unknown` and says why; the other checks still
+run. Only a lost connection fails the whole report. Where a role can see only part
 of a view (other roles' sessions, without pg_read_all_stats), the finding says what it could not see.
 
 Thresholds are those PostgreSQL monitoring commonly uses; each is a named constant beside its check.
@@ -20,7 +21,7 @@ from typing import Literal, get_args
 import asyncpg
 from pydantic import Field
 
-from moorings_core import AccessDenied, LimitExceeded, Output
+from moorings_core import AccessDenied, InvalidInput, LimitExceeded, Output
 from moorings_postgres.database import Database
 from moorings_postgres.units import count, duration, percent, size
 
@@ -40,10 +41,12 @@ _MONITORING_ROLE = (
     "Grant this role pg_monitor (or pg_read_all_stats) so it can see every session and statistic."
 )
 
-_SLOW_CHECK = (
-    "Run its area alone (health_type) so it has the call's whole time, or ask the operator for a longer "
-    "--statement-timeout."
-)
+_ACTIONS: dict[type[Exception], str] = {
+    AccessDenied: _MONITORING_ROLE,
+    LimitExceeded: "Run its area alone (health_type) so it has the call's whole time, or ask the operator "
+    "for a longer --statement-timeout.",
+    InvalidInput: "This PostgreSQL does not take this check's query (a version it was not written for).",
+}
 
 
 class Subject(Output):
@@ -106,8 +109,8 @@ async def run_checks(database: Database, areas: Collection[Area]) -> list[Check]
 async def _run(name: str, area: Area, function: _CheckFunction, database: Database) -> Check:
     try:
         verdict = await function(database)
-    except (AccessDenied, LimitExceeded) as exc:  # a view this role may not read; a slow catalogue
-        action = _MONITORING_ROLE if isinstance(exc, AccessDenied) else _SLOW_CHECK
+    except (AccessDenied, LimitExceeded, InvalidInput) as exc:  # privileges, time, an unknown version
+        action = next(text for kind, text in _ACTIONS.items() if isinstance(exc, kind))
         return Check(
             name=name, area=area, status="unknown", finding=f"Could not run: {exc.message}", action=action
         )

@@ -53,7 +53,8 @@ class TopQuery(Output):
     mean_time_ms: float = Field(description="Mean execution time of one call, in milliseconds.")
     rows: int = Field(description="Rows returned or changed by all its calls.")
     share_of_time: float | None = Field(
-        None, description="Its share (0 to 1) of the time of all statements listed."
+        None,
+        description="Its share (0 to 1) of the execution time of every statement recorded for this database.",
     )
     shared_blocks_hit: int = Field(description="Blocks found in shared_buffers.")
     shared_blocks_read: int = Field(description="Blocks read from the disk or the OS cache.")
