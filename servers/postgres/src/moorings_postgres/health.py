@@ -263,7 +263,8 @@ SELECT format('%I.%I', s.schemaname, s.indexrelname) AS index,
        format('%I.%I', s.schemaname, s.relname) AS table_name,
        pg_relation_size(s.indexrelid) AS bytes, count(*) OVER () AS found,
        (sum(pg_relation_size(s.indexrelid)) OVER ())::int8 AS total_bytes,
-       (SELECT stats_reset FROM pg_stat_database WHERE datname = current_database()) AS since
+       (SELECT to_char(stats_reset AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM pg_stat_database
+        WHERE datname = current_database()) AS since
 FROM pg_stat_user_indexes s
 JOIN pg_index i ON i.indexrelid = s.indexrelid
 WHERE s.idx_scan = 0 AND i.indisvalid AND NOT i.indisunique
@@ -282,9 +283,7 @@ async def _unused_indexes(database: Database) -> _Verdict:
     if not found:
         return _Verdict("ok", f"No unused index of {size(_UNUSED_INDEX_MIN_BYTES)} or more.")
     since = rows[0]["since"]
-    since_text = (
-        f"since the statistics were reset on {since:%Y-%m-%d}" if since else "since the statistics began"
-    )
+    since_text = f"since the statistics were reset on {since}" if since else "since the statistics began"
     return _Verdict(
         "warning",
         f"{count(found, 'index', 'indexes')} of {size(_UNUSED_INDEX_MIN_BYTES)} or more never scanned "
@@ -396,7 +395,9 @@ _DEAD_CRITICAL_SHARE = 0.5
 # own autovacuum_vacuum_threshold + scale_factor x rows, or the server's), and enough of them.
 _DEAD_TUPLES = f"""
 SELECT format('%I.%I', s.schemaname, s.relname) AS table_name, s.n_live_tup AS live, s.n_dead_tup AS dead,
-       greatest(s.last_vacuum, s.last_autovacuum) AS vacuumed, o.trigger::int8 AS trigger,
+       to_char(greatest(s.last_vacuum, s.last_autovacuum) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')
+           AS vacuumed,
+       o.trigger::int8 AS trigger,
        o.enabled AND current_setting('autovacuum')::bool AS autovacuum, count(*) OVER () AS found
 FROM pg_stat_user_tables s
 JOIN pg_class c ON c.oid = s.relid
@@ -443,7 +444,7 @@ async def _dead_tuples(database: Database) -> _Verdict:
 
 def _dead_detail(row: asyncpg.Record) -> str:
     share = row["dead"] / max(row["live"] + row["dead"], 1)
-    vacuumed = f"{row['vacuumed']:%Y-%m-%d %H:%M} UTC" if row["vacuumed"] else "never"
+    vacuumed = row["vacuumed"] or "never"
     return (
         f"{row['dead']:,} dead rows ({percent(share)}) beside {row['live']:,} live; autovacuum's trigger "
         f"is {row['trigger']:,}; last vacuumed {vacuumed}"

@@ -1,7 +1,7 @@
 """The diagnostic tools: analyze_db_health, get_top_queries, get_active_queries, get_locks, get_settings.
 
 Each runs the server's own fixed queries over PostgreSQL's catalogue and statistics views (the
-`health`, `statements`, `activity` and `configuration` modules), in read-only transactions, and
+`health`, `query_stats`, `activity` and `configuration` modules), in read-only transactions, and
 answers with a text a model reads and the same facts as structured content. Every list is bounded:
 what does not fit the output budget is left out of both, counted, with how to ask for less.
 """
@@ -19,7 +19,7 @@ from moorings_core import InvalidInput, MooringsServer, Output, tool_result
 from moorings_core.limits import truncate_text
 from moorings_core.paging import room_for_items
 from moorings_core.sql.formats import Rendered
-from moorings_postgres import activity, configuration, health, statements
+from moorings_postgres import activity, configuration, health, query_stats
 from moorings_postgres.database import Database
 from moorings_postgres.databases import Databases
 from moorings_postgres.tools.arguments import ConnectionName
@@ -84,7 +84,7 @@ def register(server: MooringsServer, databases: Databases) -> None:
     @server.tool(title="Get top queries", read_only=True)
     async def get_top_queries(
         sort_by: Annotated[
-            statements.SortKey,
+            query_stats.SortKey,
             Field(
                 description="total_time: most execution time in all; mean_time: slowest per call; "
                 "calls: most often run; rows: most rows returned or changed; resources: most I/O "
@@ -93,7 +93,7 @@ def register(server: MooringsServer, databases: Databases) -> None:
         ] = "total_time",
         limit: Annotated[int, Field(ge=1, le=100, description="How many statements to list.")] = 10,
         connection: ConnectionName = None,
-    ) -> Annotated[types.CallToolResult, statements.TopQueries]:
+    ) -> Annotated[types.CallToolResult, query_stats.TopQueries]:
         """List the statements of this database that cost most, from the pg_stat_statements
         extension: calls, total and mean execution time, rows, share of all time, cache hits.
 
@@ -103,7 +103,7 @@ def register(server: MooringsServer, databases: Databases) -> None:
         operator must do; then use get_active_queries to see what runs now.
         """
         database = databases.get(connection)
-        result = await statements.top_queries(database, sort_by=sort_by, limit=limit)
+        result = await query_stats.top_queries(database, sort_by=sort_by, limit=limit)
         blocks = [_top_query_text(rank, query) for rank, query in enumerate(result.queries, 1)]
         shown, text = _fit(_top_queries_head(result), blocks, budget, "statement", "pass a smaller limit")
         return tool_result(text, result.model_copy(update={"queries": result.queries[:shown]}))
@@ -278,7 +278,7 @@ def _sessions_head(found: activity.SessionList, where: str, *, include_idle: boo
     return head + (":\n\n" if found.sessions else ".")
 
 
-def _top_queries_head(result: statements.TopQueries) -> str:
+def _top_queries_head(result: query_stats.TopQueries) -> str:
     if not result.queries:
         why = (
             " (pg_stat_statements.track is none: nothing is recorded)"
@@ -286,7 +286,7 @@ def _top_queries_head(result: statements.TopQueries) -> str:
             else ": none has run since the statistics were reset"
         )
         return f"pg_stat_statements {result.extension_version} has no statements for this database{why}."
-    since = f", since {result.since:%Y-%m-%d %H:%M} UTC" if result.since else ""
+    since = f", since {result.since[:16].replace('T', ' ')} UTC" if result.since else ""
     hidden = f"; {result.hidden:,} of other roles have their text hidden" if result.hidden else ""
     order = result.sort_by.replace("_", " ")
     return (
@@ -295,7 +295,7 @@ def _top_queries_head(result: statements.TopQueries) -> str:
     )
 
 
-def _top_query_text(rank: int, query: statements.TopQuery) -> str:
+def _top_query_text(rank: int, query: query_stats.TopQuery) -> str:
     share = f", {percent(query.share_of_time)} of all time" if query.share_of_time is not None else ""
     touched = query.shared_blocks_hit + query.shared_blocks_read
     hits = f"; {percent(query.shared_blocks_hit / touched)} of blocks from cache" if touched else ""

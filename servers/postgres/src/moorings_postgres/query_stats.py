@@ -15,7 +15,6 @@ this database are listed; without pg_read_all_stats, other roles' statement text
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Literal
 
 import asyncpg
@@ -66,7 +65,9 @@ class TopQueries(Output):
     queries: list[TopQuery]
     statements: int = Field(description="Statements recorded for this database.")
     hidden: int = Field(description="Statements of other roles whose text this role may not see.")
-    since: datetime | None = Field(None, description="When the statistics were last reset (extension 1.9+).")
+    since: str | None = Field(
+        None, description="When the statistics were last reset, in ISO 8601, UTC (extension 1.9+)."
+    )
     extension_version: str
     track: str | None = Field(
         None, description="pg_stat_statements.track: top, all, or none (nothing recorded)."
@@ -152,7 +153,7 @@ def _top_queries_sql(view: _View, sort_by: SortKey) -> str:
     an order chosen from fixed sets. $1 is the limit, $2 the characters of text kept."""
     total, mean = ("total_exec_time", "mean_exec_time") if view.exec_columns else ("total_time", "mean_time")
     info = f"{view.schema}.pg_stat_statements_info"
-    since = f"(SELECT stats_reset FROM {info})" if view.has_info else "NULL"  # noqa: S608 - a quoted name
+    reset = f"(SELECT stats_reset FROM {info})" if view.has_info else "NULL"  # noqa: S608 - a quoted name
     return f"""
 SELECT s.queryid AS query_id, left(s.query, $2) AS query, length(s.query) AS query_chars, r.rolname AS user,
        s.calls, s.{total}::float8 AS total_ms, s.{mean}::float8 AS mean_ms, s.rows,
@@ -162,7 +163,7 @@ SELECT s.queryid AS query_id, left(s.query, $2) AS query, length(s.query) AS que
        (s.{total} / nullif(sum(s.{total}) OVER (), 0))::float8 AS share_of_time,
        count(*) OVER () AS statements,
        count(*) FILTER (WHERE s.queryid IS NULL) OVER () AS hidden,
-       {since}::timestamptz AS since
+       to_char({reset}::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS since
 FROM {view.schema}.pg_stat_statements s
 LEFT JOIN pg_roles r ON r.oid = s.userid
 WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
