@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from moorings_core import MooringsServer, ServerProgram
 from moorings_postgres.databases import Databases
 from moorings_postgres.settings import PostgresSettings
-from moorings_postgres.tools import health
+from moorings_postgres.tools import health, querying
 
 __all__ = ["PROGRAM", "build_server", "opened_server"]
 
@@ -33,7 +33,7 @@ def build_server(settings: PostgresSettings, databases: Databases) -> MooringsSe
         settings=settings,
         instructions=INSTRUCTIONS_RESTRICTED if settings.restricted else INSTRUCTIONS_UNRESTRICTED,
     )
-    # Each tool family registers itself here: querying, objects (and the schema resources), health.
+    querying.register(server, databases, settings)
     health.register(server, databases)
     return server
 
@@ -45,7 +45,9 @@ async def opened_server(settings: PostgresSettings) -> AsyncIterator[MooringsSer
     databases = Databases(settings)
     await databases.open()
     try:
-        yield build_server(settings, databases)
+        server = build_server(settings, databases)
+        server.hold_while_serving(databases.giving_back_later)
+        yield server
     finally:
         await databases.close()
 
