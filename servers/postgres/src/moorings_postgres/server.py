@@ -9,7 +9,7 @@ from moorings_core import MooringsServer, ServerProgram
 from moorings_postgres.databases import Databases
 from moorings_postgres.resources import SchemaResources
 from moorings_postgres.settings import PostgresSettings
-from moorings_postgres.tools import objects, querying
+from moorings_postgres.tools import health, objects, querying
 
 __all__ = ["PROGRAM", "build_server", "opened_server"]
 
@@ -37,6 +37,7 @@ def build_server(settings: PostgresSettings, databases: Databases) -> MooringsSe
     querying.register(server, databases, settings)
     objects.register(server, databases)
     server.add_resources(SchemaResources(databases))
+    health.register(server, databases)
     return server
 
 
