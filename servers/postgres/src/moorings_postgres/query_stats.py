@@ -173,7 +173,7 @@ LIMIT $1"""  # noqa: S608 - a name PostgreSQL quoted and our own column names
 
 async def _read_view(database: Database, sql: str, *args: object) -> list[asyncpg.Record]:
     """`Database.fetch`, telling "the library is not loaded" (SQLSTATE 55000) from other failures."""
-    async with database.transaction(read_only=True) as connection:
+    async with database.transaction(read_only=True, own_query=True) as connection:
         try:
             return list(await connection.fetch(sql, *args))
         except asyncpg.ObjectNotInPrerequisiteStateError as exc:
