@@ -189,7 +189,8 @@ class Introspect(_PostgresScenario):
         )
 
     def measure(self, server: Server, root: Path) -> dict[str, float]:
-        method, fetch = self._lister(server)
+        capabilities = server.handshake().get("capabilities") or {}
+        method, fetch = _lister(server, has_resources="resources" in capabilities)
         _all_pages(method, fetch)  # the untimed first listing
         samples, text, pages = [], "", 0
         for _ in range(self.calls):
@@ -202,17 +203,16 @@ class Introspect(_PostgresScenario):
         )
         return {self.metrics[0]: statistics.median(samples)}
 
-    @staticmethod
-    def _lister(server: Server) -> tuple[str, Callable[[str | None], _Page]]:
-        """How `server` lists a schema's tables: its `list_objects` tool, else its resources."""
-        capabilities = server.handshake().get("capabilities") or {}
-        try:
-            tool = first_tool(server, ("list_objects",))
-        except Unsupported:
-            if "resources" not in capabilities:
-                raise Unsupported("it has neither a list_objects tool nor resources") from None
-            return "resources/list", lambda cursor: _resources_page(server, cursor)
-        return tool, lambda cursor: _objects_page(server, cursor)
+
+def _lister(server: Server, *, has_resources: bool) -> tuple[str, Callable[[str | None], _Page]]:
+    """How `server` lists a schema's tables (`list_objects`, else its resources), and a fetch of a page."""
+    try:
+        tool = first_tool(server, ("list_objects",))
+    except Unsupported:
+        if not has_resources:
+            raise Unsupported("it has neither a list_objects tool nor resources") from None
+        return "resources/list", lambda cursor: _resources_page(server, cursor)
+    return tool, lambda cursor: _objects_page(server, cursor)
 
 
 def _objects_page(server: Server, cursor: str | None) -> _Page:
