@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pytest
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from moorings_core.config import PathPart, Positional, ServerSettings, load_settings
+from moorings_core.config import EnvAliases, PathPart, Positional, Secret, ServerSettings, load_settings
 
 PREFIX = "moorings-example: error: "
 
@@ -614,10 +614,6 @@ class TwoPositionals(ServerSettings):
     second: Annotated[list[str], Positional()] = Field(default_factory=list)
 
 
-class ScalarPositional(ServerSettings):
-    only: Annotated[str, Positional()] = "x"
-
-
 class PathPartOfANumber(ServerSettings):
     port: Annotated[int, PathPart(split_at_equals)] = 1
 
@@ -628,10 +624,107 @@ class PathPartOfANumber(ServerSettings):
         (NamedConfig, "cannot be named 'config'"),
         (UnsupportedType, "has unsupported type"),
         (TwoPositionals, "at most one field can be Positional"),
-        (ScalarPositional, "only a list field can be Positional"),
         (PathPartOfANumber, "only text"),
     ],
 )
 def test_a_model_the_loader_cannot_serve(model: type[ServerSettings], message: str) -> None:
     with pytest.raises(TypeError, match=message):
         load(model=model)
+
+
+# -- A single positional, other variables, secrets and tables of named entries -------------------------------
+
+
+class Connection(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dsn: str = Field(pattern=r"^postgres(ql)?://")
+
+
+class DatabaseSettings(ServerSettings):
+    dsn: Annotated[str | None, Positional("DSN"), EnvAliases("DATABASE_URI", "DATABASE_URL"), Secret()] = (
+        Field(default=None, pattern=r"^postgres(ql)?://", description="Where the database is.")
+    )
+    connections: dict[str, Connection] = Field(default_factory=dict, description="Other databases.")
+
+
+def test_a_single_positional_takes_one_argument_and_the_flag_layer_wins() -> None:
+    settings = load(
+        ["postgresql://localhost/flag"], {"DATABASE_URL": "postgresql://localhost/env"}, DatabaseSettings
+    )
+    assert settings.dsn == "postgresql://localhost/flag"
+
+
+def test_a_single_positional_refuses_a_second_argument(capsys: pytest.CaptureFixture[str]) -> None:
+    line = error_line(capsys, ["postgresql://a/b", "postgresql://c/d"], model=DatabaseSettings)
+    assert "unrecognized arguments: postgresql://c/d" in line
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"DATABASE_URL": "postgresql://h/url"}, "url"),
+        ({"DATABASE_URL": "postgresql://h/url", "DATABASE_URI": "postgresql://h/uri"}, "uri"),
+        ({"DATABASE_URI": "postgresql://h/uri", "MOORINGS_EXAMPLE_DSN": "postgresql://h/own"}, "own"),
+    ],
+)
+def test_aliases_are_read_below_the_fields_own_variable(env: dict[str, str], expected: str) -> None:
+    assert load([], env, DatabaseSettings).dsn == f"postgresql://h/{expected}"
+
+
+def test_a_secret_is_never_echoed_in_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    line = error_line(capsys, [], {"DATABASE_URL": "mysql://me:hunter2@h/db"}, DatabaseSettings)
+    assert line.startswith("DSN (from DATABASE_URL): must be a string matching")
+    assert "hunter2" not in line
+
+
+def test_a_secret_is_not_shown_in_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        load(["--help"], {"DATABASE_URL": "postgresql://me:hunter2@h/db"}, DatabaseSettings)
+    shown = capsys.readouterr().out
+    assert "[env: MOORINGS_EXAMPLE_DSN, DATABASE_URI, DATABASE_URL]" in " ".join(shown.split())
+    assert "hunter2" not in shown
+
+
+def test_a_table_of_named_entries_comes_from_the_file(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path,
+        '[connections.reports]\ndsn = "postgresql://h/reports"\n'
+        '[example.connections.staging]\ndsn = "postgresql://h/staging"\n',
+    )
+    # The server's own table overrides the flat one as a whole, as for any other key.
+    settings = load(["--config", str(config)], model=DatabaseSettings)
+    assert settings.connections == {"staging": Connection(dsn="postgresql://h/staging")}
+    flat = write_config(tmp_path, '[connections.reports]\ndsn = "postgresql://h/reports"\n')
+    assert load(["--config", str(flat)], model=DatabaseSettings).connections == {
+        "reports": Connection(dsn="postgresql://h/reports")
+    }
+
+
+def test_a_table_is_not_a_flag_nor_a_variable(capsys: pytest.CaptureFixture[str]) -> None:
+    line = error_line(capsys, [], {"MOORINGS_EXAMPLE_CONNECTIONS": "x"}, DatabaseSettings)
+    assert line == (
+        "MOORINGS_EXAMPLE_CONNECTIONS: connections can only be set in the config file, as [connections.NAME]"
+    )
+    assert "unrecognized arguments" in error_line(capsys, ["--connections", "x"], model=DatabaseSettings)
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        (
+            '[connections.prod]\ndsn = "mysql://me:hunter2@h/db"\n',
+            "[connections.prod] dsn (in 'connections' in config file",
+        ),
+        ("[connections.prod]\nport = 5\n", "[connections.prod] dsn (in 'connections' in config file"),
+        ('[connections.prod]\ndsn = "postgresql://h/d"\nport = 5\n', "port (in"),
+        ('connections = "x"\n', "[connections.NAME] (in 'connections' in config file"),
+    ],
+)
+def test_an_entry_at_fault_is_named_and_its_value_kept_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], toml: str, expected: str
+) -> None:
+    config = write_config(tmp_path, toml)
+    line = error_line(capsys, ["--config", str(config)], model=DatabaseSettings)
+    assert expected in line
+    assert "hunter2" not in line

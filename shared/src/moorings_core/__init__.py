@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from moorings_core.blocking import run_blocking, work_deadline
-    from moorings_core.config import ConfigError, PathPart, Positional, ServerSettings, load_settings
+    from moorings_core.config import (
+        ConfigError,
+        EnvAliases,
+        PathPart,
+        Positional,
+        Secret,
+        ServerSettings,
+        load_settings,
+    )
     from moorings_core.errors import (
         AccessDenied,
         InvalidInput,
@@ -51,7 +59,15 @@ if TYPE_CHECKING:
 
 # Where each public name lives.
 _HOMES = {
-    "moorings_core.config": ("ConfigError", "PathPart", "Positional", "ServerSettings", "load_settings"),
+    "moorings_core.config": (
+        "ConfigError",
+        "EnvAliases",
+        "PathPart",
+        "Positional",
+        "Secret",
+        "ServerSettings",
+        "load_settings",
+    ),
     "moorings_core.errors": (
         "AccessDenied",
         "InvalidInput",
@@ -96,6 +112,7 @@ __all__ = [
     "AccessDenied",
     "ClientRoots",
     "ConfigError",
+    "EnvAliases",
     "FileWatcher",
     "GuardedClient",
     "InvalidInput",
@@ -117,6 +134,7 @@ __all__ = [
     "ResourceContents",
     "ResourceProvider",
     "ResourceSubscriptions",
+    "Secret",
     "ServerProgram",
     "ServerSettings",
     "SqliteGuard",

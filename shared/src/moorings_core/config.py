@@ -26,6 +26,12 @@ Decisions worth knowing:
 - In the TOML file, top-level keys apply to every server reading it, and the
   `[<server>]` table overrides them; other tables belong to other servers and are
   ignored. Keys may use dashes or underscores.
+- A field may also be read from other environment variables (`EnvAliases`: `DATABASE_URL`, the
+  name other tools use), below its own `MOORINGS_<SERVER>_<FIELD>`; a `Secret` field's value is
+  never echoed in an error or in `--help` (a DSN carries a password).
+- A field typed `dict[str, Model]` is a table of named entries that only the file can give, as
+  `[connections.NAME]` tables (flat, or inside the server's table); each entry is validated by
+  its model, and an error names the entry and its key.
 - Paths expand `~` in every layer. A relative path in the file is taken relative
   to the file's directory, so a file means the same wherever the host starts us; one
   from a flag or a variable is left relative, to the current directory, as the user
@@ -52,7 +58,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
-__all__ = ["ConfigError", "LogLevel", "PathPart", "Positional", "ServerSettings", "load_settings"]
+__all__ = [
+    "ConfigError",
+    "EnvAliases",
+    "LogLevel",
+    "PathPart",
+    "Positional",
+    "Secret",
+    "ServerSettings",
+    "load_settings",
+]
 
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -99,9 +114,31 @@ class ServerSettings(BaseModel):
 
 @dataclass(frozen=True)
 class Positional:
-    """Marks a list field as the positional arguments: `dirs: Annotated[list[Path], Positional("DIR")]`."""
+    """Marks the field the positional arguments fill: `dirs: Annotated[list[Path], Positional("DIR")]`.
+
+    A list takes any number of them; a single value (`dsn: Annotated[str | None, Positional("DSN")]`)
+    takes at most one.
+    """
 
     metavar: str | None = None
+
+
+@dataclass(frozen=True)
+class EnvAliases:
+    """Other environment variables that set a field, highest first, below its own `MOORINGS_*` one.
+
+    For the names a user already has set for other tools: `EnvAliases("DATABASE_URI", "DATABASE_URL")`.
+    """
+
+    names: tuple[str, ...]
+
+    def __init__(self, *names: str) -> None:
+        object.__setattr__(self, "names", names)
+
+
+@dataclass(frozen=True)
+class Secret:
+    """Marks a field whose value must never be shown: errors and `--help` leave it out."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +161,7 @@ S = TypeVar("S", bound=ServerSettings)
 
 _RESERVED = frozenset({"config", "help", "version"})
 _KIND_NAMES = {bool: "bool", int: "int", float: "float", str: "str", Path: "path"}
+_TABLE = "table"  # a dict of named entries, each a model: from the file only
 _METAVARS = {"int": "INT", "float": "NUMBER", "str": "TEXT", "path": "PATH"}
 _PLURALS = {"bool": "booleans", "int": "integers", "float": "numbers", "str": "strings", "path": "paths"}
 
@@ -135,7 +173,7 @@ class _Option:
     name: str
     flag: str  # "--max-output-chars", or the metavar of the positional field
     env_var: str
-    kind: str  # bool | int | float | str | path | choice
+    kind: str  # bool | int | float | str | path | choice | table
     split_path: _PathSplit | None  # where a value's path is, if it has one
     many: bool
     positional: bool
@@ -145,6 +183,8 @@ class _Option:
     constrained: bool  # whether the field's constraints add to what its type says
     default: str  # as shown in --help
     description: str
+    env_aliases: tuple[str, ...] = ()
+    secret: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,11 +211,12 @@ def _option_of(name: str, field: FieldInfo, env_prefix: str) -> _Option:
     bare, inner_metadata = _unwrap(field.annotation)
     metadata = [*field.metadata, *inner_metadata]
     marker = next((item for item in metadata if isinstance(item, Positional)), None)
+    aliases = next((item.names for item in metadata if isinstance(item, EnvAliases)), ())
+    if _is_table(bare):
+        return _table_option(name, field, env_prefix)
     item_type, many = _item_type(bare)
     item_type, item_metadata = _unwrap(item_type)
     kind, choices = _kind_of(item_type, name)
-    if marker is not None and not many:
-        raise TypeError(f"settings field {name!r}: only a list field can be Positional")
     allowed, item_allowed, constrained = _wording(kind, choices, many, metadata, item_metadata)
     metavar = "{" + ",".join(choices) + "}" if choices else _METAVARS.get(kind, "")
     if marker is not None:
@@ -193,6 +234,37 @@ def _option_of(name: str, field: FieldInfo, env_prefix: str) -> _Option:
         item_allowed=item_allowed,
         constrained=constrained,
         default=_shown_default(field, metadata),
+        description=field.description or "",
+        env_aliases=aliases,
+        secret=any(isinstance(item, Secret) for item in metadata),
+    )
+
+
+def _is_table(annotation: Any) -> bool:
+    args = get_args(annotation)
+    return (
+        get_origin(annotation) is dict
+        and len(args) == 2
+        and args[0] is str
+        and isinstance(args[1], type)
+        and issubclass(args[1], BaseModel)
+    )
+
+
+def _table_option(name: str, field: FieldInfo, env_prefix: str) -> _Option:
+    return _Option(
+        name=name,
+        flag=f"[{name}.NAME]",
+        env_var=env_prefix + name.upper(),
+        kind=_TABLE,
+        split_path=None,
+        many=False,
+        positional=False,
+        metavar="",
+        allowed=f"a table of [{name}.NAME] tables",
+        item_allowed="",
+        constrained=False,
+        default="none",
         description=field.description or "",
     )
 
@@ -371,17 +443,24 @@ def _build_parser(
         help=f"TOML file of settings. [env: {env_prefix}CONFIG]",
     )
     for option in options:
-        _add_option(parser, option)
+        if option.kind != _TABLE:  # a table comes from the file only
+            _add_option(parser, option)
     return parser
 
 
 def _add_option(parser: _Parser, option: _Option) -> None:
     allowed = f" Must be {option.allowed}." if option.constrained else ""
-    text = f"{option.description}{allowed} [env: {option.env_var}] [default: {option.default}]"
+    env = ", ".join((option.env_var, *option.env_aliases))
+    default = "none" if option.secret else option.default
+    text = f"{option.description}{allowed} [env: {env}] [default: {default}]"
     help_text = text.strip().replace("%", "%%")  # argparse %-formats help strings
     if option.positional:
         parser.add_argument(
-            option.name, nargs="*", metavar=option.metavar, default=argparse.SUPPRESS, help=help_text
+            option.name,
+            nargs="*" if option.many else "?",
+            metavar=option.metavar,
+            default=argparse.SUPPRESS,
+            help=help_text,
         )
     elif option.kind == "bool" and not option.many:
         parser.add_argument(
@@ -420,15 +499,25 @@ def _from_environment(
 ) -> dict[str, _Value]:
     by_var = {option.env_var: option for option in options}
     values = {}
+    for aliased in options:  # aliases first, lowest last, so the field's own variable wins below
+        for var in reversed(aliased.env_aliases):
+            if var in environ:
+                values[aliased.name] = _environment_value(environ[var], aliased, var)
     for var, text in environ.items():
         if not var.startswith(env_prefix) or var == env_prefix + "CONFIG":
             continue
         option = by_var.get(var)
         if option is None:
             raise ConfigError(f"{var} is not a setting of {prog}; see --help for the {env_prefix}* variables")
-        raw = _split_list(text, option, var) if option.many else _strip_unless_text(text, option)
-        values[option.name] = _Value(_expand_paths(raw, option, base=None), origin=var)
+        if option.kind == _TABLE:
+            raise ConfigError(f"{var}: {option.name} can only be set in the config file, as {option.flag}")
+        values[option.name] = _environment_value(text, option, var)
     return values
+
+
+def _environment_value(text: str, option: _Option, var: str) -> _Value:
+    raw = _split_list(text, option, var) if option.many else _strip_unless_text(text, option)
+    return _Value(_expand_paths(raw, option, base=None), origin=var)
 
 
 def _split_list(text: str, option: _Option, var: str) -> list[Any]:
@@ -605,6 +694,8 @@ def _explain(error: ErrorDetails, by_name: Mapping[str, _Option], values: Mappin
     option = by_name.get(str(loc[0])) if loc else None
     if option is None:  # a model validator looking at several fields
         return _custom_reason(error) or error["msg"]
+    if option.kind == _TABLE:
+        return _explain_entry(error, option, values)
     if error["type"] == "missing":
         return f"{option.flag} is required; {_how_to_set(option)}"
     item = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
@@ -614,13 +705,30 @@ def _explain(error: ErrorDetails, by_name: Mapping[str, _Option], values: Mappin
     given = error["input"]
     value = values.get(option.name)
     if value is None:  # nothing was given and the default does not do
-        shown = "none was given" if given in (None, "", [], ()) else f"got {_shown(given)}"
+        shown = "none was given" if given in (None, "", [], ()) or option.secret else f"got {_shown(given)}"
         return f"{subject}: {reason}, but {shown}; {_how_to_set(option)}"
     source = f" (from {value.origin})" if value.origin else ""
+    if option.secret:
+        return f"{subject}{source}: {reason}"
     if custom and isinstance(given, (list, tuple)):
         # A validator of a whole list names the item it refuses; the whole list again is noise.
         return f"{subject}{source}: {reason}"
     return f"{subject}{source}: {reason}, got {_shown(given)}"
+
+
+def _explain_entry(error: ErrorDetails, option: _Option, values: Mapping[str, _Value]) -> str:
+    """An error in a table's entry, named as the file spells it; its value is never shown (a DSN)."""
+    entry, *keys = [str(part) for part in error["loc"][1:]] or [""]
+    where = f"[{option.name}.{entry}]" if entry else option.flag
+    key = ".".join(keys)
+    value = values.get(option.name)
+    source = f" (in {value.origin})" if value and value.origin else ""
+    reason = _custom_reason(error) or error["msg"].lower()
+    if error["type"] == "missing":
+        reason = "is required"
+    if error["type"] == "extra_forbidden":
+        reason = "is not a known key"
+    return f"{where} {key}{source}: {reason}" if key else f"{where}{source}: {reason}"
 
 
 def _custom_reason(error: ErrorDetails) -> str | None:
@@ -632,8 +740,12 @@ def _custom_reason(error: ErrorDetails) -> str | None:
 
 
 def _how_to_set(option: _Option) -> str:
-    flag = f"give {option.flag} arguments" if option.positional else f"pass {option.flag}"
-    return f"{flag}, set {option.env_var}, or set {option.name} in the config file"
+    if option.positional:
+        flag = f"give {option.flag} arguments" if option.many else f"give {option.flag}"
+    else:
+        flag = f"pass {option.flag}"
+    env = " or ".join((option.env_var, *option.env_aliases))
+    return f"{flag}, set {env}, or set {option.name} in the config file"
 
 
 def _shown(value: object) -> str:

@@ -1,0 +1,1 @@
+"""moorings-postgres: an MCP server for PostgreSQL databases."""

@@ -1,0 +1,170 @@
+"""One PostgreSQL database: a pool that may open late, and connections that leave nothing behind.
+
+The server starts whether or not the database is up: `open` tries once and logs why it could not,
+and every call that needs the database tries again, failing with a clear message until it can
+connect (`errors.connection_error`). The DSN is never logged; only `Dsn.shown` is.
+
+Every connection goes back to the pool through `DISCARD ALL`, which drops whatever a statement
+left in the session (settings, prepared statements, temporary tables, advisory locks, LISTENs),
+so nothing one call does reaches the next. asyncpg's statement cache is off for that reason: the
+server-side statements it would remember are discarded too.
+
+Values come back as the core's JSON conversion expects them (`moorings_core.sql.values`):
+json and jsonb parsed, intervals exact (months, days and microseconds, as `intervals` renders).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import anyio
+import asyncpg
+
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
+
+from moorings_core import MooringsError
+from moorings_postgres import intervals
+from moorings_postgres.dsn import Dsn
+from moorings_postgres.errors import connection_error, statement_error
+
+__all__ = ["CONNECT_TIMEOUT", "Connection", "Database"]
+
+Connection: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
+"""A connection lent by a pool (it goes back to it, reset, when the `async with` ends)."""
+
+logger = logging.getLogger("moorings.postgres")
+
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a connection (a server that is down refuses at once; a lost host does not)."""
+
+_APPLICATION_NAME = "moorings-postgres"  # how our sessions show in pg_stat_activity
+
+
+class Database:
+    """A pool of connections to one database; `open` it (it may fail quietly), then `close` it."""
+
+    def __init__(self, name: str, dsn: Dsn, *, pool_size: int, statement_timeout: float) -> None:
+        self.name = name
+        self.dsn = dsn
+        self.statement_timeout = statement_timeout
+        self._pool_size = pool_size
+        self._pool: asyncpg.Pool[asyncpg.Record] | None = None
+        self._opening = anyio.Lock()
+        self.superuser: bool | None = None  # known once connected
+
+    async def open(self) -> None:
+        """Connect once now, so the first call is quick; if that fails, log why and go on."""
+        try:
+            async with self.connection() as connection:
+                self.superuser = connection.get_settings().is_superuser == "on"  # type: ignore[attr-defined,unused-ignore]
+        except MooringsError as exc:
+            logger.warning("%s; the server will serve and retry on every call", exc)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            with anyio.move_on_after(5):  # a hung server must not hold up the exit
+                await pool.close()
+            pool.terminate()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        """A connection of the pool, reset (DISCARD ALL) when it goes back."""
+        pool = await self._ready_pool()
+        try:
+            with anyio.fail_after(_connect_time()):
+                connection = await pool.acquire()
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise connection_error(exc, self.dsn) from None
+        try:
+            yield connection
+        finally:
+            with anyio.CancelScope(shield=True):
+                await pool.release(connection)
+
+    @asynccontextmanager
+    async def transaction(self, *, read_only: bool) -> AsyncIterator[Connection]:
+        """A connection inside a transaction with this database's statement timeout (or less, if
+        the tool call has less time left); rolled back at the end unless the caller committed."""
+        async with self.connection() as connection:
+            mode = "READ ONLY" if read_only else "READ WRITE"
+            # Our own text, one round trip: the timeout is an integer we computed.
+            await connection.execute(
+                f"BEGIN ISOLATION LEVEL READ COMMITTED {mode}; "
+                f"SET LOCAL statement_timeout = {self.timeout_ms()}"
+            )
+            try:
+                yield connection
+            finally:
+                if connection.is_in_transaction() and not connection.is_closed():
+                    with anyio.CancelScope(shield=True):
+                        await connection.execute("ROLLBACK")
+
+    async def fetch(self, sql: str, *args: object) -> list[asyncpg.Record]:
+        """The rows of one of the server's own read-only queries (fixed SQL, values bound)."""
+        async with self.transaction(read_only=True) as connection:
+            try:
+                return list(await connection.fetch(sql, *args))
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+                raise statement_error(exc, sql, timeout=self.statement_timeout) from None
+
+    def timeout_ms(self) -> int:
+        """The statement timeout for now: the setting, or what the tool call has left if less."""
+        limit = self.statement_timeout
+        deadline = anyio.current_effective_deadline()
+        if deadline != math.inf:
+            limit = min(limit, max(deadline - anyio.current_time(), 0.001) * 0.9)
+        return max(int(limit * 1000), 1)
+
+    async def _ready_pool(self) -> asyncpg.Pool[asyncpg.Record]:
+        async with self._opening:
+            if self._pool is None:
+                self._pool = await self._create_pool()
+            return self._pool
+
+    async def _create_pool(self) -> asyncpg.Pool[asyncpg.Record]:
+        # min_size=0: the pool connects on demand, so a database that is down now is no error yet.
+        pool = asyncpg.create_pool(
+            self.dsn.text,
+            min_size=0,
+            max_size=self._pool_size,
+            statement_cache_size=0,
+            timeout=CONNECT_TIMEOUT,
+            server_settings={"application_name": _APPLICATION_NAME},
+            init=_prepare_connection,
+            reset=_discard_all,
+        )
+        return await pool
+
+
+async def _prepare_connection(connection: asyncpg.Connection[asyncpg.Record]) -> None:
+    """Codecs for values the core converts better than asyncpg's defaults (set once per connection)."""
+    for name in ("json", "jsonb"):
+        await connection.set_type_codec(
+            name, schema="pg_catalog", encoder=_json_text, decoder=json.loads, format="text"
+        )
+    await connection.set_type_codec(
+        "interval", schema="pg_catalog", encoder=intervals.encode, decoder=intervals.decode, format="tuple"
+    )
+
+
+async def _discard_all(connection: asyncpg.Connection[asyncpg.Record]) -> None:
+    await connection.execute("DISCARD ALL")
+
+
+def _json_text(value: Any) -> str:
+    """A json/jsonb parameter: text passes as the JSON it holds; anything else is dumped to JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _connect_time() -> float:
+    deadline = anyio.current_effective_deadline()
+    if deadline == math.inf:
+        return CONNECT_TIMEOUT
+    return max(min(CONNECT_TIMEOUT, deadline - anyio.current_time()), 0.001)

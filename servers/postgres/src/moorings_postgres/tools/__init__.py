@@ -1,0 +1,1 @@
+"""The postgres server's tools, by family: querying, objects (introspection) and health."""
