@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
+import time
 from dataclasses import dataclass
 
 from benchmarks.scenarios import FixtureUnavailable
@@ -110,18 +112,22 @@ ANALYZE;
 
 def create_database(spec: PostgresSpec) -> None:
     """Create `servers.POSTGRES_DATABASE` afresh and fill it for `spec`; `FixtureUnavailable` if it cannot."""
-    drop_database()
+    started = time.perf_counter()
+    _drop()
     psql("postgres", "-c", f"CREATE DATABASE {POSTGRES_DATABASE}")
     try:
         psql(POSTGRES_DATABASE, "--single-transaction", script=fixture_sql(spec))
     except FixtureUnavailable:
-        drop_database()  # no scenario will run to drop it
+        _drop()  # no scenario will run to drop it
         raise
+    seconds = time.perf_counter() - started
+    _progress(f"made {POSTGRES_DATABASE} ({spec.rows:,} rows, {spec.tables + 1} tables) in {seconds:.1f} s")
 
 
 def drop_database() -> None:
     """Drop `servers.POSTGRES_DATABASE` if it exists, closing any connection a server left open."""
-    psql("postgres", "-c", f"DROP DATABASE IF EXISTS {POSTGRES_DATABASE} WITH (FORCE)")
+    _drop()
+    _progress(f"dropped {POSTGRES_DATABASE}")
 
 
 def psql(database: str, *arguments: str, script: str | None = None) -> str:
@@ -144,5 +150,14 @@ def psql(database: str, *arguments: str, script: str | None = None) -> str:
     if completed.returncode != 0:
         # psql's first line is the error; any after it are hints ("Is the server running ...?").
         lines = completed.stderr.strip().splitlines() or [f"psql exited with status {completed.returncode}"]
-        raise FixtureUnavailable(f"psql could not make the fixture: {lines[0].strip()}")
+        raise FixtureUnavailable(f"psql failed: {lines[0].strip()}")
     return completed.stdout
+
+
+def _drop() -> None:
+    psql("postgres", "-c", f"DROP DATABASE IF EXISTS {POSTGRES_DATABASE} WITH (FORCE)")
+
+
+def _progress(message: str) -> None:
+    # Beside the harness's progress: making the database takes seconds, and says which it is.
+    print(f"postgres fixture: {message}", file=sys.stderr, flush=True)

@@ -140,7 +140,7 @@ def test_a_database_is_dropped_even_while_a_server_is_still_connected(database: 
 
 
 def test_a_failing_psql_says_why_in_its_own_words() -> None:
-    with pytest.raises(FixtureUnavailable, match=r'psql could not make the fixture: .*"moorings_no_such_db"'):
+    with pytest.raises(FixtureUnavailable, match=r'psql failed: .*"moorings_no_such_db"'):
         psql("moorings_no_such_db", "-c", "SELECT 1")
 
 
