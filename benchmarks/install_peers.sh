@@ -53,20 +53,18 @@ install_node_peers() {
     npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error "${missing[@]}"
 }
 
-# find_python312: print an interpreter of Python >= 3.12, or nothing. $PY312 first, then what uv
-# finds, then pyenv's versions (whose shims uv cannot use when the version is not pyenv's global).
+# find_python312: print an interpreter of Python >= 3.12, or nothing. $PY312 first, then pyenv's
+# versions (uv cannot use pyenv's shims for a version that is not pyenv's global), then what uv
+# finds, last because it inspects every interpreter on PATH (seconds, with pyenv's shims).
 find_python312() {
-    local candidates=("${PY312:-}")
-    candidates+=("$(uv python find --quiet '>=3.12' 2>/dev/null || true)")
-    if command -v pyenv >/dev/null; then
-        candidates+=("$(pyenv root)"/versions/3.1[2-9]*/bin/python)
-    fi
-    for python in "${candidates[@]}"; do
+    local python
+    for python in "${PY312:-}" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python; do
         if [[ -x "$python" ]] && "$python" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
             echo "$python"
             return
         fi
     done
+    uv python find --quiet '>=3.12' 2>/dev/null || true
 }
 
 # install_python_venv NAME PYTHON REQUIREMENT...: a venv at .bench/NAME on PYTHON (a version or an
