@@ -17,6 +17,8 @@ SERVERS = sorted(path.parent.name for path in REPO.glob("servers/*/pyproject.tom
 START_ARGS = {
     "filesystem": ["{tmp}"],
     "sqlite": ["--db-path", "{tmp}/packaging.db", "--allow-writes", "--create"],
+    # Nothing listens on port 9: the server starts anyway, as it does when its database is down.
+    "postgres": ["postgresql://postgres@127.0.0.1:9/packaging"],
 }
 
 

@@ -50,3 +50,40 @@ async def fetch(dsn: str, sql: str, *args: Any) -> list[asyncpg.Record]:
         return list(await connection.fetch(sql, *args))
     finally:
         await connection.close()
+
+
+SAMPLE_SQL = """
+CREATE TABLE users (
+    id serial PRIMARY KEY,
+    name text NOT NULL,
+    email text UNIQUE,
+    joined date,
+    balance numeric(12, 2),
+    tags text[],
+    profile jsonb,
+    avatar bytea,
+    uid uuid,
+    ttl interval,
+    seen timestamptz
+);
+INSERT INTO users (name, email, joined, balance, tags, profile, avatar, uid, ttl, seen) VALUES
+    ('Ada', 'ada@example.org', '1815-12-10', 12.50, '{math,engines}', '{"lang": "en", "n": [1, 2]}',
+     '\\x00ff10', '123e4567-e89b-12d3-a456-426614174000', '1 year 2 mons 3 days 04:05:06.5',
+     '2024-01-31 12:00:00+00'),
+    ('Grace', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+    ('Linus | Pipe', 'linus@example.org', '1969-12-28', 0, '{}', '[]', '', NULL, '-1 day', NULL);
+CREATE TABLE numbers (n integer PRIMARY KEY, square bigint);
+INSERT INTO numbers SELECT n, n * n FROM generate_series(1, 2500) AS n;
+CREATE SCHEMA other;
+CREATE TABLE other.users (id integer PRIMARY KEY, nickname text);
+INSERT INTO other.users VALUES (1, 'shadow');
+CREATE TABLE "we""ird Name" ("Mixed Case" integer, "semi;colon" text);
+INSERT INTO "we""ird Name" VALUES (1, 'a;b');
+"""
+NUMBERS = 2_500
+
+
+async def count(dsn: str, table: str) -> int:
+    """Rows in `table` (a trusted name), counted from outside the server."""
+    [row] = await fetch(dsn, f"SELECT count(*) FROM {table}")
+    return int(row[0])

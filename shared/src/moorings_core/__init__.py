@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from moorings_core.program import ServerProgram, run_program
     from moorings_core.sandbox.network import GuardedClient, NetworkPolicy
     from moorings_core.sandbox.paths import PathJail
+    from moorings_core.sandbox.postgres import CheckedStatement, StatementRules
     from moorings_core.sandbox.sqlite import Access, SqliteGuard
     from moorings_core.server import (
         NO_PROGRESS,
@@ -82,6 +83,7 @@ _HOMES = {
     "moorings_core.program": ("ServerProgram", "run_program"),
     "moorings_core.sandbox.network": ("GuardedClient", "NetworkPolicy"),
     "moorings_core.sandbox.paths": ("PathJail",),
+    "moorings_core.sandbox.postgres": ("CheckedStatement", "StatementRules"),
     "moorings_core.sandbox.sqlite": ("Access", "SqliteGuard"),
     "moorings_core.server": (
         "NO_PROGRESS",
@@ -110,6 +112,7 @@ __all__ = [
     "NO_PROGRESS",
     "Access",
     "AccessDenied",
+    "CheckedStatement",
     "ClientRoots",
     "ConfigError",
     "EnvAliases",
@@ -138,6 +141,7 @@ __all__ = [
     "ServerProgram",
     "ServerSettings",
     "SqliteGuard",
+    "StatementRules",
     "SubscribableResources",
     "ToolContext",
     "ToolRegistry",

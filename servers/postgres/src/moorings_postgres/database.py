@@ -4,10 +4,13 @@ The server starts whether or not the database is up: `open` tries once and logs 
 and every call that needs the database tries again, failing with a clear message until it can
 connect (`errors.connection_error`). The DSN is never logged; only `Dsn.shown` is.
 
-Every connection goes back to the pool through `DISCARD ALL`, which drops whatever a statement
-left in the session (settings, prepared statements, temporary tables, advisory locks, LISTENs),
-so nothing one call does reaches the next. asyncpg's statement cache is off for that reason: the
-server-side statements it would remember are discarded too.
+Every connection goes back to the pool through `ROLLBACK` (when a transaction is open) and
+`DISCARD ALL`, which drops whatever a statement left in the session (settings, prepared
+statements, temporary tables, advisory locks, LISTENs), so nothing one call does reaches the next.
+asyncpg's statement cache is off for that reason: the server-side statements it would remember
+are discarded too. While the server serves (`serving_in`), the give-back happens after the call has its
+answer, off its path: two round trips a call fewer to wait for; the pool lends the connection
+again only once it is reset.
 
 Values come back as the core's JSON conversion expects them (`moorings_core.sql.values`):
 json and jsonb parsed, intervals exact (months, days and microseconds, as `intervals` renders).
@@ -24,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import anyio
 import asyncpg
+from anyio.abc import TaskGroup
 
 if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
@@ -56,7 +60,13 @@ class Database:
         self._pool_size = pool_size
         self._pool: asyncpg.Pool[asyncpg.Record] | None = None
         self._opening = anyio.Lock()
+        self._give_backs: TaskGroup | None = None
         self.superuser: bool | None = None  # known once connected
+
+    def serving_in(self, task_group: TaskGroup | None) -> None:
+        """Give connections back to the pool in `task_group`, after each call has its answer
+        (None: at once, before the call answers)."""
+        self._give_backs = task_group
 
     async def open(self) -> None:
         """Connect once now, so the first call is quick; if that fails, log why and go on."""
@@ -85,8 +95,10 @@ class Database:
         try:
             yield connection
         finally:
-            with anyio.CancelScope(shield=True):
-                await pool.release(connection)
+            if self._give_backs is None:
+                await _give_back(pool, connection)
+            else:
+                self._give_backs.start_soon(_give_back, pool, connection)
 
     @asynccontextmanager
     async def transaction(self, *, read_only: bool) -> AsyncIterator[Connection]:
@@ -99,12 +111,7 @@ class Database:
                 f"BEGIN ISOLATION LEVEL READ COMMITTED {mode}; "
                 f"SET LOCAL statement_timeout = {self.timeout_ms()}"
             )
-            try:
-                yield connection
-            finally:
-                if connection.is_in_transaction() and not connection.is_closed():
-                    with anyio.CancelScope(shield=True):
-                        await connection.execute("ROLLBACK")
+            yield connection  # the give-back rolls back what the caller did not commit
 
     async def fetch(self, sql: str, *args: object) -> list[asyncpg.Record]:
         """The rows of one of the server's own read-only queries (fixed SQL, values bound)."""
@@ -141,6 +148,21 @@ class Database:
             reset=_discard_all,
         )
         return await pool
+
+
+async def _give_back(pool: asyncpg.Pool[asyncpg.Record], connection: Connection) -> None:
+    """Roll back what is left open, then release (the pool's reset runs DISCARD ALL); shielded,
+    so that a connection is never left half given back when serving ends. A connection that
+    cannot be reset is closed by the pool, which opens a new one when it needs it."""
+    with anyio.CancelScope(shield=True):
+        try:
+            if not connection.is_closed() and connection.is_in_transaction():
+                await connection.execute("ROLLBACK")
+            await pool.release(connection)
+        except asyncpg.InterfaceError:
+            pass  # the connection was lost, and the pool took it back then
+        except (asyncpg.PostgresError, OSError) as exc:
+            logger.info("a connection could not be reset and was closed: %s", exc)
 
 
 async def _prepare_connection(connection: asyncpg.Connection[asyncpg.Record]) -> None:

@@ -5,7 +5,8 @@ argument, or gets the default (the first, when no DSN was given)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 
 import anyio
 
@@ -46,6 +47,19 @@ class Databases:
                 hint="Omit `connection` for the default one.",
             )
         return found
+
+    @asynccontextmanager
+    async def giving_back_later(self) -> AsyncIterator[None]:
+        """While the server serves: connections go back to their pools after each call has its
+        answer (see `Database.serving_in`); at the end, every one of them is back."""
+        async with anyio.create_task_group() as give_backs:
+            for database in self._by_name.values():
+                database.serving_in(give_backs)
+            try:
+                yield
+            finally:
+                for database in self._by_name.values():
+                    database.serving_in(None)
 
     async def open(self) -> None:
         """Connect to every database at once; warn about a superuser (restricted mode or not)."""

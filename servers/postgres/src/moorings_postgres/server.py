@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from moorings_core import MooringsServer, ServerProgram
 from moorings_postgres.databases import Databases
 from moorings_postgres.settings import PostgresSettings
+from moorings_postgres.tools import querying
 
 __all__ = ["PROGRAM", "build_server", "opened_server"]
 
@@ -32,8 +33,8 @@ def build_server(settings: PostgresSettings, databases: Databases) -> MooringsSe
         settings=settings,
         instructions=INSTRUCTIONS_RESTRICTED if settings.restricted else INSTRUCTIONS_UNRESTRICTED,
     )
-    # Each tool family registers itself here: querying, objects (and the schema resources), health.
-    return server  # noqa: RET504 - the tool families register between (next commits)
+    querying.register(server, databases, settings)
+    return server
 
 
 @asynccontextmanager
@@ -43,7 +44,9 @@ async def opened_server(settings: PostgresSettings) -> AsyncIterator[MooringsSer
     databases = Databases(settings)
     await databases.open()
     try:
-        yield build_server(settings, databases)
+        server = build_server(settings, databases)
+        server.hold_while_serving(databases.giving_back_later)
+        yield server
     finally:
         await databases.close()
 

@@ -8,5 +8,6 @@
 - `results`: the read and write tool results, with the continuation note and scoped cursors.
 
 What is particular to an engine stays with it: SQLite's guard is `moorings_core.sandbox.sqlite`,
-and opening, error translation and introspection live in each server.
+PostgreSQL's statement rules are `moorings_core.sandbox.postgres`, and opening, error translation
+and introspection live in each server.
 """

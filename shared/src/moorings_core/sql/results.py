@@ -19,7 +19,7 @@ from moorings_core.server import Output, tool_result
 from moorings_core.sql.formats import Format, render
 from moorings_core.sql.rows import Column, RowPage
 
-__all__ = ["QueryResult", "ResultColumn", "WriteResult", "read_result", "write_result"]
+__all__ = ["QueryResult", "ResultColumn", "StatementResult", "WriteResult", "read_result", "write_result"]
 
 _NARROW = "narrow the query (WHERE, LIMIT, fewer columns) if you do not need them all"
 _ROWS_DESCRIPTION = (
@@ -50,6 +50,9 @@ class QueryResult(Output):
 
 
 class WriteResult(Output):
+    command: str | None = Field(
+        None, description="What the database reports it did (PostgreSQL's command tag, e.g. 'UPDATE 3')."
+    )
     rows_changed: int | None = Field(None, description="Rows inserted, updated or deleted.")
     last_insert_rowid: int | None = Field(
         None, description="The rowid of the last row inserted, if any (databases with rowids)."
@@ -59,6 +62,25 @@ class WriteResult(Output):
         None, description=f"The rows a RETURNING clause gave (one page). {_ROWS_DESCRIPTION}"
     )
     truncated: bool = Field(False, description="Whether RETURNING gave more rows than are shown.")
+    elapsed_ms: float
+
+
+class StatementResult(Output):
+    """What a tool that runs either kind of statement gives: a read's page or a write's report.
+
+    A read fills `columns`, `rows`, `row_count` and `next_cursor` (as `QueryResult`); a write
+    `command`, `rows_changed` and the rows it returned (as `WriteResult`).
+    """
+
+    columns: list[ResultColumn] | None = None
+    rows: list[list[Any]] | None = Field(None, description=f"A page of rows. {_ROWS_DESCRIPTION}")
+    row_count: int | None = Field(None, description="Rows on this page (a read).")
+    truncated: bool = Field(description="Whether more rows follow (a read) or were returned (a write).")
+    next_cursor: str | None = Field(
+        None, description="Pass back as `cursor`, with the same statement and params, for the next page."
+    )
+    command: str | None = Field(None, description="What the database reports a write did.")
+    rows_changed: int | None = Field(None, description="Rows a write inserted, updated or deleted.")
     elapsed_ms: float
 
 
@@ -86,9 +108,13 @@ def write_result(
     *,
     rows_changed: int | None,
     last_insert_rowid: int | None = None,
+    command: str | None = None,
 ) -> types.CallToolResult:
-    """A write's result: the rows it changed, its last rowid, and the first page of rows it returned."""
+    """A write's result: what it did, the rows it changed, its last rowid, and the first page of
+    rows it returned. `command` is the engine's report of it, when it gives one ("CREATE TABLE")."""
     text = f"Rows changed: {rows_changed or 0:,}."
+    if command is not None:
+        text = f"Done: {command}." + (f" Rows changed: {rows_changed:,}." if rows_changed is not None else "")
     if last_insert_rowid:
         text += f" Last inserted rowid: {last_insert_rowid}."
     page = found.page
@@ -99,9 +125,10 @@ def write_result(
         if page.more:
             text += (
                 f"\n\n[Only the first {shown:,} returned rows are shown; a write is never run again to "
-                "page through its output. SELECT the changed rows with read_query to see them all.]"
+                "page through its output. SELECT the changed rows to see them all.]"
             )
     result = WriteResult(
+        command=command,
         rows_changed=rows_changed,
         last_insert_rowid=last_insert_rowid or None,
         columns=_columns(found.columns) if found.columns else None,
