@@ -81,6 +81,7 @@ def test_the_next_page_is_found_under_either_spelling_of_the_cursor() -> None:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    # sqlite is the cheap calls' first row; the other scenarios list it as failed (it has no database there).
     completed = run_benchmarks(tmp_path_factory.mktemp("fixtures"), *SCENARIOS, "--servers=sqlite,postgres")
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return completed
@@ -94,7 +95,6 @@ def test_a_limited_query_returns_its_hundred_rows_from_the_query_tool(
     assert "on a 2,000-row table: median of 5 calls per run" in limited
     assert "- postgres returned 100 of 100 rows in " in limited
     assert milliseconds(table_rows(limited, "LIMIT 100, per call")["postgres"][0]) > 0
-    assert "- sqlite: n/a, it has none of the tools query, execute_sql" in limited
 
 
 def test_a_full_select_gives_a_first_page_a_cursor_and_the_servers_peak_memory(
