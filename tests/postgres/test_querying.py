@@ -184,3 +184,53 @@ async def test_unrestricted_mode_runs_and_commits_any_statement(sample_dsn: str)
         await call(client, "explain_query", sql="DELETE FROM scratch", analyze=True)
     assert await count(sample_dsn, "scratch") == 2
     await execute(sample_dsn, "DROP TABLE scratch, scratch2")
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("'infinity'::timestamptz", "infinity"),
+        ("'-infinity'::date", "-infinity"),
+        ("'9999-12-31 23:59:59.999999'::timestamp", "9999-12-31T23:59:59.999999"),  # not infinity
+        ("'10000-01-01'::date", "+10000-01-01"),
+        ("'4713-01-01 BC'::date", "-4712-01-01"),  # ISO 8601 counts 1 BC as year 0
+        ("'2024-02-29 12:30:00.5+02'::timestamptz", "2024-02-29T10:30:00.500000+00:00"),
+        ("'1999-12-31 23:59:59'::timestamp", "1999-12-31T23:59:59"),
+        ("int4range(1, 5)", "[1,5)"),
+        ("'[2024-01-01,)'::daterange", "[2024-01-01,)"),
+        ("'empty'::numrange", "empty"),
+        ("B'101'", "101"),
+        ("'x'::\"char\"", "x"),
+        ("'0/16B6C50'::pg_lsn", "0/16B6C50"),
+        ("'NaN'::numeric", "NaN"),
+        ("'192.168.0.1/24'::inet", "192.168.0.1/24"),
+        ("ARRAY[int4range(1, 2), NULL]", ["[1,2)", None]),
+        ('\'{"a": {"b": [true, null]}}\'::json', {"a": {"b": [True, None]}}),
+    ],
+)
+async def test_values_come_back_as_postgresql_shows_them(
+    client: Client, expression: str, expected: Any
+) -> None:
+    _, result = await call(client, "query", sql=f"SELECT {expression} AS v")
+    assert result["rows"] == [[expected]]
+
+
+async def test_composite_values_are_objects_by_field(client: Client, sample_dsn: str) -> None:
+    await execute(sample_dsn, "CREATE TYPE pair AS (lo int, span int4range)")
+    _, result = await call(client, "query", sql="SELECT ROW(1, int4range(2, 3))::pair AS p")
+    assert result["rows"] == [[{"lo": 1, "span": "[2,3)"}]]
+
+
+@pytest.mark.parametrize(
+    ("sql", "params", "expected"),
+    [
+        ("SELECT $1::timestamptz = 'infinity' AS same", ["infinity"], [[True]]),
+        ("SELECT $1::date AS d", ["2024-02-29"], [["2024-02-29"]]),
+        ("SELECT $1::timestamp AS t", ["2024-02-29T01:02:03"], [["2024-02-29T01:02:03"]]),
+    ],
+)
+async def test_temporal_parameters_round_trip(
+    client: Client, sql: str, params: list[Any], expected: Any
+) -> None:
+    _, result = await call(client, "query", sql=sql, params=params)
+    assert result["rows"] == expected

@@ -13,7 +13,8 @@ answer, off its path: two round trips a call fewer to wait for; the pool lends t
 again only once it is reset.
 
 Values come back as the core's JSON conversion expects them (`moorings_core.sql.values`):
-json and jsonb parsed, intervals exact (months, days and microseconds, as `intervals` renders).
+json and jsonb parsed; intervals exact (months, days and microseconds, see `intervals`); dates and
+timestamps as ISO 8601 text, infinities and years beyond Python's 1-9999 included (`temporal`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
 
 from moorings_core import MooringsError
-from moorings_postgres import intervals
+from moorings_postgres import intervals, temporal
 from moorings_postgres.dsn import Dsn
 from moorings_postgres.errors import connection_error, statement_error
 
@@ -101,21 +102,28 @@ class Database:
                 self._give_backs.start_soon(_give_back, pool, connection)
 
     @asynccontextmanager
-    async def transaction(self, *, read_only: bool) -> AsyncIterator[Connection]:
+    async def transaction(self, *, read_only: bool, own_query: bool = False) -> AsyncIterator[Connection]:
         """A connection inside a transaction with this database's statement timeout (or less, if
-        the tool call has less time left); rolled back at the end unless the caller committed."""
+        the tool call has less time left); rolled back at the end unless the caller committed.
+
+        `own_query`: for the server's own catalogue queries, JIT compilation is off. Their cost
+        estimates over the catalogue views can cross the JIT threshold, which then costs half a
+        second to compile a query that runs in milliseconds; a model's statements keep the
+        server's setting.
+        """
         async with self.connection() as connection:
             mode = "READ ONLY" if read_only else "READ WRITE"
             # Our own text, one round trip: the timeout is an integer we computed.
             await connection.execute(
                 f"BEGIN ISOLATION LEVEL READ COMMITTED {mode}; "
                 f"SET LOCAL statement_timeout = {self.timeout_ms()}"
+                + ("; SET LOCAL jit = off" if own_query else "")
             )
             yield connection  # the give-back rolls back what the caller did not commit
 
     async def fetch(self, sql: str, *args: object) -> list[asyncpg.Record]:
         """The rows of one of the server's own read-only queries (fixed SQL, values bound)."""
-        async with self.transaction(read_only=True) as connection:
+        async with self.transaction(read_only=True, own_query=True) as connection:
             try:
                 return list(await connection.fetch(sql, *args))
             except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
@@ -171,9 +179,16 @@ async def _prepare_connection(connection: asyncpg.Connection[asyncpg.Record]) ->
         await connection.set_type_codec(
             name, schema="pg_catalog", encoder=_json_text, decoder=json.loads, format="text"
         )
-    await connection.set_type_codec(
-        "interval", schema="pg_catalog", encoder=intervals.encode, decoder=intervals.decode, format="tuple"
-    )
+    codecs: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+        "interval": (intervals.encode, intervals.decode),
+        "date": (temporal.encode_date, temporal.decode_date),
+        "timestamp": (temporal.encode_timestamp, temporal.decode_timestamp),
+        "timestamptz": (temporal.encode_timestamptz, temporal.decode_timestamptz),
+    }
+    for name, (encode, decode) in codecs.items():
+        await connection.set_type_codec(
+            name, schema="pg_catalog", encoder=encode, decoder=decode, format="tuple"
+        )
 
 
 async def _discard_all(connection: asyncpg.Connection[asyncpg.Record]) -> None:

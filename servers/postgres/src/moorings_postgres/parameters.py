@@ -21,6 +21,7 @@ from moorings_core.sql.binding import Parameter
 
 __all__ = ["convert_parameters"]
 
+_INFINITIES = frozenset({"infinity", "-infinity"})
 _TRUE = frozenset({"t", "true", "y", "yes", "on", "1"})
 _FALSE = frozenset({"f", "false", "n", "no", "off", "0"})
 
@@ -42,6 +43,8 @@ def _converted(value: Parameter, type_name: str, number: int) -> object:
     convert = _CONVERTERS.get(type_name)
     if value is None or convert is None:
         return value
+    if value in _INFINITIES and type_name in ("date", "timestamp", "timestamptz"):
+        return value  # the codecs of `temporal` send these as PostgreSQL's infinities
     try:
         return convert(value)
     except (ValueError, InvalidOperation, TypeError, OverflowError):

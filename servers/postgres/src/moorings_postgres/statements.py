@@ -22,19 +22,25 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any, TypeAlias
 
 import asyncpg
 
 from moorings_core import CheckedStatement, Pager
 from moorings_core.sql.binding import Params, bind
-from moorings_core.sql.rows import Column, RowPage, fill_rows
+from moorings_core.sql.rows import Column, Fetch, RowPage, fill_rows
+from moorings_core.sql.values import JSONValue
+from moorings_postgres.cells import Row, row_adapter
 from moorings_postgres.database import Connection, Database
 from moorings_postgres.errors import statement_error
 from moorings_postgres.parameters import convert_parameters
 from moorings_postgres.type_names import type_name
 
 __all__ = ["StatementPage", "run_statement"]
+
+Prepared: TypeAlias = "asyncpg.prepared_stmt.PreparedStatement[asyncpg.Record]"
 
 _COUNTED = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "SELECT"})  # SELECT: CREATE TABLE AS
 
@@ -92,8 +98,8 @@ async def _read(
     cursor = await prepared.cursor(*args)
     if offset:
         await cursor.forward(offset)
-    pager: Pager[list[object]] = Pager(max_chars=max_chars, max_items=max_rows)
-    page = await fill_rows(pager, cursor.fetch, width=max(len(columns), 1))  # type: ignore[arg-type]
+    pager: Pager[list[JSONValue]] = Pager(max_chars=max_chars, max_items=max_rows)
+    page = await fill_rows(pager, _adapted(prepared, cursor.fetch), width=max(len(columns), 1))
     return StatementPage(columns=columns, page=replace(page, start=offset), elapsed_ms=0)
 
 
@@ -109,10 +115,22 @@ async def _write(
     async def fetch(count: int) -> list[asyncpg.Record]:
         return list(itertools.islice(remaining, count))
 
-    pager: Pager[list[object]] = Pager(max_chars=max_chars, max_items=max_rows)
-    page = await fill_rows(pager, fetch, width=max(len(columns), 1))  # type: ignore[arg-type]
+    pager: Pager[list[JSONValue]] = Pager(max_chars=max_chars, max_items=max_rows)
+    page = await fill_rows(pager, _adapted(prepared, fetch), width=max(len(columns), 1))
     return StatementPage(columns=columns, page=page, elapsed_ms=0, status=prepared.get_statusmsg())
 
 
-def _columns(prepared: asyncpg.prepared_stmt.PreparedStatement[asyncpg.Record]) -> list[Column]:
+def _adapted(prepared: Prepared, fetch: Callable[[int], Awaitable[Sequence[Any]]]) -> Fetch:
+    """`fetch`, its rows' ranges, bit strings and such shown as PostgreSQL shows them (`cells`)."""
+    adapt = row_adapter([attribute.type for attribute in prepared.get_attributes()])
+    if adapt is None:
+        return fetch  # a Record is a sequence of its values
+
+    async def adapted(count: int) -> list[Row]:
+        return [adapt(row) for row in await fetch(count)]
+
+    return adapted
+
+
+def _columns(prepared: Prepared) -> list[Column]:
     return [Column(attribute.name, type_name(attribute.type)) for attribute in prepared.get_attributes()]
