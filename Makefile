@@ -70,6 +70,8 @@ bench: install ## Install the reference servers into .bench/ and run the benchma
 	$(PY) -m benchmarks search-files grep directory-tree list-directory read-head-tail cheap-calls \
 		--servers filesystem,ref-filesystem
 	$(PY) -m benchmarks sqlite-limit sqlite-full-scan sqlite-schema --servers sqlite,ref-sqlite
+	$(PY) -m benchmarks pg-limit pg-full-select pg-introspect --servers postgres,ref-postgres,postgres-mcp
+	$(PY) -m benchmarks pg-cheap-calls --servers sqlite,postgres,ref-postgres,postgres-mcp
 
 dist: install ## Build a wheel and sdist of every package into dist/
 	uv build --all-packages --out-dir dist

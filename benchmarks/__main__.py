@@ -1,8 +1,9 @@
 """Command line: ``python -m benchmarks SCENARIO... [--runs N] [--servers a,b,c] [--quick]``.
 
 Prints a markdown report on stdout, one section per scenario, and progress on stderr. Servers
-and baseline tools that are not installed are skipped with a note, so the same command works
-before every server or peer exists. Without ``--runs``, each scenario runs its own default count
+and baseline tools that are not installed are skipped with a note, and so is a scenario whose
+fixture needs a service that is not there (PostgreSQL), so the same command works before every
+server or peer exists. Without ``--runs``, each scenario runs its own default count
 (heavy ones fewer). Examples::
 
     python -m benchmarks cold-start --runs 10 --servers sdk-hello,filesystem,ref-filesystem
@@ -63,15 +64,19 @@ def _run(
     baselines = scenario.baselines()
     notes = [*notes, *(f"{tool.name}: skipped, {reason}" for tool in baselines if (reason := tool.missing()))]
     runs = arguments.runs or scenario.default_runs
-    results = harness.run_scenario(
-        scenario,
-        specs,
-        runs=runs,
-        warmup=arguments.warmup,
-        timeout=arguments.timeout or scenario.default_timeout,
-        progress=_progress,
-        baselines=[tool for tool in baselines if tool.missing() is None],
-    )
+    try:
+        results = harness.run_scenario(
+            scenario,
+            specs,
+            runs=runs,
+            warmup=arguments.warmup,
+            timeout=arguments.timeout or scenario.default_timeout,
+            progress=_progress,
+            baselines=[tool for tool in baselines if tool.missing() is None],
+        )
+    except scenarios.FixtureUnavailable as reason:
+        print(report.render_skipped(scenario, str(reason)), flush=True)
+        return False
     print(report.render(scenario, results, runs=runs, notes=notes), flush=True)
     return any(result.timings for result in results)
 

@@ -6,6 +6,7 @@ Shared by every scenario module, so each server is started, checked and timed th
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.scenarios import Unsupported
@@ -22,6 +23,15 @@ def start(server: Server, tool: str, warm_up: dict[str, Any]) -> None:
     timed_call(server, tool, warm_up)
 
 
+def first_tool(server: Server, tools: Sequence[str]) -> str:
+    """The first of `tools` that `server` lists (an untimed `tools/list`); `Unsupported` if none."""
+    listed = {tool.get("name") for tool in server.list_tools()}
+    for tool in tools:
+        if tool in listed:
+            return tool
+    raise Unsupported(f"it has none of the tools {', '.join(tools)}")
+
+
 def timed_call(server: Server, tool: str, arguments: dict[str, Any]) -> tuple[float, dict[str, Any]]:
     """Seconds from sending `tools/call` to its result, and the result; an `isError` one fails the server."""
     started = time.perf_counter()
@@ -30,6 +40,17 @@ def timed_call(server: Server, tool: str, arguments: dict[str, Any]) -> tuple[fl
     if result.get("isError"):
         raise ValueError(f"{tool} answered with an error: {text_of(result)[:300]}")
     return seconds, result
+
+
+def next_cursor(result: dict[str, Any]) -> str | None:
+    """The cursor for the page after `result`, or None when it is the last (or the only) one.
+
+    Ours name it ``next_cursor`` in the structured content; ``nextCursor`` is the MCP spelling
+    that other servers (and the SDK's own list results) use.
+    """
+    structured = result.get("structuredContent") or {}
+    cursor = structured.get("next_cursor", structured.get("nextCursor"))
+    return str(cursor) if cursor is not None else None
 
 
 def text_of(result: dict[str, Any]) -> str:

@@ -13,6 +13,9 @@ A scenario that `keeps_servers` spawns each server once instead, on its first tu
 that same process in every round (`_KeptServer`); the interleaving is the same. Each is shut
 down when the scenario ends.
 
+The scenario's fixture is made once per invocation (`prepare`) and, if it lives outside the
+working directory (a database on a server), removed after the last round (`finish`).
+
 A scenario's baselines (command-line tools such as `find`) take their turn in every round too,
 first, and become rows like the servers'. A server the scenario raises `Unsupported` for is
 asked once and keeps its reason instead of numbers.
@@ -83,6 +86,13 @@ class Server:
         tools: list[dict[str, Any]] = result["tools"]
         return tools
 
+    def list_resources(self, cursor: str | None = None) -> dict[str, Any]:
+        """One page of `resources/list`: its `resources` and, when more follow, a `nextCursor`."""
+        result = self.rpc.request("resources/list", None if cursor is None else {"cursor": cursor})
+        if not isinstance(result, dict) or not isinstance(result.get("resources"), list):
+            raise ValueError(f"resources/list returned no list of resources: {str(result)[:200]}")
+        return result
+
     def call_tool(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
         result = self.rpc.request("tools/call", {"name": name, "arguments": arguments})
         if not isinstance(result, dict):
@@ -152,6 +162,8 @@ def run_scenario(
         contextlib.ExitStack() as kept,
     ):
         root = scenario.prepare(Path(workdir)) or Path(workdir)
+        # Registered first, so it runs last: after every kept server has been shut down.
+        kept.callback(scenario.finish, root)
         turns = [_turn(scenario, spec, root, timeout, kept) for spec in servers]
         for round_number in range(warmup + runs):
             measured = round_number >= warmup

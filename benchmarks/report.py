@@ -50,6 +50,11 @@ def render(scenario: Scenario, results: Sequence[Result], *, runs: int, notes: S
     return "\n".join(lines) + "\n"
 
 
+def render_skipped(scenario: Scenario, reason: str) -> str:
+    """The section of a scenario that could not run: its heading and why."""
+    return f"## {scenario.name}: {scenario.description}\n\nNot run: {reason}.\n"
+
+
 def _how_measured(scenario: Scenario, runs: int) -> str:
     unit = "round" if scenario.keeps_servers else "run"
     counted = f"{runs} {unit}{'' if runs == 1 else 's'}"

@@ -8,12 +8,19 @@ folder a filesystem server may serve, a git repository, ...), filled in per invo
 - ``ref-*``: the official reference servers that ``benchmarks/install_peers.sh`` puts in
   ``.bench/`` (never project dependencies); ``ref-sqlite`` has a venv of its own, as it needs
   the SDK 1.x.
+- other peers, installed the same way: ``postgres-mcp`` (Postgres MCP Pro, restricted mode), in a
+  venv of its own on Python 3.12.
+
+Every postgres server serves `POSTGRES_DSN`: a database of this process's own, which the
+scenarios that need it create and drop (`benchmarks.postgres_fixture`), on the PostgreSQL that
+``$MOORINGS_BENCH_POSTGRES`` names (a URL without a database; the local one by default).
 
 A spec whose executable is not installed is skipped with a note saying how to install it.
 """
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +32,10 @@ BENCH_DIR = REPO_ROOT / ".bench"
 ROOT_PLACEHOLDER = "{root}"
 # The database a sqlite server serves, inside the scenario's directory.
 SQLITE_DATABASE = "bench.sqlite3"
+POSTGRES_SERVER = os.environ.get("MOORINGS_BENCH_POSTGRES") or "postgresql://postgres@127.0.0.1:5432"
+# Named for this process, so two benchmark runs on one PostgreSQL never share (or drop) a database.
+POSTGRES_DATABASE = f"moorings_bench_{os.getpid()}"
+POSTGRES_DSN = f"{POSTGRES_SERVER.rstrip('/')}/{POSTGRES_DATABASE}"
 
 _SYNC_HINT = "run `make install`"
 _PEERS_HINT = "run `benchmarks/install_peers.sh`"
@@ -82,7 +93,7 @@ SERVERS: dict[str, ServerSpec] = {
         # Our servers. Arguments follow each server's CLI; adjust here when one changes.
         _ours("filesystem", ROOT_PLACEHOLDER),
         _ours("sqlite", "--db-path", f"{ROOT_PLACEHOLDER}/{SQLITE_DATABASE}"),
-        _ours("postgres"),
+        _ours("postgres", "--access-mode", "restricted", POSTGRES_DSN),
         _ours("git", "--repository", ROOT_PLACEHOLDER),
         _ours("fetch"),
         _ours("openapi"),
@@ -100,6 +111,14 @@ SERVERS: dict[str, ServerSpec] = {
             "--db-path",
             f"{ROOT_PLACEHOLDER}/{SQLITE_DATABASE}",
             venv="py-sqlite",
+        ),
+        ServerSpec(
+            "ref-postgres",
+            (str(BENCH_DIR / "node" / "node_modules" / ".bin" / "mcp-server-postgres"), POSTGRES_DSN),
+            _PEERS_HINT,
+        ),
+        _python_peer(
+            "postgres-mcp", "postgres-mcp", "--access-mode=restricted", POSTGRES_DSN, venv="py-postgres"
         ),
     )
 }

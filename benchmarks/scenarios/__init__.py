@@ -6,12 +6,15 @@ run (`measure`) and returns seconds per metric, timed from whatever point it cho
 one, drop a module here that calls `register(MyScenario())`; `load()` imports every module.
 
 Optional hooks, all with do-nothing defaults: `prepare` may return another directory to serve (a
-fixture cached across invocations); `baselines` names command-line tools timed on the same
-fixture (`find`, `rg`); `quick` gives a smaller variant that only checks that everything works;
-`calls_timed` turns a batch metric into calls per second; `summarize` says in a few words what
-came back, so a reader can check that every row did the same work; `budget` gives a metric a
-margin over the baseline, and the table then says how far each row is from it. A server that has
-no tool for what the scenario measures raises `Unsupported` and shows as "n/a".
+fixture cached across invocations), and raise `FixtureUnavailable` when a service it needs is not
+there (the scenario is then skipped with that reason); `finish` undoes what `prepare` made outside
+the directory (a database on a server) once every server is shut down; `baselines` names
+command-line tools timed on the same fixture (`find`, `rg`); `quick` gives a smaller variant
+that only checks that everything works; `calls_timed` turns a batch metric into calls per second;
+`summarize` says in a few words what came back, so a reader can check that every row did the
+same work; `budget` gives a metric a margin over the baseline, and the table then says how far
+each row is from it. A server that has no tool for what the scenario measures raises
+`Unsupported` and shows as "n/a".
 
 A scenario that sets `keeps_servers` runs one process per server for the whole invocation
 instead of one per run: each is spawned and readied once (`start`, untimed), then measured once
@@ -37,6 +40,10 @@ class Unsupported(Exception):
     """The server has nothing that does what the scenario measures; its row reads "n/a"."""
 
 
+class FixtureUnavailable(Exception):
+    """The scenario's fixture cannot be made here (a service not running, a client not installed)."""
+
+
 class Scenario(ABC):
     name: ClassVar[str]
     description: str
@@ -52,6 +59,9 @@ class Scenario(ABC):
         invocations), or None to serve `root`.
         """
         return None
+
+    def finish(self, root: Path) -> None:  # noqa: B027 - optional, like the hooks below
+        """Remove what `prepare` made outside `root`; called once every server is shut down."""
 
     def start(self, server: Server, root: Path) -> None:  # noqa: B027 - optional, like the hooks below
         """Untimed: ready a server kept for every round, once, before its first `measure`."""

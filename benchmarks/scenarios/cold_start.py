@@ -4,17 +4,23 @@ Hosts spawn every configured server at launch, so this is latency every user pay
 both from just before the spawn: the `initialize` result (the process is up and the SDK loaded)
 and the `tools/list` result after `notifications/initialized` (the server is usable). A server
 may take at most `START_UP_BUDGET` longer than the first row, the bare SDK server by default.
+
+The postgres servers get a small database of their own to connect to when PostgreSQL is there;
+when it is not, the scenario still runs, and a postgres server that needs its database at
+start-up fails its row with its own message.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from benchmarks.scenarios import Scenario, register
+from benchmarks.postgres_fixture import PostgresSpec, create_database, drop_database
+from benchmarks.scenarios import FixtureUnavailable, Scenario, register
 from benchmarks.servers import SQLITE_DATABASE
 from benchmarks.sqlite_fixture import SqliteSpec, write_database
 
@@ -22,12 +28,14 @@ if TYPE_CHECKING:
     from benchmarks.harness import Server
 
 START_UP_BUDGET = 0.050  # seconds over a bare SDK server (`sdk-hello`), for each metric
+_SMALL_DATABASE = PostgresSpec(rows=100, tables=5)
 
 
 class ColdStart(Scenario):
     name = "cold-start"
     description = "spawn → initialize result, and spawn → tools/list result"
     metrics = ("initialize", "tools/list")
+    _made_database = False  # whether `prepare` made the postgres servers' database, for `finish`
 
     def prepare(self, root: Path) -> None:
         # A small git repository holding a small database is a valid root for every kind of
@@ -37,6 +45,17 @@ class ColdStart(Scenario):
         git = shutil.which("git")
         if git is not None:
             subprocess.run([git, "init", "--quiet", str(root)], check=True)
+        try:
+            create_database(_SMALL_DATABASE)
+        except FixtureUnavailable as reason:
+            print(f"{self.name}: the postgres servers get no database: {reason}", file=sys.stderr)
+            self._made_database = False
+        else:
+            self._made_database = True
+
+    def finish(self, root: Path) -> None:
+        if self._made_database:
+            drop_database()
 
     def measure(self, server: Server, root: Path) -> dict[str, float]:
         server.initialize()

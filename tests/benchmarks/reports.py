@@ -7,17 +7,23 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_benchmarks(fixtures: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """`python -m benchmarks` once, quickly, with no peer servers and fixtures under `fixtures`."""
+def run_benchmarks(
+    fixtures: Path, *arguments: str, environment: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m benchmarks` once, quickly, with no peer servers and fixtures under `fixtures`.
+
+    `environment` adds to (or overrides) this process's variables.
+    """
     return subprocess.run(
         [sys.executable, "-m", "benchmarks", "--quick", "--runs=1", "--warmup=0", "--servers=", *arguments],
         cwd=REPO_ROOT,
-        env={**os.environ, "MOORINGS_BENCH_FIXTURES": str(fixtures)},
+        env={**os.environ, "MOORINGS_BENCH_FIXTURES": str(fixtures), **(environment or {})},
         capture_output=True,
         text=True,
         timeout=120,
