@@ -180,6 +180,16 @@ async def test_unknown_arguments_are_refused_and_advertised_as_such(era: Era) ->
         assert "Expected parameters: a: integer, b: integer." in text_of(result)
 
 
+@pytest.mark.parametrize("era", ERAS)
+async def test_text_with_half_a_character_is_refused_naming_the_argument(era: Era) -> None:
+    # JSON can escape a lone surrogate ("\\ud800"); it is text no tool could use, nor send back.
+    async with connect(make_server(), era=era) as client:
+        result = await client.call_tool("echo", {"text": "a\ud800b"})
+        assert result.is_error
+        assert "- argument 'text': text that is not valid Unicode (a lone surrogate" in text_of(result)
+        assert not (await client.call_tool("echo", {"text": "ab"})).is_error
+
+
 async def test_lax_conversions_the_sdk_would_make_are_refused() -> None:
     server = make_server()
 

@@ -102,21 +102,28 @@ class Database:
                 self._give_backs.start_soon(_give_back, pool, connection)
 
     @asynccontextmanager
-    async def transaction(self, *, read_only: bool) -> AsyncIterator[Connection]:
+    async def transaction(self, *, read_only: bool, own_query: bool = False) -> AsyncIterator[Connection]:
         """A connection inside a transaction with this database's statement timeout (or less, if
-        the tool call has less time left); rolled back at the end unless the caller committed."""
+        the tool call has less time left); rolled back at the end unless the caller committed.
+
+        `own_query`: for the server's own catalogue queries, JIT compilation is off. Their cost
+        estimates over the catalogue views can cross the JIT threshold, which then costs half a
+        second to compile a query that runs in milliseconds; a model's statements keep the
+        server's setting.
+        """
         async with self.connection() as connection:
             mode = "READ ONLY" if read_only else "READ WRITE"
             # Our own text, one round trip: the timeout is an integer we computed.
             await connection.execute(
                 f"BEGIN ISOLATION LEVEL READ COMMITTED {mode}; "
                 f"SET LOCAL statement_timeout = {self.timeout_ms()}"
+                + ("; SET LOCAL jit = off" if own_query else "")
             )
             yield connection  # the give-back rolls back what the caller did not commit
 
     async def fetch(self, sql: str, *args: object) -> list[asyncpg.Record]:
         """The rows of one of the server's own read-only queries (fixed SQL, values bound)."""
-        async with self.transaction(read_only=True) as connection:
+        async with self.transaction(read_only=True, own_query=True) as connection:
             try:
                 return list(await connection.fetch(sql, *args))
             except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:

@@ -10,8 +10,8 @@ The password, whether in the URI's user part or as a `password=` query parameter
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 __all__ = ["Dsn", "check_dsn", "parse_dsn"]
 
@@ -23,18 +23,18 @@ _SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
 class Dsn:
     """A parsed DSN: what to connect with (`text`) and what may be shown of it."""
 
-    text: str
+    text: str = field(repr=False)  # holds the password: never in a repr, so never in a log line
     user: str | None
     host: str | None
     port: int | None
     database: str | None
-    query: tuple[tuple[str, str], ...]
+    query: tuple[tuple[str, str], ...] = field(repr=False)
 
     @property
     def shown(self) -> str:
         """The DSN as messages show it: no password anywhere."""
         user = f"{self.user}@" if self.user else ""
-        host = self.host or ""
+        host = _url_host(self.host or "")
         port = f":{self.port}" if self.port else ""
         query = [(key, value) for key, value in self.query if key not in _SECRET_PARAMETERS]
         tail = f"?{urlencode(query)}" if query else ""
@@ -43,9 +43,14 @@ class Dsn:
     @property
     def resource_base(self) -> str:
         """The start of this database's resource URIs, as the reference server makes them."""
-        user = f"{self.user}@" if self.user else ""
+        user = f"{quote(self.user, safe='')}@" if self.user else ""
         port = f":{self.port}" if self.port else ""
-        return f"postgres://{user}{self.host or 'localhost'}{port}/{self.database or ''}"
+        host = _url_host(self.host or "localhost")
+        return f"postgres://{user}{host}{port}/{quote(self.database or '', safe='')}"
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host  # an IPv6 address, bracketed as in the DSN
 
 
 def parse_dsn(text: str) -> Dsn:

@@ -7,8 +7,9 @@ from contextlib import asynccontextmanager
 
 from moorings_core import MooringsServer, ServerProgram
 from moorings_postgres.databases import Databases
+from moorings_postgres.resources import SchemaResources
 from moorings_postgres.settings import PostgresSettings
-from moorings_postgres.tools import querying
+from moorings_postgres.tools import health, objects, querying
 
 __all__ = ["PROGRAM", "build_server", "opened_server"]
 
@@ -34,6 +35,9 @@ def build_server(settings: PostgresSettings, databases: Databases) -> MooringsSe
         instructions=INSTRUCTIONS_RESTRICTED if settings.restricted else INSTRUCTIONS_UNRESTRICTED,
     )
     querying.register(server, databases, settings)
+    objects.register(server, databases)
+    server.add_resources(SchemaResources(databases))
+    health.register(server, databases)
     return server
 
 

@@ -49,12 +49,33 @@ class ArgumentChecker:
             self._model.model_validate_json(pydantic_core.to_json(arguments), strict=True)
         except ValidationError as exc:
             lines += _described(exc.errors(include_url=False), arguments)
+        except pydantic_core.PydanticSerializationError:
+            # JSON can escape half a character ("\ud800"); such text cannot even be written back.
+            lines += [
+                f"- argument {name!r}: text that is not valid Unicode (a lone surrogate such as \\ud800)"
+                for name, value in arguments.items()
+                if _has_lone_surrogate(value)
+            ]
         if not lines:
             return None
         shown = lines[:_MAX_PROBLEMS]
         if len(lines) > _MAX_PROBLEMS:
             shown.append(f"- … and {len(lines) - _MAX_PROBLEMS} more")
         return f"Invalid arguments for tool {self._name!r}:\n" + "\n".join(shown) + _expected(self._schema)
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, Mapping):
+        return any(_has_lone_surrogate(key) or _has_lone_surrogate(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
 
 
 def _described(errors: Sequence[Any], arguments: Mapping[str, Any]) -> list[str]:
