@@ -54,16 +54,18 @@ def test_the_median_gets_each_servers_share_over_the_floor_and_the_budget(report
     assert rows["header"][-2:] == ["Δ vs sdk-hello", "within +0.15 ms"]
     assert rows["sdk-hello"][-2:] == ["", ""]
     floor = milliseconds(rows["sdk-hello"][0])
-    # Each cell is rounded on its own: to the microsecond below 1 ms, to 10 µs above.
+    # Each cell is rounded on its own: to the microsecond below 1 ms, to 10 µs above. On a busy
+    # machine both times pass 1 ms, and the two roundings of ±5 µs add up.
+    close = 0.011
     for server in ("filesystem", "sqlite"):
         share, verdict = rows[server][-2:]
-        assert signed_milliseconds(share) == pytest.approx(milliseconds(rows[server][0]) - floor, abs=0.006)
+        assert signed_milliseconds(share) == pytest.approx(milliseconds(rows[server][0]) - floor, abs=close)
         if signed_milliseconds(share) <= 0.15:
             assert verdict == "yes"
         else:
             over = re.fullmatch(r"no, ([\d.]+ ms) over", verdict)
             assert over is not None, verdict
-            assert milliseconds(over.group(1)) == pytest.approx(signed_milliseconds(share) - 0.15, abs=0.006)
+            assert milliseconds(over.group(1)) == pytest.approx(signed_milliseconds(share) - 0.15, abs=close)
     assert "Δ vs sdk-hello" not in table_rows(report, "p99 per call")["header"]
 
 
