@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from typing import NoReturn
 
 import anyio
 import asyncpg
@@ -18,7 +19,8 @@ import pytest
 ADMIN_DSN = os.environ.get("MOORINGS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-def _unreachable(reason: str) -> None:
+def unreachable(reason: str) -> NoReturn:
+    """Skip the test that needs the server, with the reason; in CI (CI=true), fail it."""
     message = f"PostgreSQL at {ADMIN_DSN} is not reachable ({reason}); the postgres tests need it"
     if os.environ.get("CI") == "true":
         pytest.fail(message + " (CI=true: a missing database fails the run)", pytrace=False)
@@ -40,7 +42,7 @@ def postgres_server() -> str:
     try:
         anyio.run(_admin, "SELECT 1")
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        _unreachable(str(exc) or type(exc).__name__)
+        unreachable(str(exc) or type(exc).__name__)
     return ADMIN_DSN
 
 

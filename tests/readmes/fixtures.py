@@ -1,22 +1,29 @@
 """The servers the READMEs' examples run on, over the data the examples describe.
 
 Each server's README shows calls on data of its own (the sqlite README's `users` and `orders`
-tables, the filesystem README's `logs/app.log` and `src/app.py`); `SERVERS` lays out that data and
-starts the server over it as its console script would, from a command line (the server's default
-one, or with a README example's flags added), in process. The data lives in a temporary home
-directory that the READMEs call `/home/me` (`HOME_SHOWN`): `shown` rewrites real output to that
-spelling before it is compared.
+tables, the filesystem README's `logs/app.log` and `src/app.py`, the postgres README's shop
+database); `SERVERS` lays out that data and starts the server over it as its console script
+would, from a command line (the server's default one, or with a README example's flags added), in
+process. Files live in a temporary home directory that the READMEs call `/home/me` (`HOME_SHOWN`):
+`shown` rewrites real output to that spelling before it is compared. The postgres data is a
+database of the home's own on the tests' PostgreSQL (tests/postgres/conftest.py: skipped with the
+reason when it is unreachable, a failure in CI), dropped when the example is done with it; the
+READMEs call it `postgresql://me@localhost:5432/shop` (`DATABASE_SHOWN`), and `shown` does too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager, closing
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, asynccontextmanager, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio
+import asyncpg
 from mcp import Client
 
 from moorings_core.config import ServerSettings, load_settings
@@ -24,12 +31,18 @@ from moorings_core.program import ServerProgram
 from moorings_core.server import MooringsServer
 from moorings_core.testing import connect
 from moorings_filesystem.server import PROGRAM as FILESYSTEM
+from moorings_postgres.dsn import parse_dsn
+from moorings_postgres.server import PROGRAM as POSTGRES
 from moorings_sqlite.server import PROGRAM as SQLITE
+from tests.postgres.conftest import ADMIN_DSN, dsn_for, unreachable
 
-__all__ = ["HOME_SHOWN", "SERVERS", "ReadmeServer", "serving", "shown"]
+__all__ = ["DATABASE_SHOWN", "HOME_SHOWN", "SERVERS", "ReadmeServer", "serving", "shown"]
 
 HOME_SHOWN = "/home/me"
 """The home directory as the READMEs write it; the fixtures' data lives in a temporary one."""
+
+DATABASE_SHOWN = "postgresql://me@localhost:5432/shop"
+"""The PostgreSQL database as the READMEs write it; the fixtures' is one of the home's own."""
 
 # What servers/sqlite/README.md queries: `orders` exactly as its describe_table example shows it,
 # more than two users who joined in 2024 (a page of two has more after it), an order 7 to update.
@@ -46,12 +59,13 @@ INSERT INTO orders VALUES
 """
 
 
-def _shop(home: Path) -> list[str]:
+@contextmanager
+def _shop(home: Path) -> Iterator[list[str]]:
     database = home / "shop.db"
     home.mkdir(parents=True, exist_ok=True)
     with closing(sqlite3.connect(database)) as connection:
         connection.executescript(_SHOP_SQL)
-    return ["--db-path", str(database)]
+    yield ["--db-path", str(database)]
 
 
 # What servers/filesystem/README.md reads, searches and edits, relative to its first DIR.
@@ -61,12 +75,85 @@ _PROJECT = {
 }
 
 
-def _project(home: Path) -> list[str]:
+@contextmanager
+def _project(home: Path) -> Iterator[list[str]]:
     root = home / "project"
     for name, content in _PROJECT.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(content, encoding="utf-8")
-    return [str(root)]
+    yield [str(root)]
+
+
+# What servers/postgres/README.md queries, explains, describes and checks: the sqlite README's shop
+# in PostgreSQL's types (money as numeric, whose values come back as exact strings), with a comment
+# to show, and what analyze_db_health warns of: an index that another one makes redundant, and a
+# constraint added NOT VALID.
+_SHOP_POSTGRES_SQL = """
+CREATE TABLE users (
+    id integer PRIMARY KEY,
+    name text NOT NULL,
+    email text UNIQUE,
+    joined date NOT NULL
+);
+CREATE TABLE orders (
+    id integer PRIMARY KEY,
+    user_id integer NOT NULL REFERENCES users (id),
+    total numeric(10, 2) NOT NULL,
+    placed_at timestamptz NOT NULL
+);
+CREATE INDEX orders_by_user ON orders (user_id);
+INSERT INTO users VALUES
+    (1, 'Ada', 'ada@example.com', '2024-02-11'), (2, 'Grace', 'grace@example.com', '2024-05-03'),
+    (3, 'Edsger', 'edsger@example.com', '2024-09-27'), (4, 'Alan', NULL, '2023-06-23');
+INSERT INTO orders VALUES
+    (1, 1, 30.00, '2024-02-12 09:30+00'), (2, 2, 7.25, '2024-05-03 14:00+00'),
+    (3, 1, 12.50, '2024-06-01 08:15+00'), (4, 3, 99.90, '2024-10-02 17:45+00'),
+    (5, 2, 18.00, '2024-11-20 11:00+00'), (6, 4, 5.50, '2024-01-05 10:00+00'),
+    (7, 1, 10.00, '2024-12-24 16:20+00'), (8, 3, 42.00, '2025-01-10 12:00+00');
+COMMENT ON TABLE users IS 'People who have an account with the shop.';
+CREATE INDEX orders_by_user_and_time ON orders (user_id, placed_at);
+ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0) NOT VALID;
+"""
+
+
+@contextmanager
+def _shop_database(home: Path) -> Iterator[list[str]]:
+    """The home's database, made anew with the shop in it, for as long as the `with` lasts; dropped
+    after, even with the server's sessions still in it."""
+    name = _database_of(home)
+    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'  # also what a killed run left behind
+    try:
+        _run_sql(ADMIN_DSN, drop, f'CREATE DATABASE "{name}"')
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        unreachable(str(exc) or type(exc).__name__)
+    try:
+        _run_sql(dsn_for(name), _SHOP_POSTGRES_SQL)
+        yield [dsn_for(name)]
+    finally:
+        _run_sql(ADMIN_DSN, drop)
+
+
+def _database_of(home: Path) -> str:
+    """The name of the database that goes with a home directory: each test has its own, and
+    `shown` can tell which to rewrite from the home alone."""
+    return "moorings_readme_" + hashlib.sha256(str(home.resolve()).encode()).hexdigest()[:16]
+
+
+def _run_sql(dsn: str, *statements: str) -> None:
+    """Run `statements` on `dsn` from a connection of their own, in a thread of their own: the
+    caller may be inside an event loop already (starting a server for a test), which a second
+    loop cannot run in."""
+
+    async def execute() -> None:
+        connection = await asyncpg.connect(dsn, timeout=5)
+        try:
+            for statement in statements:
+                await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(anyio.run, execute).result()
 
 
 @dataclass(frozen=True)
@@ -75,12 +162,16 @@ class ReadmeServer:
     that change which tools it lists (each a configuration whose tool count the READMEs state)."""
 
     program: ServerProgram[Any]
-    lay_out: Callable[[Path], list[str]]  # writes the data under a home directory; the arguments naming it
+    # Lays out the data (files under a home directory, or a database) for the `with` block; the
+    # arguments naming it.
+    lay_out: Callable[[Path], AbstractContextManager[list[str]]]
     tool_flags: tuple[str, ...]
 
 
 SERVERS = {
     "filesystem": ReadmeServer(FILESYSTEM, _project, tool_flags=("--read-only",)),
+    # Unrestricted mode lists the same tools (execute_sql's description and annotations change).
+    "postgres": ReadmeServer(POSTGRES, _shop_database, tool_flags=()),
     "sqlite": ReadmeServer(SQLITE, _shop, tool_flags=("--allow-writes",)),
 }
 
@@ -90,25 +181,39 @@ async def serving(name: str, home: Path, flags: Sequence[str] = ()) -> AsyncIter
     """A client of server `name` started over its README data in `home` (laid out afresh), with `flags`."""
     readme_server = SERVERS[name]
     program = readme_server.program
-    argv = [*readme_server.lay_out(home), *flags]
-    settings: ServerSettings = load_settings(
-        program.settings, server=program.name, version="0", argv=argv, environ={}
-    )
-    built = program.build(settings)
-    if isinstance(built, MooringsServer):
-        async with connect(built) as client:
+    with readme_server.lay_out(home) as data:
+        settings: ServerSettings = load_settings(
+            program.settings, server=program.name, version="0", argv=[*data, *flags], environ={}
+        )
+        built = program.build(settings)
+        if isinstance(built, MooringsServer):
+            async with connect(built) as client:
+                yield client
+            return
+        async with built as server, connect(server) as client:
             yield client
-        return
-    async with built as server, connect(server) as client:
-        yield client
 
 
 def shown(value: Any, home: Path) -> Any:
-    """`value` (text, or JSON) with the temporary home written as the READMEs write it."""
+    """`value` (text, or JSON) with the temporary home, and its database, written as the READMEs
+    write them."""
     if isinstance(value, str):
-        return value.replace(str(home.resolve()), HOME_SHOWN)
+        for real, written in _spellings(home):
+            value = value.replace(real, written)
+        return value
     if isinstance(value, list):
         return [shown(item, home) for item in value]
     if isinstance(value, dict):
         return {key: shown(item, home) for key, item in value.items()}
     return value
+
+
+def _spellings(home: Path) -> list[tuple[str, str]]:
+    """What `shown` replaces, in order: whole URIs before the database's bare name."""
+    real, written = parse_dsn(dsn_for(_database_of(home))), parse_dsn(DATABASE_SHOWN)
+    return [
+        (str(home.resolve()), HOME_SHOWN),
+        (real.shown, written.shown),
+        (real.resource_base, written.resource_base),
+        (str(real.database), str(written.database)),
+    ]

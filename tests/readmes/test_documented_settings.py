@@ -3,9 +3,9 @@ environment variables and defaults.
 
 - A server README's flag table (`| flag | environment variable | default | meaning |`) has a row for
   every option of `--help` but `--help` and `--version`, and every flag it names exists; each row's
-  variable and default are the help's. A default is written as a person would: `off`/`on` for
-  false/true, `—` for none, `60` for 60.0, `8 MiB`; `(required)` means the server will not start
-  without it.
+  variables (the setting's own, then any alias it also reads, in the help's order) and default are
+  the help's. A default is written as a person would: `off`/`on` for false/true, `—` for none, `60`
+  for 60.0, `8 MiB`; `(required)` means the server will not start without it.
 - The top README's table of the settings every server has gives each one's default for every server.
 - Every flag a server README names in its prose (`` `--roots-mode replace` ``) is one of its flags.
 """
@@ -32,7 +32,7 @@ class HelpEntry:
     """One option of `--help`: its names (`--create`, `--no-create`, or a positional's `DIR`)."""
 
     names: tuple[str, ...]
-    env: str | None
+    env: str | None  # the variables, as the help lists them: "MOORINGS_X_DSN, DATABASE_URL"
     default: str  # "none" when the help shows none
 
 
@@ -66,7 +66,7 @@ def help_entries(server: str) -> dict[str, HelpEntry]:
         flags = _FLAG.findall(invocation)
         names = tuple(flags) if flags else (invocation.split(" ")[0],)
         described = " ".join(description.split())
-        env = re.search(r"\[env: (\S+)\]", described)
+        env = re.search(r"\[env: ([^\]]+)\]", described)
         default = re.search(r"\[default: ([^\]]*)\]", described)
         entry = HelpEntry(names, env.group(1) if env else None, default.group(1) if default else "none")
         entries.update(dict.fromkeys(names, entry))
@@ -121,9 +121,10 @@ def test_the_flag_table_is_what_help_lists(server: str) -> None:
             problems.append(f"{row[0]}: --help has no {', '.join(unknown)}")
             continue
         entry = entries[names[0]]
-        env, default = row[table.column("environment variable")].strip("`"), row[table.column("default")]
+        env = ", ".join(re.findall(r"`([^`]+)`", row[table.column("environment variable")]))
+        default = row[table.column("default")]
         if env != entry.env:
-            problems.append(f"{row[0]}: the variable is {entry.env}, not {env}")
+            problems.append(f"{row[0]}: the variables are {entry.env}, not {env}")
         if default == "(required)":
             if not _required(server, names[0]):
                 problems.append(f"{row[0]}: the server starts without it, so it is not required")

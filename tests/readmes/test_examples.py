@@ -138,12 +138,13 @@ def _tool_call(block: Block) -> dict[str, Any] | None:
 
 
 def _host_configuration(block: Block) -> bool:
-    """Whether a JSON block is what a host reads to start servers (`mcpServers`, VS Code's `servers`)."""
+    """Whether a JSON block is what a host reads to start servers (`mcpServers`, VS Code's `servers`,
+    with the `inputs` it prompts for)."""
     try:
         value = json.loads(block.text)
     except json.JSONDecodeError:
         return False
-    return isinstance(value, dict) and value.keys() in ({"mcpServers"}, {"servers"})
+    return isinstance(value, dict) and value.keys() in ({"mcpServers"}, {"servers"}, {"inputs", "servers"})
 
 
 def _tool_example(
@@ -254,21 +255,21 @@ def _differences(block: Block, actual: Any, what: str = "text") -> list[str]:
 def test_a_console_example_shows_the_real_output(example: ConsoleExample, tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    SERVERS[example.server].lay_out(home)
     # The shell expands ~ before the server sees it; the server's own messages name the result.
     arguments = [
         str(home) + arg[1:] if arg == "~" or arg.startswith("~/") else arg for arg in example.command[1:]
     ]
     environment = {key: value for key, value in os.environ.items() if not key.startswith("MOORINGS_")}
-    done = subprocess.run(
-        [installed_script(example.command[0]), *arguments],
-        capture_output=True,
-        text=True,
-        cwd=home,
-        env={**environment, "HOME": str(home)},
-        stdin=subprocess.DEVNULL,
-        timeout=HANG_LIMIT,
-    )
+    with SERVERS[example.server].lay_out(home):
+        done = subprocess.run(
+            [installed_script(example.command[0]), *arguments],
+            capture_output=True,
+            text=True,
+            cwd=home,
+            env={**environment, "HOME": str(home)},
+            stdin=subprocess.DEVNULL,
+            timeout=HANG_LIMIT,
+        )
     diff = text_mismatch(example.output, shown(done.stdout + done.stderr, home))
     assert diff is None, f"{example.block.where}: `$ {shlex.join(example.command)}`\n{diff}"
 
