@@ -234,3 +234,12 @@ async def test_temporal_parameters_round_trip(
 ) -> None:
     _, result = await call(client, "query", sql=sql, params=params)
     assert result["rows"] == expected
+
+
+async def test_plan_nodes_are_named_as_psql_names_them(client: Client) -> None:
+    text, _ = await call(client, "explain_query", sql="DELETE FROM users WHERE id = 1")
+    assert text.startswith("Delete on users  (cost=")
+    text, _ = await call(client, "explain_query", sql="SELECT n % 7, count(*) FROM numbers GROUP BY 1")
+    assert text.split("  (")[0] in {"HashAggregate", "GroupAggregate"}
+    text, _ = await call(client, "explain_query", sql="SELECT * FROM numbers ORDER BY n DESC LIMIT 1")
+    assert "Index Scan Backward using numbers_pkey on numbers" in text

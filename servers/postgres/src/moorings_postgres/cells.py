@@ -15,6 +15,8 @@ from typing import Any
 import asyncpg
 from asyncpg.types import BitString
 
+from moorings_postgres.type_names import array_element
+
 __all__ = ["row_adapter"]
 
 Row = Sequence[object]
@@ -49,7 +51,7 @@ def _adapter(kind: Any) -> Callable[[Any], object] | None:
     if kind.kind in ("range", "multirange", "composite"):
         return shown
     if kind.kind == "array":
-        return None if str(kind.name).removeprefix("_") in _PLAIN else shown
+        return None if array_element(str(kind.name)) in _PLAIN else shown
     if kind.name in ("bit", "varbit"):
         return BitString.as_string
     if kind.name == "char":

@@ -75,7 +75,7 @@ class Database:
             async with self.connection() as connection:
                 self.superuser = connection.get_settings().is_superuser == "on"  # type: ignore[attr-defined,unused-ignore]
         except MooringsError as exc:
-            logger.warning("%s; the server will serve and retry on every call", exc)
+            logger.warning("%s The server serves anyway, and tries again on every call.", exc.message)
 
     async def close(self) -> None:
         if self._pool is not None:

@@ -119,6 +119,25 @@ SELECT format('CREATE INDEX ON %s USING %s (%s)',
 """
 
 
+_AGGREGATES = {"Hashed": "HashAggregate", "Sorted": "GroupAggregate", "Mixed": "MixedAggregate"}
+
+
+def _node_name(node: dict[str, Any]) -> str:
+    """The node's name as psql writes it: "Delete", "HashAggregate", "Hash Left Join",
+    "Index Scan Backward"."""
+    name = str(node.get("Node Type", "?"))
+    if name == "ModifyTable":
+        return str(node.get("Operation", name))
+    if name == "Aggregate":
+        return _AGGREGATES.get(node.get("Strategy", ""), name)
+    join = node.get("Join Type")
+    if join and join != "Inner":
+        return name.replace(" Join", f" {join} Join") if name.endswith(" Join") else f"{name} {join} Join"
+    if node.get("Scan Direction") == "Backward":
+        return f"{name} Backward"
+    return name
+
+
 # -- the tree ---------------------------------------------------------------------------------------
 
 _CONDITIONS = (
@@ -156,16 +175,14 @@ def _node_lines(node: dict[str, Any], indent: str, *, top: bool = False) -> list
 
 
 def _headline(node: dict[str, Any]) -> str:
-    text = str(node.get("Node Type", "?"))
-    join = node.get("Join Type")
-    if join and join != "Inner":  # psql: "Hash Left Join", "Nested Loop Semi Join"
-        text = text.replace(" Join", f" {join} Join") if text.endswith(" Join") else f"{text} {join} Join"
+    text = _node_name(node)
     if node.get("Index Name"):
-        text += f" using {node['Index Name']}"
-    if node.get("Relation Name"):
-        relation = node["Relation Name"]
+        # psql: "Index Scan using i on t", but "Bitmap Index Scan on i" (it names no table).
+        text += f" {'on' if 'Relation Name' not in node else 'using'} {node['Index Name']}"
+    target = node.get("Relation Name") or node.get("CTE Name") or node.get("Function Name")
+    if target:
         alias = node.get("Alias")
-        text += f" on {relation}" + (f" {alias}" if alias and alias != relation else "")
+        text += f" on {target}" + (f" {alias}" if alias and alias != target else "")
     text += (
         f"  (cost={node.get('Startup Cost', 0):.2f}..{node.get('Total Cost', 0):.2f} "
         f"rows={node.get('Plan Rows', 0)} width={node.get('Plan Width', 0)})"
