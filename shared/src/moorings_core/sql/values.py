@@ -43,6 +43,7 @@ _NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
 _MAX_INT_BITS = 4_000  # about 1,200 digits, well within what Python will print in decimal
 _MAX_DEPTH = 16  # nested arrays and objects deeper than this are described, not shown
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_STRICT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 class UndecodableText(str):
@@ -94,6 +95,8 @@ def _convert(value: object, max_chars: int, depth: int) -> JSONValue:
         return _text(value.isoformat(), max_chars)
     if isinstance(value, timedelta):
         return _duration(value)
+    if isinstance(value, (dict, list)) and (ready := _json_ready(value, max_chars, depth)) is not None:
+        return ready
     if isinstance(value, (Mapping, list, tuple)):
         if depth >= _MAX_DEPTH:
             return _text(f"(a {type(value).__name__} nested too deep to show)", max_chars)
@@ -101,6 +104,21 @@ def _convert(value: object, max_chars: int, depth: int) -> JSONValue:
             return _object(value, max_chars, depth + 1)
         return _array(value, max_chars, depth + 1)
     return _text(_as_text(value), max_chars)
+
+
+def _json_ready(value: dict[object, object] | list[object], max_chars: int, depth: int) -> JSONValue | None:
+    """`value` as JSON, when it already is JSON that fits: the common case of a parsed json or
+    jsonb value, checked by one encoding (and read back, for plain lists and string keys) instead
+    of a walk item by item. Its opening brackets bound its depth (brackets in its strings only
+    make the bound safer). None: walk it."""
+    try:
+        text = _STRICT_ENCODER.encode(value)
+    except (TypeError, ValueError, RecursionError):  # bytes, decimals, NaN, huge integers: not JSON yet
+        return None
+    if len(text) > max_chars or depth + text.count("[") + text.count("{") > _MAX_DEPTH:
+        return None
+    found: JSONValue = json.loads(text)
+    return found
 
 
 def _text(value: str, max_chars: int) -> JSONValue:
