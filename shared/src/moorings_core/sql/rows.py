@@ -11,9 +11,10 @@ steps; a server-side cursor moves), so this module never sees them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+
+import pydantic_core
 
 from moorings_core.paging import Page, Pager
 from moorings_core.sql.values import JSONValue, row_to_json
@@ -25,7 +26,6 @@ LARGEST_BATCH = 256
 
 _FIRST_BATCH = 16
 _MIN_CELL_CHARS = 200  # a cell may always show this much, however many columns there are
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built once: rows are sized by it
 
 Fetch = Callable[[int], Awaitable[Sequence[Sequence[object]]]]
 """Up to n more rows of the running statement; fewer (or none) once it has no more."""
@@ -73,9 +73,14 @@ async def fill_rows(pager: Pager[list[JSONValue]], fetch: Fetch, *, width: int) 
         batch_size = min(batch_size * 2, LARGEST_BATCH)
         rows = [row_to_json(raw, max_chars=cell_chars) for raw in batch]
         # A batch well within the budget is sized at once: its brackets, less the comma before it.
-        if pager.offer_all(rows, len(_ENCODER.encode(rows)) - 1):
+        if pager.offer_all(rows, _size(rows) - 1):
             continue
         for row in rows:
-            if not pager.offer(row, len(_ENCODER.encode(row)) + 1):
+            if not pager.offer(row, _size(row) + 1):
                 break
     return pager.page()
+
+
+def _size(value: object) -> int:
+    """Characters of `value` as compact JSON, as the structured result will carry it."""
+    return len(pydantic_core.to_json(value).decode())
