@@ -12,7 +12,7 @@ from uuid import UUID
 
 import pytest
 
-from moorings_core.sql.values import UndecodableText, cell_to_json, decode_text, row_to_json
+from moorings_core.sql.values import JSONText, UndecodableText, cell_to_json, decode_text, row_to_json
 
 CELL = 1_000
 MARKERS = 200  # what a cell's markers ($text, $array, ...) may add to its content
@@ -170,3 +170,16 @@ def test_a_cell_with_no_room_still_shows_a_character() -> None:
     assert cell_to_json("abc", max_chars=0) == {
         "$text": {"value": "a", "length": 3, "truncated": True, "invalidUtf8": False}
     }
+
+
+def test_json_text_is_shown_as_the_json_it_holds() -> None:
+    assert cell_to_json(JSONText('{"a": [1, 2.5, null], "b": "x"}'), max_chars=200) == {
+        "a": [1, 2.5, None],
+        "b": "x",
+    }
+    long = cell_to_json(JSONText(json.dumps({f"k{n}": "v" * 50 for n in range(20)})), max_chars=200)
+    assert long["$object"]["truncated"] is True  # type: ignore[index,call-overload]
+    assert long["$object"]["size"] == 20  # type: ignore[index,call-overload]
+    deep = JSONText("[" * 40 + "]" * 40)
+    assert "nested too deep" in json.dumps(cell_to_json(deep, max_chars=1000))
+    assert cell_to_json(JSONText("not json"), max_chars=200) == "not json"

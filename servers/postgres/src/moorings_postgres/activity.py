@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-import asyncpg
 from pydantic import Field
 
 from moorings_core import Output
-from moorings_postgres.database import Database
+from moorings_postgres.database import CatalogRow, Database
 
 __all__ = [
     "QUERY_CHARS",
@@ -149,7 +148,7 @@ async def sessions(
     return SessionList(sessions=listed, matching=matching, hidden=rows[0]["hidden"])
 
 
-def _session(row: asyncpg.Record) -> Session:
+def _session(row: CatalogRow) -> Session:
     fields: dict[str, Any] = {key: row[key] for key in Session.model_fields if key != "blocking"}
     fields["blocked_by"] = list(fields["blocked_by"])
     return Session(**fields)

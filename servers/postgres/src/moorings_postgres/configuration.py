@@ -17,11 +17,10 @@ import difflib
 import re
 from collections.abc import Sequence
 
-import asyncpg
 from pydantic import Field
 
 from moorings_core import NotFound, Output
-from moorings_postgres.database import Database
+from moorings_postgres.database import CatalogRow, Database
 
 __all__ = ["KEY_SETTINGS", "Setting", "SettingList", "settings"]
 
@@ -133,7 +132,7 @@ async def settings(
     )
 
 
-def _setting(row: asyncpg.Record) -> Setting:
+def _setting(row: CatalogRow) -> Setting:
     session_start = row["session_start"]
     return Setting(
         name=row["name"],

@@ -12,9 +12,10 @@ are discarded too. While the server serves (`serving_in`), the give-back happens
 answer, off its path: two round trips a call fewer to wait for; the pool lends the connection
 again only once it is reset.
 
-Values come back as the core's JSON conversion expects them (`moorings_core.sql.values`):
-json and jsonb parsed; intervals exact (months, days and microseconds, see `intervals`); dates and
-timestamps as ISO 8601 text, infinities and years beyond Python's 1-9999 included (`temporal`).
+Values come back as the core's JSON conversion expects them (`moorings_core.sql.values`): json
+and jsonb as `JSONText` (parsed once, when a page is made; `fetch` parses its own); intervals
+exact (months, days and microseconds, see `intervals`); dates and timestamps as ISO 8601 text,
+infinities and years beyond Python's 1-9999 included (`temporal`).
 """
 
 from __future__ import annotations
@@ -34,11 +35,15 @@ if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
 
 from moorings_core import MooringsError
+from moorings_core.sql.values import JSONText
 from moorings_postgres import intervals, temporal
 from moorings_postgres.dsn import Dsn
 from moorings_postgres.errors import connection_error, statement_error
 
-__all__ = ["CONNECT_TIMEOUT", "Connection", "Database"]
+__all__ = ["CONNECT_TIMEOUT", "CatalogRow", "Connection", "Database"]
+
+CatalogRow: TypeAlias = dict[str, Any]
+"""A row of the server's own queries, by column name."""
 
 Connection: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
 """A connection lent by a pool (it goes back to it, reset, when the `async with` ends)."""
@@ -121,13 +126,21 @@ class Database:
             )
             yield connection  # the give-back rolls back what the caller did not commit
 
-    async def fetch(self, sql: str, *args: object) -> list[asyncpg.Record]:
-        """The rows of one of the server's own read-only queries (fixed SQL, values bound)."""
+    async def fetch(self, sql: str, *args: object) -> list[CatalogRow]:
+        """The rows of one of the server's own read-only queries (fixed SQL, values bound), by
+        column name, json and jsonb values parsed."""
         async with self.transaction(read_only=True, own_query=True) as connection:
             try:
-                return list(await connection.fetch(sql, *args))
+                records = await connection.fetch(sql, *args)
             except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
                 raise statement_error(exc, sql, timeout=self.statement_timeout) from None
+        return [
+            {
+                key: json.loads(value) if isinstance(value, JSONText) else value
+                for key, value in record.items()
+            }
+            for record in records
+        ]
 
     def timeout_ms(self) -> int:
         """The statement timeout for now: the setting, or what the tool call has left if less."""
@@ -177,7 +190,7 @@ async def _prepare_connection(connection: asyncpg.Connection[asyncpg.Record]) ->
     """Codecs for values the core converts better than asyncpg's defaults (set once per connection)."""
     for name in ("json", "jsonb"):
         await connection.set_type_codec(
-            name, schema="pg_catalog", encoder=_json_text, decoder=json.loads, format="text"
+            name, schema="pg_catalog", encoder=_json_text, decoder=JSONText, format="text"
         )
     codecs: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
         "interval": (intervals.encode, intervals.decode),
@@ -193,6 +206,10 @@ async def _prepare_connection(connection: asyncpg.Connection[asyncpg.Record]) ->
 
 async def _discard_all(connection: asyncpg.Connection[asyncpg.Record]) -> None:
     await connection.execute("DISCARD ALL")
+
+
+def _parsed(value: object) -> object:
+    return json.loads(value) if isinstance(value, JSONText) else value
 
 
 def _json_text(value: Any) -> str:

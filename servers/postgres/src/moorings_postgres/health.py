@@ -18,11 +18,10 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
-import asyncpg
 from pydantic import Field
 
 from moorings_core import AccessDenied, InvalidInput, LimitExceeded, Output
-from moorings_postgres.database import Database
+from moorings_postgres.database import CatalogRow, Database
 from moorings_postgres.units import count, duration, percent, size
 
 __all__ = ["AREAS", "MAX_SUBJECTS", "SEVERITY", "Area", "Check", "Status", "Subject", "run_checks", "worst"]
@@ -126,7 +125,7 @@ async def _run(name: str, area: Area, function: _CheckFunction, database: Databa
     )
 
 
-def _found(rows: Sequence[asyncpg.Record]) -> int:
+def _found(rows: Sequence[CatalogRow]) -> int:
     """How many objects a query found in all (its `found` column counts them before the LIMIT)."""
     return int(rows[0]["found"] or 0) if rows else 0
 
@@ -442,7 +441,7 @@ async def _dead_tuples(database: Database) -> _Verdict:
     )
 
 
-def _dead_detail(row: asyncpg.Record) -> str:
+def _dead_detail(row: CatalogRow) -> str:
     share = row["dead"] / max(row["live"] + row["dead"], 1)
     vacuumed = row["vacuumed"] or "never"
     return (
@@ -505,7 +504,7 @@ async def _table_wraparound(database: Database) -> _Verdict:
     return _wraparound_verdict(rows, "table", "tables of this database")
 
 
-def _wraparound_verdict(rows: Sequence[asyncpg.Record], noun: str, scope: str) -> _Verdict:
+def _wraparound_verdict(rows: Sequence[CatalogRow], noun: str, scope: str) -> _Verdict:
     """The verdict on `rows` (name, xid and multixact ages and their freeze limits), oldest first."""
     if not rows:
         return _Verdict("ok", f"No {scope} to check.")
@@ -806,7 +805,7 @@ async def _sequence_limits(database: Database) -> _Verdict:
     )
 
 
-def _sequence_detail(row: asyncpg.Record) -> str:
+def _sequence_detail(row: CatalogRow) -> str:
     limit = (
         f"the largest value of column {row['column_name']} ({row['column_type']})"
         if row["column_limits"]
@@ -974,7 +973,7 @@ LIMIT {MAX_SUBJECTS}"""  # noqa: S608 - our constants only
 _SLOT_RETAINED_CRITICAL = 16 * 1024**3
 
 
-def _slot_status(row: asyncpg.Record) -> Status:
+def _slot_status(row: CatalogRow) -> Status:
     if row["wal_status"] in ("lost", "unreserved") or (row["retained_bytes"] or 0) >= _SLOT_RETAINED_CRITICAL:
         return "critical"
     return "ok" if row["active"] or row["temporary"] else "warning"
@@ -1004,7 +1003,7 @@ async def _replication_slots(database: Database) -> _Verdict:
     )
 
 
-def _slot_detail(row: asyncpg.Record) -> str:
+def _slot_detail(row: CatalogRow) -> str:
     kind = f"{row['slot_type']}" + (f" on {row['database']}" if row["database"] else "")
     state = "active" if row["active"] else "inactive"
     retained = "" if row["retained_bytes"] is None else f", retains {size(row['retained_bytes'])} of WAL"

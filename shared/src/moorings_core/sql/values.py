@@ -15,6 +15,7 @@ dates, and no way to say "this was cut". So a cell becomes:
 - text longer than the cell's budget, or not valid UTF-8 (`UndecodableText`, see `decode_text`):
   `{"$text": {"value": ..., "length": N, "truncated": bool, "invalidUtf8": bool}}`, the bad bytes
   shown as U+FFFD;
+- `JSONText` (a json document handed over as text): the JSON it holds;
 - a list or tuple (an array) and a dict (json, hstore): converted item by item within the same
   budget; when not all of it fits, `{"$array": {"items": [...], "length": N, "truncated": true}}`
   or `{"$object": {"entries": {...}, "size": N, "truncated": true}}` holds what does;
@@ -35,7 +36,7 @@ from decimal import Decimal
 from typing import TypeAlias
 from uuid import UUID
 
-__all__ = ["JSONValue", "UndecodableText", "cell_to_json", "decode_text", "row_to_json"]
+__all__ = ["JSONText", "JSONValue", "UndecodableText", "cell_to_json", "decode_text", "row_to_json"]
 
 JSONValue: TypeAlias = bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"] | None
 
@@ -44,6 +45,14 @@ _MAX_INT_BITS = 4_000  # about 1,200 digits, well within what Python will print 
 _MAX_DEPTH = 16  # nested arrays and objects deeper than this are described, not shown
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _STRICT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+class JSONText(str):
+    """The text of a JSON document (a json or jsonb column), shown as the JSON it holds.
+
+    A driver that hands such columns over as text saves parsing each document and encoding it
+    again to size it: one that fits is parsed once, here.
+    """
 
 
 class UndecodableText(str):
@@ -85,6 +94,8 @@ def _convert(value: object, max_chars: int, depth: int) -> JSONValue:
         return value if value.bit_length() <= _MAX_INT_BITS else _text(f"{value:#x}", max_chars)
     if isinstance(value, float):
         return value if math.isfinite(value) else _NON_FINITE.get(value, "NaN")
+    if isinstance(value, JSONText):
+        return _parsed(value, max_chars, depth)
     if isinstance(value, str):
         return _text(value, max_chars)
     if isinstance(value, (bytes, bytearray, memoryview)):
@@ -119,6 +130,18 @@ def _json_ready(value: dict[object, object] | list[object], max_chars: int, dept
         return None
     found: JSONValue = json.loads(text)
     return found
+
+
+def _parsed(document: JSONText, max_chars: int, depth: int) -> JSONValue:
+    """A JSON document's value: parsed as it is when it fits (its brackets bound its depth, as in
+    `_json_ready`), else parsed and cut to fit like any array or object."""
+    try:
+        value: JSONValue = json.loads(document)
+    except ValueError:  # not JSON after all: show the text
+        return _text(str(document), max_chars)
+    if len(document) <= max_chars and depth + document.count("[") + document.count("{") <= _MAX_DEPTH:
+        return value
+    return _convert(value, max_chars, depth)
 
 
 def _text(value: str, max_chars: int) -> JSONValue:
