@@ -12,6 +12,11 @@ are discarded too. While the server serves (`serving_in`), the give-back happens
 answer, off its path: two round trips a call fewer to wait for; the pool lends the connection
 again only once it is reset.
 
+The server's own catalogue queries (introspection, health) go through a second, small pool whose
+connections keep their prepared statements, planned once as generic plans: those queries are
+fixed text that only reads and changes nothing in the session, and planning them each time cost
+more than running them (7 ms of a 500-table listing). A model's statement never runs there.
+
 Values come back as the core's JSON conversion expects them (`moorings_core.sql.values`): json
 and jsonb as `JSONText` (parsed once, when a page is made; `fetch` parses its own); intervals
 exact (months, days and microseconds, see `intervals`); dates and timestamps as ISO 8601 text,
@@ -42,8 +47,8 @@ from moorings_postgres.errors import connection_error, statement_error
 
 __all__ = ["CONNECT_TIMEOUT", "CatalogRow", "Connection", "Database"]
 
-CatalogRow: TypeAlias = dict[str, Any]
-"""A row of the server's own queries, by column name."""
+CatalogRow: TypeAlias = "asyncpg.Record | dict[str, Any]"
+"""A row of the server's own queries, read by column name (a dict when json values were parsed)."""
 
 Connection: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
 """A connection lent by a pool (it goes back to it, reset, when the `async with` ends)."""
@@ -54,6 +59,7 @@ CONNECT_TIMEOUT = 10.0
 """Seconds to wait for a connection (a server that is down refuses at once; a lost host does not)."""
 
 _APPLICATION_NAME = "moorings-postgres"  # how our sessions show in pg_stat_activity
+_CATALOG_POOL_SIZE = 2
 
 
 class Database:
@@ -65,6 +71,7 @@ class Database:
         self.statement_timeout = statement_timeout
         self._pool_size = pool_size
         self._pool: asyncpg.Pool[asyncpg.Record] | None = None
+        self._catalog_pool: asyncpg.Pool[asyncpg.Record] | None = None
         self._opening = anyio.Lock()
         self._give_backs: TaskGroup | None = None
         self.superuser: bool | None = None  # known once connected
@@ -83,16 +90,18 @@ class Database:
             logger.warning("%s The server serves anyway, and tries again on every call.", exc.message)
 
     async def close(self) -> None:
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
+        pools = [pool for pool in (self._pool, self._catalog_pool) if pool is not None]
+        self._pool = self._catalog_pool = None
+        for pool in pools:
             with anyio.move_on_after(5):  # a hung server must not hold up the exit
                 await pool.close()
             pool.terminate()
 
     @asynccontextmanager
-    async def connection(self) -> AsyncIterator[Connection]:
-        """A connection of the pool, reset (DISCARD ALL) when it goes back."""
-        pool = await self._ready_pool()
+    async def connection(self, *, own_query: bool = False) -> AsyncIterator[Connection]:
+        """A connection of the pool, reset (DISCARD ALL) when it goes back; `own_query`: one of
+        the catalogue pool, for the server's own queries, which keeps its prepared statements."""
+        pool = await self._ready_pool(catalog=own_query)
         try:
             with anyio.fail_after(_connect_time()):
                 connection = await pool.acquire()
@@ -111,18 +120,14 @@ class Database:
         """A connection inside a transaction with this database's statement timeout (or less, if
         the tool call has less time left); rolled back at the end unless the caller committed.
 
-        `own_query`: for the server's own catalogue queries, JIT compilation is off. Their cost
-        estimates over the catalogue views can cross the JIT threshold, which then costs half a
-        second to compile a query that runs in milliseconds; a model's statements keep the
-        server's setting.
+        `own_query`: for the server's own catalogue queries, on the catalogue pool.
         """
-        async with self.connection() as connection:
+        async with self.connection(own_query=own_query) as connection:
             mode = "READ ONLY" if read_only else "READ WRITE"
             # Our own text, one round trip: the timeout is an integer we computed.
             await connection.execute(
                 f"BEGIN ISOLATION LEVEL READ COMMITTED {mode}; "
                 f"SET LOCAL statement_timeout = {self.timeout_ms()}"
-                + ("; SET LOCAL jit = off" if own_query else "")
             )
             yield connection  # the give-back rolls back what the caller did not commit
 
@@ -131,16 +136,14 @@ class Database:
         column name, json and jsonb values parsed."""
         async with self.transaction(read_only=True, own_query=True) as connection:
             try:
-                records = await connection.fetch(sql, *args)
+                prepared = await connection.prepare(sql)  # the catalogue pool keeps it prepared
+                records = await prepared.fetch(*args)
             except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
                 raise statement_error(exc, sql, timeout=self.statement_timeout) from None
-        return [
-            {
-                key: json.loads(value) if isinstance(value, JSONText) else value
-                for key, value in record.items()
-            }
-            for record in records
-        ]
+        documents = [a.name for a in prepared.get_attributes() if a.type.name in ("json", "jsonb")]
+        if not documents:
+            return list(records)
+        return [_with_documents_parsed(record, documents) for record in records]
 
     def timeout_ms(self) -> int:
         """The statement timeout for now: the setting, or what the tool call has left if less."""
@@ -150,11 +153,13 @@ class Database:
             limit = min(limit, max(deadline - anyio.current_time(), 0.001) * 0.9)
         return max(int(limit * 1000), 1)
 
-    async def _ready_pool(self) -> asyncpg.Pool[asyncpg.Record]:
+    async def _ready_pool(self, *, catalog: bool) -> asyncpg.Pool[asyncpg.Record]:
         async with self._opening:
             if self._pool is None:
                 self._pool = await self._create_pool()
-            return self._pool
+            if catalog and self._catalog_pool is None:
+                self._catalog_pool = await self._create_catalog_pool()
+            return self._catalog_pool if catalog and self._catalog_pool is not None else self._pool
 
     async def _create_pool(self) -> asyncpg.Pool[asyncpg.Record]:
         # min_size=0: the pool connects on demand, so a database that is down now is no error yet.
@@ -167,6 +172,25 @@ class Database:
             server_settings={"application_name": _APPLICATION_NAME},
             init=_prepare_connection,
             reset=_discard_all,
+        )
+        return await pool
+
+    async def _create_catalog_pool(self) -> asyncpg.Pool[asyncpg.Record]:
+        pool = asyncpg.create_pool(
+            self.dsn.text,
+            min_size=0,
+            max_size=_CATALOG_POOL_SIZE,
+            timeout=CONNECT_TIMEOUT,
+            server_settings={
+                "application_name": _APPLICATION_NAME,
+                # Planned once, when first prepared: the queries' costs hardly depend on their values.
+                "plan_cache_mode": "force_generic_plan",
+                # A cost estimate over the catalogue views can cross the JIT threshold, and then
+                # compiling takes half a second for a query that runs in milliseconds.
+                "jit": "off",
+            },
+            init=_prepare_connection,
+            reset=_keep_session,
         )
         return await pool
 
@@ -208,8 +232,17 @@ async def _discard_all(connection: asyncpg.Connection[asyncpg.Record]) -> None:
     await connection.execute("DISCARD ALL")
 
 
-def _parsed(value: object) -> object:
-    return json.loads(value) if isinstance(value, JSONText) else value
+async def _keep_session(connection: asyncpg.Connection[asyncpg.Record]) -> None:
+    """The catalogue pool's reset: nothing to undo (its queries change no session state), and its
+    prepared statements are what it is for; the transaction was rolled back already."""
+
+
+def _with_documents_parsed(record: asyncpg.Record, documents: list[str]) -> CatalogRow:
+    row = dict(record)
+    for name in documents:
+        if row[name] is not None:
+            row[name] = json.loads(row[name])
+    return row
 
 
 def _json_text(value: Any) -> str:
