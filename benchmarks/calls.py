@@ -45,11 +45,11 @@ def timed_call(server: Server, tool: str, arguments: dict[str, Any]) -> tuple[fl
 def next_cursor(result: dict[str, Any]) -> str | None:
     """The cursor for the page after `result`, or None when it is the last (or the only) one.
 
-    Ours name it ``next_cursor`` in the structured content; ``nextCursor`` is the MCP spelling
-    that other servers (and the SDK's own list results) use.
+    Ours (and the MCP spelling) is ``nextCursor`` in the structured content; ``next_cursor`` is
+    what some other servers use.
     """
     structured = result.get("structuredContent") or {}
-    cursor = structured.get("next_cursor", structured.get("nextCursor"))
+    cursor = structured.get("nextCursor", structured.get("next_cursor"))
     return str(cursor) if cursor is not None else None
 
 

@@ -8,6 +8,7 @@ what you see is what a host sees.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import sys
@@ -158,9 +159,78 @@ async def sqlite_demo(workdir: Path) -> None:
         await call(client, "explain_query", plan, "does it use the index?")
 
 
+# The PostgreSQL the demo uses: the machine's own, as the tests use it; a database of its own,
+# made for the run and dropped after.
+POSTGRES = os.environ.get("MOORINGS_DEMO_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+HARBOUR_POSTGRES_SQL = """
+CREATE TABLE boats (id serial PRIMARY KEY, name text NOT NULL, length_m numeric(4, 1), home_port text);
+CREATE TABLE visits (
+    id serial PRIMARY KEY,
+    boat_id integer NOT NULL REFERENCES boats(id),
+    berth integer NOT NULL,
+    arrived date NOT NULL,
+    nights integer NOT NULL CHECK (nights > 0)
+);
+CREATE INDEX visits_by_boat ON visits(boat_id);
+INSERT INTO boats (name, length_m, home_port) VALUES
+    ('Puffin', 8.4, 'Oban'), ('Kittiwake', 11.2, 'Mallaig'),
+    ('Guillemot', 6.9, NULL), ('Shearwater', 14.0, 'Tobermory');
+INSERT INTO visits (boat_id, berth, arrived, nights)
+    SELECT 1 + n % 7 % 4, 1 + n % 7, date '2026-06-01' + n, 1 + n * 7 % 5 FROM generate_series(0, 59) AS n;
+"""
+
+
+async def postgres_demo(workdir: Path) -> None:
+    import asyncpg
+
+    name = f"moorings_demo_{os.getpid()}"
+    base = POSTGRES.rsplit("/", 1)[0]
+    try:
+        admin = await asyncpg.connect(POSTGRES, timeout=5)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        print(f"  (no PostgreSQL at {POSTGRES}: {exc}; set MOORINGS_DEMO_POSTGRES to show this server)")
+        return
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        harbour = await asyncpg.connect(f"{base}/{name}")
+        await harbour.execute(HARBOUR_POSTGRES_SQL)
+        await harbour.close()
+        await postgres_calls(f"{base}/{name}")
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def postgres_calls(dsn: str) -> None:
+    print(f"  $ moorings-postgres {dsn}   {DIM}# restricted (read-only) by default{RESET}")
+    async with connect_stdio("moorings-postgres", dsn, era=LEGACY) as client:
+        await show_handshake(client)
+        await show_tools(client)
+        await call(client, "list_objects", {"schema_name": "public"}, "what is there?")
+        await call(client, "get_object_details", {"schema_name": "public", "object_name": "visits"},
+                   "columns, constraints, indexes, size")  # fmt: skip
+        query = (
+            "SELECT name, count(*) AS visits, sum(nights) AS nights FROM visits "
+            "JOIN boats ON boats.id = boat_id GROUP BY name ORDER BY nights DESC, name"
+        )
+        first = await call(client, "query", {"sql": query, "maxRows": 2}, "a page, and how to get the next")
+        cursor = (first.structured_content or {}).get("nextCursor")
+        await call(client, "query", {"sql": query, "cursor": cursor, "format": "markdown"},
+                   "the next page, as a Markdown table")  # fmt: skip
+        await call(client, "execute_sql", {"sql": "COMMIT; DELETE FROM visits"},
+                   "the archived reference server's escape: refused")  # fmt: skip
+        await call(client, "query", {"sql": "SELECT * FROM pg_read_file('/etc/hostname') AS f"},
+                   "reading the server's files from FROM: refused")  # fmt: skip
+        plan = {"sql": "SELECT * FROM visits WHERE boat_id = $1", "params": [1], "analyze": True}
+        await call(client, "explain_query", plan, "the plan, run and rolled back")
+        await call(client, "analyze_db_health", {"health_type": "index"}, "anything wrong with the indexes?")
+
+
 DEMOS: dict[str, Callable[[Path], Awaitable[None]]] = {
     "moorings-filesystem": filesystem_demo,
     "moorings-sqlite": sqlite_demo,
+    "moorings-postgres": postgres_demo,
 }
 
 
