@@ -10,7 +10,7 @@ import pytest
 from mcp import Client
 
 from moorings_core.testing import refusal, succeeded
-from tests.postgres.helpers import NUMBERS, SAMPLE_SQL, count, execute, serving, settings_for
+from tests.postgres.helpers import NUMBERS, SAMPLE_SQL, count, execute, fetch, serving, settings_for
 
 pytestmark = pytest.mark.anyio
 
@@ -243,3 +243,31 @@ async def test_plan_nodes_are_named_as_psql_names_them(client: Client) -> None:
     assert text.split("  (")[0] in {"HashAggregate", "GroupAggregate"}
     text, _ = await call(client, "explain_query", sql="SELECT * FROM numbers ORDER BY n DESC LIMIT 1")
     assert "Index Scan Backward using numbers_pkey on numbers" in text
+
+
+async def test_hypothetical_indexes_change_the_plan_when_hypopg_is_there(
+    client: Client, sample_dsn: str
+) -> None:
+    [available] = await fetch(
+        sample_dsn, "SELECT count(*) FROM pg_available_extensions WHERE name = 'hypopg'"
+    )
+    if not available[0]:
+        pytest.skip("hypopg is not installed on this PostgreSQL server (Debian: postgresql-15-hypopg)")
+    await execute(sample_dsn, "CREATE EXTENSION IF NOT EXISTS hypopg")
+    try:
+        sql = "SELECT * FROM numbers WHERE square = 49"
+        without, _ = await call(client, "explain_query", sql=sql)
+        assert "Seq Scan on numbers" in without
+        index = {"table": "public.numbers", "columns": ["square"]}
+        text, result = await call(client, "explain_query", sql=sql, hypothetical_indexes=[index])
+        [name] = result["hypotheticalIndexes"]
+        assert "Index Scan" in text
+        assert name in text  # the plan uses the index that does not exist
+        refused = await client.call_tool(
+            "explain_query", {"sql": sql, "analyze": True, "hypothetical_indexes": [index]}
+        )
+        assert "cannot be used with analyze" in refusal(refused)
+        again, _ = await call(client, "explain_query", sql=sql)  # nothing stays behind for the next call
+        assert "Seq Scan on numbers" in again
+    finally:
+        await execute(sample_dsn, "DROP EXTENSION hypopg")
