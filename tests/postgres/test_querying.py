@@ -271,3 +271,21 @@ async def test_hypothetical_indexes_change_the_plan_when_hypopg_is_there(
         assert "Seq Scan on numbers" in again
     finally:
         await execute(sample_dsn, "DROP EXTENSION hypopg")
+
+
+async def test_a_write_returning_many_rows_shows_a_page_and_counts_the_rest(sample_dsn: str) -> None:
+    await execute(sample_dsn, "CREATE TABLE copies (n integer)")
+    try:
+        async with serving(
+            settings_for(sample_dsn, "--access-mode", "unrestricted", "--max-rows", "100")
+        ) as client:
+            text, result = await call(
+                client, "execute_sql", sql="INSERT INTO copies SELECT n FROM numbers RETURNING n"
+            )
+        assert (result["command"], result["rowsChanged"]) == (f"INSERT 0 {NUMBERS}", NUMBERS)
+        assert len(result["rows"]) == 100
+        assert result["truncated"] is True
+        assert "a write is never run again" in text
+        assert await count(sample_dsn, "copies") == NUMBERS  # committed, all of it
+    finally:
+        await execute(sample_dsn, "DROP TABLE copies")

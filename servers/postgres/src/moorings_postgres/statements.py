@@ -15,12 +15,11 @@ to know whether more follow) ever leave the server, and a continuation moves the
 rows already shown on the server itself (`MOVE FORWARD`), so a huge result never sits in memory.
 In unrestricted mode a read is committed (its functions may have effects), and any other
 statement runs on its own, committed as PostgreSQL commits it; a write is never run twice, so its
-RETURNING rows are shown once, up to a page.
+RETURNING rows are shown once, up to a page, the rest counted on the server, never fetched.
 """
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
@@ -41,6 +40,8 @@ from moorings_postgres.type_names import type_name
 __all__ = ["StatementPage", "run_statement"]
 
 Prepared: TypeAlias = "asyncpg.prepared_stmt.PreparedStatement[asyncpg.Record]"
+
+_MOST_MOVED = 2**31 - 1  # MOVE takes a 32-bit count
 
 _COUNTED = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "SELECT"})  # SELECT: CREATE TABLE AS
 
@@ -83,7 +84,7 @@ async def run_statement(
         else:
             async with database.connection() as connection:
                 await connection.execute(f"SET statement_timeout = {database.timeout_ms()}")
-                page = await _write(connection, statement.sql, bound, max_rows, max_chars)
+                page = await _write(connection, statement, bound, max_rows, max_chars)
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
         raise statement_error(exc, statement.sql, timeout=database.statement_timeout) from None
     return replace(page, elapsed_ms=round((time.perf_counter() - started) * 1000, 3))
@@ -104,20 +105,48 @@ async def _read(
 
 
 async def _write(
-    connection: Connection, sql: str, bound: tuple[object, ...], max_rows: int, max_chars: int
+    connection: Connection,
+    statement: CheckedStatement,
+    bound: tuple[object, ...],
+    max_rows: int,
+    max_chars: int,
 ) -> StatementPage:
-    prepared = await connection.prepare(sql)
+    prepared = await connection.prepare(statement.sql)
     args = convert_parameters(bound, prepared.get_parameters())  # type: ignore[arg-type]
-    records = await prepared.fetch(*args)
     columns = _columns(prepared)
-    remaining = iter(records)
+    if not columns:  # nothing comes back: PostgreSQL's command tag says what it did
+        await prepared.fetch(*args)
+        empty: Pager[list[JSONValue]] = Pager(max_chars=max_chars)
+        return StatementPage(columns=[], page=empty.page(), elapsed_ms=0, status=prepared.get_statusmsg())
+    # RETURNING rows stay on the server (a portal in a transaction): one page is read, the rest
+    # only counted there, so a write that returns millions of rows never holds them here.
+    async with connection.transaction():
+        cursor = await prepared.cursor(*args)
+        delivered = 0
 
-    async def fetch(count: int) -> list[asyncpg.Record]:
-        return list(itertools.islice(remaining, count))
+        async def fetch(count: int) -> list[asyncpg.Record]:
+            nonlocal delivered
+            rows = await cursor.fetch(count)
+            delivered += len(rows)
+            return rows
 
-    pager: Pager[list[JSONValue]] = Pager(max_chars=max_chars, max_items=max_rows)
-    page = await fill_rows(pager, _adapted(prepared, fetch), width=max(len(columns), 1))
-    return StatementPage(columns=columns, page=page, elapsed_ms=0, status=prepared.get_statusmsg())
+        pager: Pager[list[JSONValue]] = Pager(max_chars=max_chars, max_items=max_rows)
+        page = await fill_rows(pager, _adapted(prepared, fetch), width=len(columns))
+        rest = await _skip_to_the_end(cursor) if page.more else 0
+    return StatementPage(columns=columns, page=page, elapsed_ms=0, status=_tag(statement, delivered + rest))
+
+
+async def _skip_to_the_end(cursor: asyncpg.cursor.Cursor[asyncpg.Record]) -> int:
+    """Move the cursor past its last row on the server; how many rows it passed."""
+    passed = 0
+    while (moved := await cursor.forward(_MOST_MOVED)) == _MOST_MOVED:
+        passed += moved
+    return passed + moved
+
+
+def _tag(statement: CheckedStatement, rows: int) -> str:
+    """The command tag PostgreSQL gives a completed write ("INSERT 0 3", "UPDATE 3")."""
+    return f"INSERT 0 {rows}" if statement.command == "INSERT" else f"{statement.command} {rows}"
 
 
 def _adapted(prepared: Prepared, fetch: Callable[[int], Awaitable[Sequence[Any]]]) -> Fetch:
