@@ -102,7 +102,8 @@ def _unprivileged_prefix() -> list[str]:
         pwd.getpwnam("postgres")
     except KeyError:
         pytest.skip("running as root with no postgres user: initdb refuses root, so no private server")
-    runuser = shutil.which("runuser")
+    # runuser lives in sbin, which a plain user's PATH (as CI's /usr/bin:/bin) leaves out.
+    runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
     if runuser is None:
         pytest.skip("running as root without runuser to become postgres: no private server")
     return [runuser, "-u", "postgres", "--"]
