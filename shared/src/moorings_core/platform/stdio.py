@@ -44,6 +44,10 @@ class StdioStreams:
         try:
             yield claimed
         finally:
+            # What print() left in Python's buffer belongs to stderr: flushed now, before fd 1 is
+            # the protocol's again (unbuffered runs hid this; a host's plain Python buffers).
+            with contextlib.suppress(OSError, ValueError):
+                sys.stdout.flush()
             claimed.restore()
 
 
