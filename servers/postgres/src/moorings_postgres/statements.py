@@ -1,7 +1,8 @@
 """A model's statement, checked and run the way the server's access mode says, one page at a time.
 
-Three layers stand between a statement and the database, each enough on its own for restricted
-mode (`moorings_core.sandbox.postgres` is the first, `Database` and this module the others):
+Three layers stand between a statement and the database in restricted mode, one behind the other
+(`moorings_core.sandbox.postgres` is the first, this module and `Database` the others); the first
+two each keep a write out on their own:
 
 1. `StatementRules` parses it with PostgreSQL's grammar: one statement, and in restricted mode
    only one that reads and calls none of the denied functions;
