@@ -19,7 +19,8 @@ dates, and no way to say "this was cut". So a cell becomes:
 - a list or tuple (an array) and a dict (json, hstore): converted item by item within the same
   budget; when not all of it fits, `{"$array": {"items": [...], "length": N, "truncated": true}}`
   or `{"$object": {"entries": {...}, "size": N, "truncated": true}}` holds what does;
-- anything else (a range, a network address, a geometric value): its text, rather than lost.
+- anything else (a network address, a driver's own object): its text, rather than lost. (A tuple,
+  such as asyncpg's geometric values, is an array; moorings-postgres shows ranges as PostgreSQL does.)
 
 `max_chars` bounds a cell's content, not the few characters of its markers, so a page can size
 itself by its cells.
