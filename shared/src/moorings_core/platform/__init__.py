@@ -16,6 +16,8 @@ its portable one (Windows takes every portable path):
 - `signals`: SIGTERM and SIGINT through the event loop. Portable: Python handlers for Ctrl-C,
   Ctrl-Break, and SIGTERM where it exists.
 - `processes`: a process's start time from /proc, else `kill(pid, 0)`. Portable: "cannot tell".
+  Child programs in a process group of their own, stopped with `killpg`. Portable: the child
+  alone is stopped.
 
 `MOORINGS_PORTABLE=1` forces every portable path, so the test suite runs them on Linux too.
 """

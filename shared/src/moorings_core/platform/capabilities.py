@@ -62,6 +62,10 @@ class Capabilities:
     rename_refuses_existing: bool
     """`os.rename` never replaces an existing entry (Windows), so it is itself a no-replace rename."""
 
+    process_groups: bool
+    """`setsid` and `killpg`: a child program starts its own process group, and stopping it stops
+    what it started too (git's ssh, say). Without: only the child itself is stopped."""
+
     forced: bool
     """`MOORINGS_PORTABLE=1` turned every feature off."""
 
@@ -82,6 +86,7 @@ def detect(environ: os._Environ[str] | dict[str, str] = os.environ) -> Capabilit
         process_start_times=Path("/proc/self/stat").exists(),
         signal_probes=hasattr(os, "kill") and not windows,
         rename_refuses_existing=windows,
+        process_groups=hasattr(os, "killpg") and hasattr(os, "setsid"),
         forced=False,
     )
 

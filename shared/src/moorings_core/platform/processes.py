@@ -1,20 +1,26 @@
-"""Whether another process is still running, for leftovers that name the process that made them.
+"""Other processes: whether one still runs, and starting and stopping the programs tools run.
 
 A process is known by its pid and its start time, since a pid is reused. Linux gives the start
 time (`/proc`); macOS and the other POSIX systems can only say whether the pid exists
 (`kill(pid, 0)`); where neither works, Windows among them (`os.kill` ends a process there), the
 answer is "cannot tell", and callers then leave what they found alone.
+
+A program a tool runs starts in a process group of its own where the OS has them, so stopping
+it stops what it started as well (git starts ssh, a credential helper, its own subcommands).
+Without process groups (Windows) only the program itself is stopped.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import signal
 from pathlib import Path
+from typing import Any, Protocol
 
 from moorings_core.platform.capabilities import CAPABILITIES
 
-__all__ = ["is_running", "this_process"]
+__all__ = ["StoppableProcess", "child_process_options", "is_running", "stop_process_tree", "this_process"]
 
 
 @functools.cache
@@ -56,3 +62,37 @@ def _pid_exists(pid: int) -> bool:
     except PermissionError:
         return True  # someone else's process
     return True
+
+
+class StoppableProcess(Protocol):
+    """What `stop_process_tree` needs of a started process (anyio's and subprocess's both fit)."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    def kill(self) -> None: ...
+
+
+def child_process_options() -> dict[str, Any]:
+    """Keyword arguments for starting a child program so that `stop_process_tree` can stop it all."""
+    return {"start_new_session": True} if CAPABILITIES.process_groups else {}
+
+
+def stop_process_tree(process: StoppableProcess) -> None:
+    """Stop `process` at once, and with process groups everything it started; harmless if it ended."""
+    if process.returncode is not None:
+        return
+    if CAPABILITIES.process_groups:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # type: ignore[attr-defined,unused-ignore]
+        except (ProcessLookupError, PermissionError):
+            pass  # already gone (a zombie's group may be empty)
+        else:
+            return
+    try:
+        process.kill()
+    except ProcessLookupError:
+        pass
