@@ -19,6 +19,7 @@ START_ARGS = {
     "sqlite": ["--db-path", "{tmp}/packaging.db", "--allow-writes", "--create"],
     # Nothing listens on port 9: the server starts anyway, as it does when its database is down.
     "postgres": ["postgresql://postgres@127.0.0.1:9/packaging"],
+    "git": ["--repository", "{tmp}"],
 }
 
 

@@ -12,6 +12,7 @@ Without process groups (Windows) only the program itself is stopped.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import signal
@@ -89,10 +90,8 @@ def stop_process_tree(process: StoppableProcess) -> None:
         try:
             os.killpg(process.pid, signal.SIGKILL)  # type: ignore[attr-defined,unused-ignore]
         except (ProcessLookupError, PermissionError):
-            pass  # already gone (a zombie's group may be empty)
+            pass  # already gone (a zombie's group may be empty): kill() below is then harmless
         else:
             return
-    try:
+    with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
         process.kill()
-    except ProcessLookupError:
-        pass

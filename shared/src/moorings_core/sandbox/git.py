@@ -208,9 +208,13 @@ class GitSandbox:
 
     async def _listed_config(self, work_tree: Path) -> list[_Entry]:
         argv = [self.executable, "--no-pager", "config", "--list", "--show-scope", "--show-origin", "-z"]
-        listed = await run_command(argv, cwd=work_tree, env=self.environment(), max_output=_CONFIG_LISTING_BYTES)
+        listed = await run_command(
+            argv, cwd=work_tree, env=self.environment(), max_output=_CONFIG_LISTING_BYTES
+        )
         if listed.cut:
-            raise OperationFailed(f"the repository's git configuration is larger than {_CONFIG_LISTING_BYTES:,} bytes")
+            raise OperationFailed(
+                f"the repository's git configuration is larger than {_CONFIG_LISTING_BYTES:,} bytes"
+            )
         if not listed.ok:
             raise OperationFailed(f"git could not read the repository's configuration: {listed.error_text}")
         return _parse_listing(listed)
@@ -269,7 +273,9 @@ def _config_files(entries: Sequence[_Entry], work_tree: Path) -> list[str]:
     return files
 
 
-def _stat_all(files: tuple[tuple[str, tuple[int, ...] | None], ...]) -> tuple[tuple[str, tuple[int, ...] | None], ...]:
+def _stat_all(
+    files: tuple[tuple[str, tuple[int, ...] | None], ...],
+) -> tuple[tuple[str, tuple[int, ...] | None], ...]:
     return tuple((name, _identity(name)) for name, _ in files)
 
 

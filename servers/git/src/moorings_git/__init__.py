@@ -1,0 +1,1 @@
+"""moorings-git: an MCP server for git repositories."""

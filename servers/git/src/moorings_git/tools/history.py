@@ -1,0 +1,219 @@
+"""git_log: the commit history, filtered, as entries (and as patches or stats on request).
+
+One `git log -z` with a field-separated format gives every entry in one pass; entries are kept while
+the page's budget allows and the cursor counts entries, so the next page is `--skip` further on.
+With `patch` or `stat` the history is text in pages of whole lines, like a diff.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import mcp_types as types
+from pydantic import Field
+
+from moorings_core import MooringsServer, Output, PageRequest, ToolContext, tool_result
+from moorings_core.paging import join_notes, with_note
+from moorings_core.sandbox.git import ordinary_argument
+from moorings_git.pages import read_page
+from moorings_git.repositories import Repository
+from moorings_git.running import DIFF_SAFETY
+from moorings_git.toolbox import Toolbox
+from moorings_git.tools._arguments import Cursor, Paths, RepoPath
+from moorings_git.tools.diffs import pathspecs
+
+__all__ = ["LogEntry", "LogPage", "register"]
+
+_FIELDS = ("%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%B")
+_FORMAT = "--format=" + "%x1f".join(_FIELDS)
+_TEXT_FORMAT = "--format=Commit: %H%nAuthor: %an <%ae>%nDate: %aI%nMessage: %w(0,0,4)%B"
+_ENTRY_ROOM = 120  # characters an entry's structure adds to its text
+
+
+class LogEntry(Output):
+    sha: str
+    parents: list[str] = Field(description="Parent commits: none for a root commit, two or more for a merge.")
+    author_name: str
+    author_email: str
+    authored_at: str = Field(description="ISO 8601, with the author's time zone.")
+    committer_name: str
+    committer_email: str
+    committed_at: str = Field(description="ISO 8601, with the committer's time zone.")
+    subject: str = Field(description="The message's first line.")
+    body: str | None = Field(default=None, description="The rest of the message, when there is more.")
+
+
+class LogPage(Output):
+    """Commits, newest first (or in the order a revision range gives)."""
+
+    entries: list[LogEntry]
+    next_cursor: str | None = Field(
+        default=None, description="Pass back as cursor for the next page of commits."
+    )
+
+
+_Timestamp = Annotated[
+    str | None,
+    Field(
+        description="ISO 8601 (2024-01-15T14:30:25), a date (2024-01-15, Jan 15 2024), or relative "
+        "(2 weeks ago, yesterday)."
+    ),
+]
+
+
+def _entry(record: str) -> LogEntry:
+    sha, parents, an, ae, ai, cn, ce, ci, message = record.split("\x1f", 8)
+    subject, _, body = message.strip("\n").partition("\n")
+    return LogEntry(
+        sha=sha,
+        parents=parents.split(),
+        author_name=an,
+        author_email=ae,
+        authored_at=ai,
+        committer_name=cn,
+        committer_email=ce,
+        committed_at=ci,
+        subject=subject,
+        body=body.strip("\n") or None,
+    )
+
+
+def _entry_text(entry: LogEntry) -> str:
+    message = entry.subject + ("\n    " + entry.body.replace("\n", "\n    ") if entry.body else "")
+    return (
+        f"Commit: {entry.sha}\nAuthor: {entry.author_name} <{entry.author_email}>\n"
+        f"Date: {entry.authored_at}\nMessage: {message}\n"
+    )
+
+
+def register(server: MooringsServer, toolbox: Toolbox) -> None:
+    @server.tool(title="Commit history", read_only=True)
+    async def git_log(
+        repo_path: RepoPath,
+        ctx: ToolContext,
+        max_count: Annotated[int, Field(ge=1, le=100_000, description="Most commits to show.")] = 10,
+        start_timestamp: _Timestamp = None,
+        end_timestamp: _Timestamp = None,
+        revision: Annotated[
+            str | None,
+            Field(
+                description="Where to start, or a range: a branch, tag or commit, or A..B for what B "
+                "has that A has not (default: HEAD)."
+            ),
+        ] = None,
+        author: Annotated[
+            str | None,
+            Field(
+                description="Only commits whose author matches this (a regular expression on name and email)."
+            ),
+        ] = None,
+        grep: Annotated[
+            str | None, Field(description="Only commits whose message matches this regular expression.")
+        ] = None,
+        paths: Paths = None,
+        skip: Annotated[int, Field(ge=0, description="Leave out this many commits first.")] = 0,
+        stat: Annotated[
+            bool, Field(description="Show each commit's changed files with lines added and removed.")
+        ] = False,
+        patch: Annotated[bool, Field(description="Show each commit's changes as a patch.")] = False,
+        cursor: Cursor = None,
+    ) -> Annotated[types.CallToolResult, LogPage]:
+        """Show the commit history: each commit's sha, author, date and message, newest first.
+
+        Filter by time (start_timestamp/end_timestamp), author, message (grep) or paths; start from
+        another revision or give a range (main..feature). stat or patch adds each commit's changes
+        (as text only). A long history comes in pages: pass back the cursor.
+        """
+        repo = await toolbox.open(repo_path, ctx)
+        request = PageRequest(
+            "git_log",
+            cursor,
+            repo=str(repo.work_tree),
+            max_count=max_count,
+            start_timestamp=start_timestamp,
+            end_timestamp=end_timestamp,
+            revision=revision,
+            author=author,
+            grep=grep,
+            paths=paths,
+            skip=skip,
+            stat=stat,
+            patch=patch,
+        )
+        filters = _filters(start_timestamp, end_timestamp, author, grep)
+        start = [] if revision is None else [ordinary_argument(revision, "revision")]
+        if stat or patch:
+            shape = [*DIFF_SAFETY, *(["--stat=200,160"] if stat else []), *(["-p"] if patch else [])]
+            args = [
+                "log",
+                _TEXT_FORMAT,
+                f"--max-count={max_count}",
+                f"--skip={skip}",
+                *filters,
+                *shape,
+                "--end-of-options",
+                *start,
+                *(pathspecs(repo, paths) or ["--"]),
+            ]
+            page = await read_page(
+                toolbox.git,
+                repo,
+                args,
+                request,
+                budget=toolbox.budget,
+                narrow="lower max_count or leave out patch",
+            )
+            return tool_result(
+                with_note(f"Commit history:\n{page.text}".rstrip("\n"), page.note),
+                LogPage(entries=[], next_cursor=page.next_cursor),
+            )
+        return await _entries(
+            toolbox,
+            repo,
+            request,
+            max_count,
+            skip,
+            [*filters, "--end-of-options", *start, *(pathspecs(repo, paths) or ["--"])],
+        )
+
+
+def _filters(since: str | None, until: str | None, author: str | None, grep: str | None) -> list[str]:
+    # The attached form (--since=VALUE): a value can never be read as an option of its own.
+    named = (("--since", since), ("--until", until), ("--author", author), ("--grep", grep))
+    return [f"{flag}={value}" for flag, value in named if value is not None]
+
+
+async def _entries(
+    toolbox: Toolbox, repo: Repository, request: PageRequest, max_count: int, skip: int, selection: list[str]
+) -> types.CallToolResult:
+    wanted = max_count - request.start
+    args = [
+        "log",
+        "-z",
+        _FORMAT,
+        f"--max-count={max(wanted, 0)}",
+        f"--skip={skip + request.start}",
+        *selection,
+    ]
+    result = await toolbox.git.run(repo, args, max_output=toolbox.budget * 2)
+    records = result.stdout.decode("utf-8", "replace").split("\0")
+    if result.cut:
+        records.pop()  # the last record is cut short
+    pager = request.pager(max_chars=toolbox.budget)
+    pager.count(request.start)
+    texts: list[str] = []
+    for record in records:
+        if not record:
+            continue
+        entry = _entry(record)
+        text = _entry_text(entry)
+        if pager.offer(entry, len(text) * 2 + _ENTRY_ROOM):
+            texts.append(text)
+    if result.cut and not pager.full:
+        pager.count()  # git had more to say than was read: there is a next page
+    page = pager.page(None if pager.seen > pager.end else pager.seen)
+    log = LogPage(entries=list(page.items), next_cursor=request.next_cursor(page))
+    note = join_notes(
+        request.note(page, "commit", narrow="narrow it with start_timestamp, author, grep or paths")
+    )
+    return tool_result(with_note("Commit history:\n" + "\n".join(texts).rstrip("\n"), note), log)
