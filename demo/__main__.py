@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -227,10 +228,71 @@ async def postgres_calls(dsn: str) -> None:
         await call(client, "analyze_db_health", {"health_type": "index"}, "anything wrong with the indexes?")
 
 
+# The demo repository's history, oldest first: (file, text, message). Its own config names an
+# fsmonitor and its hooks include a pre-commit, both writing a marker file, as a repository someone
+# else made could: the server runs neither.
+HARBOUR_HISTORY = (
+    ("berths.md", "# Berths\n\n1. Puffin\n2. Kittiwake\n3. empty\n", "Start the berth list"),
+    ("tides.csv", "date,high_water\n2026-06-01,06:12\n", "Record the first tide"),
+    ("berths.md", "# Berths\n\n1. Puffin\n2. Kittiwake\n3. Guillemot\n", "Guillemot takes berth 3"),
+)
+
+
+def harbour_repository(path: Path) -> tuple[Path, Path]:
+    """A small repository with a history, a change not yet staged, and a hostile config."""
+    path.mkdir()
+    marker = path.parent / "ran-a-repository-program"
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=path, check=True, capture_output=True)
+
+    git("init", "--quiet", "--initial-branch=main")
+    git("config", "user.name", "Harbour Master")  # the demo machine may have no identity of its own
+    git("config", "user.email", "master@harbour.example")
+    for name, text, message in HARBOUR_HISTORY:
+        (path / name).write_text(text)
+        git("add", name)
+        git("commit", "--quiet", "-m", message)
+    (path / "berths.md").write_text("# Berths\n\n1. Puffin\n2. Shearwater\n3. Guillemot\n")
+    (path / "notes.txt").write_text("Kittiwake left for Mallaig.\n")
+    git("config", "core.fsmonitor", f"touch {marker}")
+    hook = path / ".git" / "hooks" / "pre-commit"
+    hook.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    hook.chmod(0o755)
+    return path, marker
+
+
+async def git_demo(workdir: Path) -> None:
+    repo, marker = harbour_repository(workdir / "harbour")
+    print(f"  $ moorings-git --repository {repo}")
+    async with connect_stdio("moorings-git", "--repository", str(repo), era=LEGACY) as client:
+        await show_handshake(client)
+        await show_tools(client)
+        at = {"repo_path": str(repo)}
+        await call(client, "git_status", at, "what changed? (the repository's fsmonitor does not run)")
+        await call(client, "git_log", {**at, "max_count": 2}, "the reference's tool, same parameters")
+        await call(client, "git_diff_unstaged", {**at, "context_lines": 1}, "the change, not yet staged")
+        await call(
+            client, "git_diff", {**at, "target": "--output=/tmp/pwned"}, "an option as a target: refused"
+        )
+        await call(client, "git_add", {**at, "files": ["berths.md", "notes.txt"]}, "stage both")
+        await call(client, "git_commit", {**at, "message": "Shearwater takes berth 2"},
+                   "commit (the repository's pre-commit hook does not run)")  # fmt: skip
+        await call(client, "git_show", {**at, "revision": "HEAD", "stat": True}, "what that commit holds")
+        await call(client, "git_reset", {**at, "mode": "hard", "target": "HEAD~1"},
+                   "destructive: says what it would do, does nothing without confirm")  # fmt: skip
+        await call(client, "git_status", {"repo_path": "/etc"}, "outside the jail: refused")
+    ran = "ran" if marker.exists() else "did not run"
+    print(
+        f"\n  {DIM}The repository's own fsmonitor and pre-commit hook {ran} (no {marker.name} file).{RESET}"
+    )
+
+
 DEMOS: dict[str, Callable[[Path], Awaitable[None]]] = {
     "moorings-filesystem": filesystem_demo,
     "moorings-sqlite": sqlite_demo,
     "moorings-postgres": postgres_demo,
+    "moorings-git": git_demo,
 }
 
 

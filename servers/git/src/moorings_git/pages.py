@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from moorings_core import PageRequest
+from pydantic import Field
+
+from moorings_core import Output, PageRequest
 from moorings_git.repositories import Repository
 from moorings_git.running import Git
 
-__all__ = ["TextPage", "read_page"]
+__all__ = ["PagedText", "TextPage", "read_page"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,26 @@ class TextPage:
     end: int
     next_cursor: str | None
     note: str | None
+
+    def output(self, text: str) -> PagedText:
+        """The structured result for this page, holding `text` (the page as the tool words it)."""
+        return PagedText(
+            text=text,
+            start_byte=self.start,
+            end_byte=self.end,
+            more=self.next_cursor is not None,
+            next_cursor=self.next_cursor,
+        )
+
+
+class PagedText(Output):
+    """A page of a long output (a diff, a patch, a file)."""
+
+    text: str = Field(description="This page, in whole lines.")
+    start_byte: int = Field(description="Where the page starts in the whole output, in bytes.")
+    end_byte: int = Field(description="Where it ends.")
+    more: bool = Field(description="More follows: pass next_cursor back as cursor for it.")
+    next_cursor: str | None = Field(default=None, description="The cursor for the next page.")
 
 
 async def read_page(

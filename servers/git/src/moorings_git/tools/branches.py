@@ -13,7 +13,15 @@ from moorings_git.repositories import Repository
 from moorings_git.toolbox import Toolbox
 from moorings_git.tools._arguments import RepoPath
 
-__all__ = ["Branch", "BranchList", "current_branch", "register", "register_changes"]
+__all__ = [
+    "Branch",
+    "BranchCreated",
+    "BranchList",
+    "Switched",
+    "current_branch",
+    "register",
+    "register_changes",
+]
 
 _FIELDS = (
     "%(HEAD)",
@@ -38,6 +46,18 @@ class Branch(Output):
         default=None, description="How it stands against its upstream: ahead 2, behind 1, gone."
     )
     subject: str = Field(description="Its last commit's subject.")
+
+
+class BranchCreated(Output):
+    name: str
+    base: str = Field(description="What it was created from.")
+    commit: str = Field(description="The commit it points at.")
+
+
+class Switched(Output):
+    branch: str | None = Field(default=None, description="The branch HEAD is on now; absent when detached.")
+    commit: str = Field(description="The commit HEAD is at now.")
+    created: bool = Field(description="The branch was created by this call.")
 
 
 class BranchList(Output):
@@ -95,14 +115,16 @@ def register_changes(server: ToolRegistry, toolbox: Toolbox) -> None:
             str | None,
             Field(description="Where it starts: a branch, tag or commit (default: the current branch)."),
         ] = None,
-    ) -> str:
+    ) -> Annotated[types.CallToolResult, BranchCreated]:
         """Create a new branch from an optional base branch (it does not switch to it: use git_checkout)."""
         ordinary_argument(branch_name, "branch name")
         repo = await toolbox.open(repo_path, ctx)
         base = ordinary_argument(base_branch, "base branch") if base_branch else None
         shown = base or await current_branch(toolbox, repo) or "HEAD"
         await toolbox.git.run(repo, ["branch", "--end-of-options", branch_name, *([base] if base else [])])
-        return f"Created branch '{branch_name}' from '{shown}'"
+        commit = await _commit_of(toolbox, repo, f"refs/heads/{branch_name}")
+        created = BranchCreated(name=branch_name, base=shown, commit=commit)
+        return tool_result(f"Created branch '{branch_name}' from '{shown}'", created)
 
     @server.tool(title="Switch branches", read_only=False)
     async def git_checkout(
@@ -119,7 +141,7 @@ def register_changes(server: ToolRegistry, toolbox: Toolbox) -> None:
         create: Annotated[
             bool, Field(description="Create the branch first, from the current commit.")
         ] = False,
-    ) -> str:
+    ) -> Annotated[types.CallToolResult, Switched]:
         """Switch branches. Uncommitted changes are kept; if switching would overwrite them, nothing
         happens and the error names the files (commit or stash them first)."""
         ordinary_argument(branch_name, "branch name")
@@ -129,9 +151,16 @@ def register_changes(server: ToolRegistry, toolbox: Toolbox) -> None:
         args = ["checkout", "--quiet", *(["-b", branch_name] if create else [branch_name, "--"])]
         await toolbox.git.run(repo, args)
         now = await current_branch(toolbox, repo)
+        switched = Switched(branch=now, commit=await _commit_of(toolbox, repo, "HEAD"), created=create)
         if now is None:
-            return f"HEAD is now detached at '{branch_name}'"
-        return f"Switched to {'a new ' if create else ''}branch '{now}'"
+            return tool_result(f"HEAD is now detached at {switched.commit[:12]} ('{branch_name}')", switched)
+        return tool_result(f"Switched to {'a new ' if create else ''}branch '{now}'", switched)
+
+
+async def _commit_of(toolbox: Toolbox, repo: Repository, ref: str) -> str:
+    return (
+        await toolbox.git.text(repo, ["rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}"])
+    ).strip()
 
 
 def _branch(line: str) -> Branch:

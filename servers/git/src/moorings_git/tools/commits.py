@@ -4,15 +4,42 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+import mcp_types as types
 from pydantic import Field
 
-from moorings_core import InvalidInput, ToolContext, ToolRegistry
+from moorings_core import InvalidInput, Output, ToolContext, ToolRegistry, tool_result
 from moorings_core.sandbox.git import ordinary_argument
+from moorings_git.repositories import Repository
+from moorings_git.running import failure
 from moorings_git.toolbox import Toolbox
 from moorings_git.tools._arguments import Confirm, Paths, RepoPath
 from moorings_git.tools.branches import current_branch
 
-__all__ = ["register"]
+__all__ = ["Committed", "Reset", "Staged", "register"]
+
+
+class Staged(Output):
+    paths: list[str] = Field(description="The pathspecs staged, relative to the repository's top level.")
+
+
+class Reset(Output):
+    mode: Literal["mixed", "soft", "hard"]
+    commit: str | None = Field(
+        default=None, description="Where HEAD is now (absent before the first commit)."
+    )
+    branch: str | None = Field(
+        default=None, description="The branch that was reset; absent when HEAD is detached."
+    )
+    paths: list[str] | None = Field(default=None, description="The paths unstaged, when only some were.")
+
+
+class Committed(Output):
+    sha: str
+    branch: str | None = Field(
+        default=None, description="The branch that now points at it; absent when detached."
+    )
+    amended: bool = Field(description="It replaced the previous last commit.")
+
 
 _Files = Annotated[
     list[str],
@@ -27,12 +54,14 @@ _Files = Annotated[
 
 def register(server: ToolRegistry, toolbox: Toolbox) -> None:
     @server.tool(title="Stage files", read_only=False, idempotent=True)
-    async def git_add(repo_path: RepoPath, files: _Files, ctx: ToolContext) -> str:
+    async def git_add(
+        repo_path: RepoPath, files: _Files, ctx: ToolContext
+    ) -> Annotated[types.CallToolResult, Staged]:
         """Add file contents to the staging area (the index), deletions included."""
         repo = await toolbox.open(repo_path, ctx)
-        specs = [f":(literal){repo.relative(path)}" for path in files]
-        await toolbox.git.run(repo, ["add", "--all", "--", *specs])
-        return "Files staged successfully"
+        relative = [repo.relative(path) for path in files]
+        await toolbox.git.run(repo, ["add", "--all", "--", *(f":(literal){path}" for path in relative)])
+        return tool_result("Files staged successfully", Staged(paths=relative))
 
     @server.tool(title="Unstage or reset", read_only=False, destructive=True)
     async def git_reset(
@@ -54,7 +83,7 @@ def register(server: ToolRegistry, toolbox: Toolbox) -> None:
         ] = None,
         paths: Paths = None,
         confirm: Confirm = False,
-    ) -> str:
+    ) -> Annotated[types.CallToolResult, Reset]:
         """Unstage all staged changes (the default), or only some paths; or move the current branch to
         another commit (soft, mixed or hard). A hard reset, and moving a protected branch, need
         confirm=true; without it the call says what it would do."""
@@ -65,9 +94,11 @@ def register(server: ToolRegistry, toolbox: Toolbox) -> None:
                 raise InvalidInput(
                     f"paths only go with mode='mixed' (unstaging them); not with mode={mode!r}."
                 )
-            specs = [f":(literal){repo.relative(path)}" for path in paths]
+            relative = [repo.relative(path) for path in paths]
+            specs = [f":(literal){path}" for path in relative]
             await toolbox.git.run(repo, ["reset", "--quiet", "--end-of-options", commit, "--", *specs])
-            return f"Unstaged changes to {len(paths)} path{'s' if len(paths) > 1 else ''}"
+            text = f"Unstaged changes to {len(paths)} path{'s' if len(paths) > 1 else ''}"
+            return tool_result(text, Reset(mode=mode, commit=await _head(toolbox, repo), paths=relative))
         branch = await current_branch(toolbox, repo)
         if mode == "hard":
             toolbox.require_confirmation(
@@ -77,9 +108,10 @@ def register(server: ToolRegistry, toolbox: Toolbox) -> None:
         elif target and branch and toolbox.is_protected(branch):
             toolbox.require_confirmation(confirm, f"move the protected branch {branch} to {commit}")
         await toolbox.git.run(repo, ["reset", "--quiet", f"--{mode}", "--end-of-options", commit, "--"])
+        done = Reset(mode=mode, commit=await _head(toolbox, repo), branch=branch)
         if mode == "mixed" and not target:
-            return "All staged changes reset"
-        return f"Reset {branch or 'HEAD'} to {commit} ({mode})"
+            return tool_result("All staged changes reset", done)
+        return tool_result(f"Reset {branch or 'HEAD'} to {commit} ({mode})", done)
 
     @server.tool(title="Commit", read_only=False)
     async def git_commit(
@@ -111,12 +143,12 @@ def register(server: ToolRegistry, toolbox: Toolbox) -> None:
             ),
         ] = False,
         confirm: Confirm = False,
-    ) -> str:
+    ) -> Annotated[types.CallToolResult, Committed]:
         """Record the staged changes to the repository as a new commit with this message."""
         repo = await toolbox.open(repo_path, ctx)
         args = ["commit", "--quiet", "--file=-", "--cleanup=strip"]
+        branch = await current_branch(toolbox, repo)
         if amend:
-            branch = await current_branch(toolbox, repo)
             if branch and toolbox.is_protected(branch):
                 toolbox.require_confirmation(
                     confirm, f"rewrite the last commit of the protected branch {branch}"
@@ -128,6 +160,21 @@ def register(server: ToolRegistry, toolbox: Toolbox) -> None:
             args.append("--allow-empty")
         if sign:
             args.append("--gpg-sign")
-        await toolbox.git.run(repo, args, stdin=message.encode())
-        sha = (await toolbox.git.text(repo, ["rev-parse", "HEAD"])).strip()
-        return f"Changes committed successfully with hash {sha}"
+        result = await toolbox.git.run(repo, args, stdin=message.encode(), accept=(0, 1))
+        if result.returncode == 1:
+            said = (result.stdout + result.stderr).decode("utf-8", "replace")
+            if "nothing to commit" in said or "no changes added to commit" in said:
+                raise InvalidInput(
+                    "Nothing is staged, so there is nothing to commit: stage changes with git_add first "
+                    "(git_status shows them), or pass allow_empty=true for a commit without changes."
+                )
+            raise failure(args, result)
+        sha = await _head(toolbox, repo) or ""
+        committed = Committed(sha=sha, branch=branch, amended=amend)
+        return tool_result(f"Changes committed successfully with hash {sha}", committed)
+
+
+async def _head(toolbox: Toolbox, repo: Repository) -> str | None:
+    """The commit HEAD is at, or None before the first commit."""
+    result = await toolbox.git.run(repo, ["rev-parse", "--verify", "--quiet", "HEAD"], accept=(0, 1))
+    return result.stdout.decode().strip() or None

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import mcp_types as types
 from pydantic import Field
 
-from moorings_core import InvalidInput, MooringsServer, PageRequest, ToolContext
+from moorings_core import InvalidInput, MooringsServer, PageRequest, ToolContext, tool_result
 from moorings_core.paging import with_note
 from moorings_core.sandbox.git import ordinary_argument
-from moorings_git.pages import read_page
+from moorings_git.pages import PagedText, read_page
 from moorings_git.repositories import Repository
 from moorings_git.running import DIFF_SAFETY
 from moorings_git.toolbox import Toolbox
@@ -54,11 +55,11 @@ def pathspecs(repo: Repository, paths: list[str] | None) -> list[str]:
 def register(server: MooringsServer, toolbox: Toolbox) -> None:
     async def diff_page(
         tool: str, title: str, repo: Repository, args: list[str], cursor: str | None, **scope: object
-    ) -> str:
+    ) -> types.CallToolResult:
         request = PageRequest(tool, cursor, repo=str(repo.work_tree), **scope)
         page = await read_page(toolbox.git, repo, args, request, budget=toolbox.budget, narrow=_NARROW)
         body = page.text if page.text or page.start else "(no changes)\n"
-        return with_note(f"{title}\n{body}".rstrip("\n"), page.note)
+        return tool_result(with_note(f"{title}\n{body}".rstrip("\n"), page.note), page.output(page.text))
 
     @server.tool(title="Unstaged changes", read_only=True)
     async def git_diff_unstaged(
@@ -69,7 +70,7 @@ def register(server: MooringsServer, toolbox: Toolbox) -> None:
         stat: _Stat = False,
         name_only: _NameOnly = False,
         cursor: Cursor = None,
-    ) -> str:
+    ) -> Annotated[types.CallToolResult, PagedText]:
         """Show changes in the working directory that are not yet staged (git diff).
 
         Optionally only for some paths, or as a stat summary or a list of names. A long diff comes in
@@ -98,7 +99,7 @@ def register(server: MooringsServer, toolbox: Toolbox) -> None:
         stat: _Stat = False,
         name_only: _NameOnly = False,
         cursor: Cursor = None,
-    ) -> str:
+    ) -> Annotated[types.CallToolResult, PagedText]:
         """Show changes that are staged for the next commit (git diff --cached).
 
         Optionally only for some paths, or as a stat summary or a list of names. A long diff comes in
@@ -135,7 +136,7 @@ def register(server: MooringsServer, toolbox: Toolbox) -> None:
         stat: _Stat = False,
         name_only: _NameOnly = False,
         cursor: Cursor = None,
-    ) -> str:
+    ) -> Annotated[types.CallToolResult, PagedText]:
         """Show differences between branches or commits, or between one and the working tree.
 
         Optionally only for some paths, or as a stat summary or a list of names. A long diff comes in
@@ -180,7 +181,7 @@ def register(server: MooringsServer, toolbox: Toolbox) -> None:
         stat: _Stat = False,
         name_only: _NameOnly = False,
         cursor: Cursor = None,
-    ) -> str:
+    ) -> Annotated[types.CallToolResult, PagedText]:
         """Show a commit: its author, date and message, then its changes. With REV:PATH, show that
         file's content at that revision instead (a folder lists its entries).
 
@@ -208,4 +209,4 @@ def register(server: MooringsServer, toolbox: Toolbox) -> None:
             name_only=name_only,
         )
         page = await read_page(toolbox.git, repo, args, request, budget=toolbox.budget, narrow=_NARROW)
-        return with_note(page.text.rstrip("\n"), page.note)
+        return tool_result(with_note(page.text.rstrip("\n"), page.note), page.output(page.text))

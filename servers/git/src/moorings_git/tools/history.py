@@ -46,7 +46,10 @@ class LogEntry(Output):
 class LogPage(Output):
     """Commits, newest first (or in the order a revision range gives)."""
 
-    entries: list[LogEntry]
+    entries: list[LogEntry] = Field(description="The commits (empty when stat or patch asked for text).")
+    text: str | None = Field(
+        default=None, description="With stat or patch: this page of the history as text."
+    )
     next_cursor: str | None = Field(
         default=None, description="Pass back as cursor for the next page of commits."
     )
@@ -165,7 +168,7 @@ def register(server: MooringsServer, toolbox: Toolbox) -> None:
             )
             return tool_result(
                 with_note(f"Commit history:\n{page.text}".rstrip("\n"), page.note),
-                LogPage(entries=[], next_cursor=page.next_cursor),
+                LogPage(entries=[], text=page.text, next_cursor=page.next_cursor),
             )
         return await _entries(
             toolbox,
