@@ -45,7 +45,7 @@ _Files = Annotated[
     list[str],
     Field(
         min_length=1,
-        max_length=10_000,
+        max_length=1_000,
         description="Files or folders to stage, relative to the repository's top level or absolute inside "
         "it; ['.'] stages every change, new files included.",
     ),
