@@ -55,7 +55,8 @@ def test_a_repository_that_is_not_a_directory_stops_the_server_with_one_line(tmp
     )
     assert done.returncode == 2
     [line] = done.stderr.splitlines()
-    assert line.startswith("moorings-git: error: ") and "nowhere is not a directory" in line
+    assert line.startswith("moorings-git: error: ")
+    assert "nowhere is not a directory" in line
 
 
 @pytest.mark.parametrize("era", ERAS)
@@ -64,5 +65,6 @@ async def test_the_installed_script_serves_over_stdio(repo: Repo, era: Era) -> N
     async with connect_stdio("moorings-git", "--repository", str(repo.path), era=era) as client:
         text, data = succeeded(await client.call_tool("git_status", {"repo_path": str(repo.path)}))
         log, _ = succeeded(await client.call_tool("git_log", {"repo_path": str(repo.path), "max_count": 1}))
-    assert "modified:   README.md" in text and data["branch"] == "main"
+    assert "modified:   README.md" in text
+    assert data["branch"] == "main"
     assert log.count("Commit: ") == 1
