@@ -8,15 +8,18 @@ from moorings_git.repositories import Repositories
 from moorings_git.running import Git
 from moorings_git.settings import GitSettings
 from moorings_git.toolbox import Toolbox
-from moorings_git.tools import branches, commits, diffs, history, status
+from moorings_git.tools import branches, clone, commits, diffs, history, remotes, status
 
 __all__ = ["PROGRAM", "build_server"]
 
 INSTRUCTIONS = """\
 Git in the repositories the operator allowed, and nothing else. Every tool takes repo_path, the
-repository's folder. Long diffs and histories come in pages: each result says how to get the rest.
+repository's folder (git_clone takes the new one's, path). Long diffs and histories come in pages:
+each result says how to get the rest.
 Operations that cannot be undone (a hard reset, a force push, rewriting a protected branch) ask for
 confirm=true and say what they would do."""
+
+_READ_ONLY = "this server is read-only; the operator can allow changes by starting it without --read-only"
 
 
 def build_server(settings: GitSettings) -> MooringsServer:
@@ -29,14 +32,21 @@ def build_server(settings: GitSettings) -> MooringsServer:
     diffs.register(server, toolbox)
     history.register(server, toolbox)
     branches.register(server, toolbox)
+    remotes.register(server, toolbox)
     # In read-only mode the tools that change anything are not even listed; a call to one says why.
-    changes = server.optional_tools(
-        enabled=not settings.read_only,
-        disabled_because="this server is read-only; the operator can allow changes by starting it "
-        "without --read-only",
-    )
+    changes = server.optional_tools(enabled=not settings.read_only, disabled_because=_READ_ONLY)
     commits.register(changes, toolbox)
     branches.register_changes(changes, toolbox)
+    clone.register(changes, toolbox)  # local sources only, without --allow-network
+    # Fetch, pull and push talk to other machines and change refs: off unless both are allowed.
+    network = server.optional_tools(
+        enabled=settings.allow_network and not settings.read_only,
+        disabled_because=_READ_ONLY
+        if settings.read_only
+        else "it talks to other repositories, and the network is off; start the server with "
+        "--allow-network to allow it",
+    )
+    remotes.register_network(network, toolbox)
     return server
 
 
