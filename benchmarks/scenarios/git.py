@@ -8,17 +8,22 @@ one call of the same tool (a small one where the measured call is big), so neith
 around the measured calls only.
 
 Both servers are called with the reference's tool and parameter names (``repo_path`` and the
-rest), so a row is the same request a prompt would make. The git CLI doing the same work is the
-first row of each table: one whole process per run (spawn included, its output written to a
-file), as a person would type it, so the ratio column reads as "times the CLI". A server's call
-costs at least one such process too when it shells out to git, as the reference does.
+rest), so a row is the same request a prompt would make. A server that pages a long answer (ours
+does, at 50,000 characters) is followed to the last page, its cursor read from the structured
+result or else from the closing note of the text; the log, diff and show scenarios time the first
+page and every page together, the reference's one answer being both.
 
-Every answer is checked for what it must hold and a server whose answer lacks it fails instead of
-giving a flattering time: `git_log` must list exactly the commits ``git rev-list -n 1000 HEAD``
-lists (each entry's ``Commit: <sha>`` line, in the reference's text and ours); `git_status`,
-`git_diff_unstaged` and `git_show` must name at least one of the files they are about (found by the
-fixture's file serials, whatever the format), and every row says how many of them it named, so a
-server that pages or cuts a big answer short shows it.
+The git CLI doing the same work is the first row of each table: one whole process per run (spawn
+included, its output written to a file), as a person would type it, so the ratio column reads as
+"times the CLI". For status, a second row times a git process that does next to nothing (``git
+rev-parse HEAD``): what any call that runs git pays at least, as both servers' calls do.
+
+Every answer is checked and a server whose answer falls short fails instead of giving a flattering
+time: `git_log`'s pages together must list exactly the commits ``git rev-list -n 1000 HEAD`` lists
+(one ``Commit: <sha>`` line per entry, in the reference's text and ours); `git_status`,
+`git_diff_unstaged` and `git_show` must name every file they are about (found by the fixture's file
+serials, whatever the format), and a first page at least one of them. Every row says how much its
+first page and all its pages held.
 """
 
 from __future__ import annotations
@@ -51,6 +56,10 @@ _GIT_HINT = "install git"
 # A git process that does next to nothing: what any call that runs git costs at least.
 _START_UP = ("git", "rev-parse", "HEAD")
 _START_UP_ROW = "git rev-parse (start-up only)"
+# How a text-only answer (a diff, a patch) says where its next page starts, in its closing note.
+_CURSOR_IN_NOTE = re.compile(r'cursor "([^"]+)" for the next page')
+_NOTE_ROOM = 1_000
+_MAX_PAGES = 1_000  # a cursor that never ends is a bug to report, not a loop to wait out
 
 
 def commits_in(text: str) -> list[str]:
@@ -58,23 +67,40 @@ def commits_in(text: str) -> list[str]:
     return COMMIT_LINE.findall(text)
 
 
-def check_log(text: str, expected: Sequence[str]) -> str:
-    """`text` of a `git_log` answer; raise `ValueError` unless it lists exactly the `expected` commits."""
+def check_log(text: str, expected: Sequence[str], *, complete: bool) -> str:
+    """`text` of a `git_log` answer; raise `ValueError` unless it lists the `expected` commits.
+
+    All of them when `complete` (every page of the answer), else at least one and no others.
+    """
     found = commits_in(text)
-    if sorted(found) != sorted(expected):
-        missing, extra = len(set(expected) - set(found)), len(set(found) - set(expected))
-        raise ValueError(
-            f"git_log listed {len(found):,} commits, not the {len(expected):,} asked "
-            f"({missing:,} missing, {extra:,} others): {text[:300]}"
-        )
-    return text
+    wanted = set(expected)
+    if sorted(found) == sorted(expected) or (not complete and found and set(found) <= wanted):
+        return text
+    missing, others = len(wanted - set(found)), len(set(found) - wanted)
+    raise ValueError(
+        f"git_log listed {len(found):,} commits, not the {len(expected):,} asked "
+        f"({missing:,} missing, {others:,} others): {text[:300]}"
+    )
 
 
-def check_files(tool: str, text: str, expected: frozenset[int]) -> str:
-    """`text` of an answer; raise `ValueError` unless it names at least one of the `expected` files."""
-    if not serials_in(text) & expected:
-        raise ValueError(f"{tool} named none of the {len(expected):,} files it is about: {text[:300]}")
-    return text
+def check_files(tool: str, text: str, expected: frozenset[int], *, complete: bool) -> str:
+    """`text` of an answer; raise `ValueError` unless it names the `expected` files.
+
+    All of them when `complete` (every page of the answer), else at least one.
+    """
+    named = serials_in(text) & expected
+    if named == expected or (named and not complete):
+        return text
+    raise ValueError(f"{tool} named {len(named):,} of the {len(expected):,} files it is about: {text[:300]}")
+
+
+def page_cursor(result: dict[str, Any]) -> str | None:
+    """The cursor for the page after `result`: in its structured content, else in its closing note."""
+    cursor = next_cursor(result)
+    if cursor is not None:
+        return cursor
+    match = _CURSOR_IN_NOTE.search(text_of(result)[-_NOTE_ROOM:])
+    return match.group(1) if match else None
 
 
 class _RepositoryScenario(Scenario):
@@ -111,7 +137,11 @@ class _RepositoryScenario(Scenario):
 
 
 class _OneToolScenario(_RepositoryScenario):
-    """`calls` calls of one tool per run, their median timed, each answer checked."""
+    """`calls` answers of one tool per run, each followed page by page to its end and checked.
+
+    The first metric times the first page (the one call a server makes for the whole answer where
+    it does not page); a second one, if any, times every page together.
+    """
 
     tool: ClassVar[str]
 
@@ -124,8 +154,8 @@ class _OneToolScenario(_RepositoryScenario):
         return self.arguments(repository)
 
     @abstractmethod
-    def check(self, text: str) -> str:
-        """`text` of an answer, or `ValueError` when it lacks what the answer must hold."""
+    def check(self, text: str, *, complete: bool) -> str:
+        """`text`, or `ValueError` when it lacks what a first page or (`complete`) every page must hold."""
 
     @abstractmethod
     def summarize(self, output: str) -> str:
@@ -134,21 +164,41 @@ class _OneToolScenario(_RepositoryScenario):
     def measure(self, server: Server, root: Path) -> dict[str, float]:
         start(server, self.tool, {"repo_path": str(root), **self.warm_up(root)})
         arguments = {"repo_path": str(root), **self.arguments(root)}
-        samples, text = [], ""
-        result: dict[str, Any] = {}
+        firsts, totals, pages = [], [], [""]
         for _ in range(self.calls):
-            seconds, result = timed_call(server, self.tool, arguments)
-            text = self.check(text_of(result))
-            samples.append(seconds)
-        server.returned = self.summarize(text)
-        if next_cursor(result) is not None:
-            server.returned += ", a cursor for the rest"
-        return {self.metrics[0]: statistics.median(samples)}
+            first, total, pages = self._every_page(server, arguments)
+            self.check(pages[0], complete=False)
+            self.check("\n".join(pages), complete=True)
+            firsts.append(first)
+            totals.append(total)
+        server.returned = self.summarize(pages[0])
+        if len(pages) > 1:
+            server.returned += (
+                f" on the first page, {self.summarize(chr(10).join(pages))} on all {len(pages)}"
+            )
+        timings = {self.metrics[0]: statistics.median(firsts)}
+        return timings | ({self.metrics[1]: statistics.median(totals)} if len(self.metrics) > 1 else {})
+
+    def _every_page(self, server: Server, arguments: dict[str, Any]) -> tuple[float, float, list[str]]:
+        """One answer, following its cursor to the end: the first page's seconds, all pages', their texts."""
+        first, result = timed_call(server, self.tool, arguments)
+        total, pages = first, [text_of(result)]
+        while (cursor := page_cursor(result)) is not None:
+            if len(pages) == _MAX_PAGES:
+                raise ValueError(f"{self.tool} still had more after {_MAX_PAGES} pages")
+            seconds, result = timed_call(server, self.tool, {**arguments, "cursor": cursor})
+            pages.append(text_of(result))
+            total += seconds
+        return first, total, pages
+
+    def cli(self, name: str, command: tuple[str, ...]) -> Baseline:
+        """The CLI printing the whole answer, in every table (its one run is both the first page and all)."""
+        return Baseline(name, command, self.metrics[0], _GIT_HINT, also=self.metrics[1:])
 
 
 class GitLog(_OneToolScenario):
     name = "git-log"
-    metrics = (f"max_count={LOG_COUNT}, per call",)
+    metrics = (f"max_count={LOG_COUNT}, first page", f"max_count={LOG_COUNT}, every page")
     tool = "git_log"
 
     def __init__(self, *, quick: bool = False) -> None:
@@ -157,8 +207,9 @@ class GitLog(_OneToolScenario):
 
     def _describe(self) -> str:
         return (
-            f"git_log max_count={LOG_COUNT} on a {self.spec.commits:,}-commit history with merges: median "
-            f"of {self.calls} calls per run, beside `git log -n {LOG_COUNT}` in the reference's format"
+            f"git_log max_count={LOG_COUNT} on a {self.spec.commits:,}-commit history with merges, the first "
+            f"page and every page: median of {self.calls} answers per run, beside `git log -n {LOG_COUNT}` "
+            "in the reference's format"
         )
 
     def prepare(self, root: Path) -> Path:
@@ -172,12 +223,12 @@ class GitLog(_OneToolScenario):
     def warm_up(self, repository: Path) -> dict[str, Any]:
         return {"max_count": 1}
 
-    def check(self, text: str) -> str:
-        return check_log(text, self._expected)
+    def check(self, text: str, *, complete: bool) -> str:
+        return check_log(text, self._expected, complete=complete)
 
     def baselines(self) -> Sequence[Baseline]:
         command = ("git", "log", "-n", str(LOG_COUNT), "--date=iso", LOG_FORMAT)
-        return (Baseline(f"git log -n {LOG_COUNT}", command, self.metrics[0], _GIT_HINT),)
+        return (self.cli(f"git log -n {LOG_COUNT}", command),)
 
     def summarize(self, output: str) -> str:
         return (
@@ -194,8 +245,8 @@ class _FilesScenario(_OneToolScenario):
     def expected(self) -> frozenset[int]:
         """The serials of the files the answer is about."""
 
-    def check(self, text: str) -> str:
-        return check_files(self.tool, text, self.expected())
+    def check(self, text: str, *, complete: bool) -> str:
+        return check_files(self.tool, text, self.expected(), complete=complete)
 
     def summarize(self, output: str) -> str:
         named = len(serials_in(output) & self.expected())
@@ -204,7 +255,7 @@ class _FilesScenario(_OneToolScenario):
 
 class GitStatus(_FilesScenario):
     name = "git-status"
-    metrics = ("git_status, per call",)
+    metrics = ("git_status, per call",)  # one page: no "every page" table
     tool = "git_status"
     unit = "changed or untracked files"
 
@@ -224,14 +275,14 @@ class GitStatus(_FilesScenario):
 
     def baselines(self) -> Sequence[Baseline]:
         return (
-            Baseline("git status", ("git", "status"), self.metrics[0], _GIT_HINT),
+            self.cli("git status", ("git", "status")),
             Baseline(_START_UP_ROW, _START_UP, self.metrics[0], _GIT_HINT),
         )
 
 
 class GitDiffUnstaged(_FilesScenario):
     name = "git-diff-unstaged"
-    metrics = ("git_diff_unstaged, per call",)
+    metrics = ("git_diff_unstaged, first page", "git_diff_unstaged, every page")
     tool = "git_diff_unstaged"
     unit = "changed files"
 
@@ -239,7 +290,8 @@ class GitDiffUnstaged(_FilesScenario):
         spec = self.spec
         return (
             f"git_diff_unstaged context_lines={CONTEXT_LINES} of {spec.modified} modified and {spec.deleted} "
-            f"deleted files: median of {self.calls} calls per run, beside `git diff`"
+            f"deleted files, the first page and every page: median of {self.calls} answers per run, "
+            "beside `git diff`"
         )
 
     def arguments(self, repository: Path) -> dict[str, Any]:
@@ -250,12 +302,12 @@ class GitDiffUnstaged(_FilesScenario):
 
     def baselines(self) -> Sequence[Baseline]:
         command = ("git", "diff", f"--unified={CONTEXT_LINES}")
-        return (Baseline("git diff", command, self.metrics[0], _GIT_HINT),)
+        return (self.cli("git diff", command),)
 
 
 class GitShow(_FilesScenario):
     name = "git-show"
-    metrics = ("git_show, per call",)
+    metrics = ("git_show, first page", "git_show, every page")
     default_timeout = 120.0
     calls_per_run = 3
     tool = "git_show"
@@ -264,7 +316,8 @@ class GitShow(_FilesScenario):
     def _describe(self) -> str:
         return (
             f"git_show of the large commit ({self.spec.large_commit_files} files, most of them new) by its "
-            f"sha: median of {self.calls} calls per run, beside `git show` of it"
+            f"sha, the first page and every page: median of {self.calls} answers per run, beside `git show` "
+            "of it"
         )
 
     def arguments(self, repository: Path) -> dict[str, Any]:
@@ -279,7 +332,7 @@ class GitShow(_FilesScenario):
     def baselines(self) -> Sequence[Baseline]:
         # HEAD~N is the large commit's sha, which is known only once the fixture is built.
         command = ("git", "show", f"HEAD~{self.spec.large_commit_offset}")
-        return (Baseline("git show", command, self.metrics[0], _GIT_HINT),)
+        return (self.cli("git show", command),)
 
 
 class GitStatusCalls(_RepositoryScenario):
@@ -301,7 +354,7 @@ class GitStatusCalls(_RepositoryScenario):
         samples, text = [], ""
         for _ in range(self.calls):
             seconds, result = timed_call(server, "git_status", arguments)
-            text = check_files("git_status", text_of(result), self.manifest.dirty_serials)
+            text = check_files("git_status", text_of(result), self.manifest.dirty_serials, complete=False)
             samples.append(seconds)
         server.returned = self.summarize(text)
         percentiles = statistics.quantiles(samples, n=100, method="inclusive")
