@@ -10,9 +10,7 @@ import pytest
 
 from benchmarks.git_fixture import GitFixture, GitSpec, ensure_repository, git, serials_in
 
-SMALL = GitSpec(
-    commits=200, files=100, large_commit_files=20, merges=2, modified=5, deleted=2, untracked=3
-)
+SMALL = GitSpec(commits=200, files=100, large_commit_files=20, merges=2, modified=5, deleted=2, untracked=3)
 
 
 @pytest.fixture(scope="module")
