@@ -12,7 +12,7 @@ seconds rather than the minutes one git process per commit would:
 - `spec.merges` short topic branches, each merged back with a merge commit while the main line
   moved on meanwhile (touching other files, so every merge is clean);
 - the *large commit*, HEAD~`spec.large_commit_offset`: `spec.large_commit_files` files, three in
-  five of them new (a vendored library, about 12 KB each) and the rest heavily rewritten, several
+  five of them new (a vendored library, about 17 KB each) and the rest heavily rewritten, several
   MB of diff for `git show`;
 - every commit is counted: `git rev-list --count HEAD` is `spec.commits`.
 
