@@ -31,12 +31,21 @@ from benchmarks.servers import ROOT_PLACEHOLDER
 
 @dataclass(frozen=True)
 class Baseline:
-    """A command that does one metric's work; `{root}` in it is the directory the servers serve."""
+    """A command that does one metric's work; `{root}` in it is the directory the servers serve.
+
+    `also` names other metrics its one run stands for: the whole answer that servers give as a
+    first page and as every page, which the command prints in one go.
+    """
 
     name: str
     command: tuple[str, ...]
     metric: str
     install_hint: str = ""
+    also: tuple[str, ...] = ()
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.metric, *self.also)
 
     def argv(self, root: Path) -> list[str]:
         """The command for `root`, its program as found by `locate` (or as written, if not found)."""

@@ -247,7 +247,8 @@ def _run_baseline_once(
         result.failure = str(error)
         return
     if measured:
-        _record(result, {baseline.metric: run.seconds}, run.peak_rss, scenario.summarize(run.output))
+        timings = dict.fromkeys(baseline.metrics, run.seconds)
+        _record(result, timings, run.peak_rss, scenario.summarize(run.output))
 
 
 def _record(result: Result, timings: dict[str, float], rss: int | None, returned: str | None) -> None:
