@@ -2,19 +2,22 @@
 
 Each server's README shows calls on data of its own (the sqlite README's `users` and `orders`
 tables, the filesystem README's `logs/app.log` and `src/app.py`, the postgres README's shop
-database); `SERVERS` lays out that data and starts the server over it as its console script
-would, from a command line (the server's default one, or with a README example's flags added), in
-process. Files live in a temporary home directory that the READMEs call `/home/me` (`HOME_SHOWN`):
-`shown` rewrites real output to that spelling before it is compared. The postgres data is a
-database of the home's own on the tests' PostgreSQL (tests/postgres/conftest.py: skipped with the
-reason when it is unreachable, a failure in CI), dropped when the example is done with it; the
-READMEs call it `postgresql://me@localhost:5432/shop` (`DATABASE_SHOWN`), and `shown` does too.
+database, the git README's project and its history); `SERVERS` lays out that data and starts the
+server over it as its console script would, from a command line (the server's default one, or with
+a README example's flags added), in process. Files live in a temporary home directory that the
+READMEs call `/home/me` (`HOME_SHOWN`): `shown` rewrites real output to that spelling before it is
+compared. The postgres data is a database of the home's own on the tests' PostgreSQL
+(tests/postgres/conftest.py: skipped with the reason when it is unreachable, a failure in CI),
+dropped when the example is done with it; the READMEs call it
+`postgresql://me@localhost:5432/shop` (`DATABASE_SHOWN`), and `shown` does too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import subprocess
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, asynccontextmanager, closing, contextmanager
@@ -24,6 +27,7 @@ from typing import Any
 
 import anyio
 import asyncpg
+import pytest
 from mcp import Client
 
 from moorings_core.config import ServerSettings, load_settings
@@ -31,6 +35,7 @@ from moorings_core.program import ServerProgram
 from moorings_core.server import MooringsServer
 from moorings_core.testing import connect
 from moorings_filesystem.server import PROGRAM as FILESYSTEM
+from moorings_git.server import PROGRAM as GIT
 from moorings_postgres.dsn import parse_dsn
 from moorings_postgres.server import PROGRAM as POSTGRES
 from moorings_sqlite.server import PROGRAM as SQLITE
@@ -156,6 +161,113 @@ def _run_sql(dsn: str, *statements: str) -> None:
         thread.submit(anyio.run, execute).result()
 
 
+# What servers/git/README.md reads and changes: a project whose history is made with fixed names and
+# dates, so every sha is the same on every machine and with every git; each commit is (date, author,
+# message, files written). `feature/login` branches off after the changelog, the tag `v1.0` marks the
+# second commit, where `origin/main` (a remote that is never contacted) also stands; then the
+# working tree gets one change of each kind for the status and the diffs to show.
+_AUTHORS = {"Ada": "Ada Lovelace <ada@example.com>", "Grace": "Grace Hopper <grace@example.com>"}
+_APP = "import os\n\nDEBUG = True\nPORT = {port}\n"
+_MAIN = (
+    (
+        "2026-11-02T09:00:00+00:00",
+        "Ada",
+        "Start the project",
+        {"README.md": "# project\n\nA small web app.\n", "src/app.py": _APP.format(port="8000")},
+    ),
+    (
+        "2026-11-02T14:30:00+00:00",
+        "Grace",
+        "Read the port from the environment\n\nPORT still defaults to 8000.",
+        {"src/app.py": _APP.format(port='int(os.environ.get("PORT", "8000"))')},
+    ),
+    (
+        "2026-11-03T10:15:00+00:00",
+        "Ada",
+        "Add a changelog",
+        {"CHANGELOG.md": "## 1.0\n\n- The port comes from PORT.\n"},
+    ),
+)
+_FEATURE = (
+    "2026-11-04T16:45:00+00:00",
+    "Grace",
+    "Add a login page",
+    {"src/login.py": 'def login(user):\n    return f"Welcome, {user}"\n'},
+)
+_WORKING_TREE = {
+    "staged": {"docs/usage.md": "Run `python -m app`.\n"},
+    "unstaged": {
+        "src/app.py": _APP.format(port='int(os.environ.get("PORT", "8000"))').replace("True", "False")
+    },
+    "untracked": {"notes.txt": "ask about the logo\n"},
+}
+_TODAY = "2026-11-05T09:00:00+00:00"  # when whatever is not a commit of the history is done
+_USER_CONFIG = "[user]\n\tname = Me\n\temail = me@example.com\n[init]\n\tdefaultBranch = main\n"
+_REMOTE = "https://me:s3cret@git.example.com/me/project.git"
+
+
+@contextmanager
+def _git_project(home: Path) -> Iterator[list[str]]:
+    """The project, under a global git configuration of the home's own (the user's identity), which
+    the server, in process or started by a console example with HOME set, reads instead of the
+    machine's."""
+    root = home / "project"
+    root.mkdir(parents=True, exist_ok=True)
+    user_config = home / ".gitconfig"
+    user_config.write_text(_USER_CONFIG, encoding="utf-8")
+    git = _Git(root, user_config)
+    git("init", "--quiet")
+    for commit in _MAIN[:2]:
+        git.commit(*commit)
+    git("tag", "--annotate", "--message=First release", "v1.0", date=_MAIN[1][0], author=_AUTHORS["Grace"])
+    git("remote", "add", "origin", _REMOTE)
+    git("update-ref", "refs/remotes/origin/main", "HEAD")
+    git("branch", "--set-upstream-to=origin/main")
+    git.commit(*_MAIN[2])
+    git("switch", "--quiet", "--create", "feature/login")
+    git.commit(*_FEATURE)
+    git("switch", "--quiet", "main")
+    for kind, files in _WORKING_TREE.items():
+        _write(root, files)
+        if kind == "staged":
+            git("add", "--", *files)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GIT_CONFIG_GLOBAL", str(user_config))
+        yield ["--repository", str(root)]
+
+
+@dataclass(frozen=True)
+class _Git:
+    """Plain git in `root`, as the user of `config`, every commit at the time it is given."""
+
+    root: Path
+    config: Path
+
+    def __call__(self, *args: str, date: str = _TODAY, author: str = "Me <me@example.com>") -> None:
+        name, _, email = author.removesuffix(">").partition(" <")
+        who = {"NAME": name, "EMAIL": email, "DATE": date}
+        environment = {
+            **{key: value for key, value in os.environ.items() if not key.startswith("GIT_")},
+            "GIT_CONFIG_GLOBAL": str(self.config),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            **{
+                f"GIT_{role}_{part}": value for role in ("AUTHOR", "COMMITTER") for part, value in who.items()
+            },
+        }
+        subprocess.run(["git", *args], cwd=self.root, env=environment, check=True, capture_output=True)
+
+    def commit(self, date: str, author: str, message: str, files: dict[str, str]) -> None:
+        _write(self.root, files)
+        self("add", "--", *files)
+        self("commit", "--quiet", f"--message={message}", date=date, author=_AUTHORS[author])
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, content in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(content, encoding="utf-8")
+
+
 @dataclass(frozen=True)
 class ReadmeServer:
     """A server as the READMEs run it: its program, the data its examples describe, and the flags
@@ -170,6 +282,9 @@ class ReadmeServer:
 
 SERVERS = {
     "filesystem": ReadmeServer(FILESYSTEM, _project, tool_flags=("--read-only",)),
+    # --allow-network adds the tools that talk to remotes; --read-only takes away every tool that
+    # changes anything (those tools too).
+    "git": ReadmeServer(GIT, _git_project, tool_flags=("--read-only", "--allow-network")),
     # Unrestricted mode lists the same tools (execute_sql's description and annotations change).
     "postgres": ReadmeServer(POSTGRES, _shop_database, tool_flags=()),
     "sqlite": ReadmeServer(SQLITE, _shop, tool_flags=("--allow-writes",)),
