@@ -84,6 +84,37 @@ async def test_a_folder_of_a_repository_whose_top_level_is_outside_the_jail_is_r
     assert [entry["subject"] for entry in data["entries"]] == ["sub"]
 
 
+@pytest.mark.parametrize("pointer", ["gitdir file", "symlink", "commondir"])
+async def test_a_git_directory_outside_the_jail_is_refused(
+    jail: Path, repo: Repo, outside: Repo, pointer: str
+) -> None:
+    outside.commit("secret", **{"secret.txt": "hunter2\n"})
+    trap = jail / "trap"
+    trap.mkdir()
+    if pointer == "gitdir file":
+        (trap / ".git").write_text(f"gitdir: {outside.path / '.git'}\n")
+    elif pointer == "symlink":
+        (trap / ".git").symlink_to(outside.path / ".git", target_is_directory=True)
+    else:  # a git directory of its own whose refs and objects are another's
+        make_repo(trap, commits=0)
+        (trap / ".git" / "commondir").write_text(f"{outside.path / '.git'}\n")
+        assert "secret" in Repo(trap).git("log", "--format=%s")  # git itself follows it
+    for tool, arguments in (("git_log", {}), ("git_show_file", {"path": "secret.txt"})):
+        message = await refused(jail, tool, repo_path=str(trap), **arguments)
+        assert f"{trap} keeps its git data in {outside.path / '.git'}, outside the allowed" in message
+        assert "hunter2" not in message
+
+
+async def test_linked_worktrees_and_submodules_inside_the_jail_are_served(jail: Path, repo: Repo) -> None:
+    repo.git("worktree", "add", "--quiet", "-b", "topic", str(jail / "linked"))
+    library = make_repo(jail / "library", commits=1)
+    repo.git("-c", "protocol.file.allow=always", "submodule", "--quiet", "add", str(library.path), "lib")
+    _, data = await ok(jail, "git_log", repo_path=str(jail / "linked"), max_count=1)
+    assert data["entries"][0]["subject"] == "commit 3"
+    _, data = await ok(jail, "git_log", repo_path=str(repo.path / "lib"))
+    assert [entry["subject"] for entry in data["entries"]] == ["commit 1"]
+
+
 @pytest.mark.parametrize("escape", ["/etc/hostname", "../../outside/repo/README.md", "sub/../../x"])
 @pytest.mark.parametrize(
     ("tool", "argument"),
