@@ -324,6 +324,34 @@ async def test_a_submodule_at_a_revision_is_named_with_its_commit(repo: Repo, tm
     assert text == f"HEAD:lib is a submodule at commit {other.head()}; its files are in its own repository."
 
 
+# -- the repository's own programs -----------------------------------------------------------------
+
+
+async def test_the_read_tools_run_none_of_the_repositorys_programs(repo: Repo, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    program = f"sh -c 'echo $0 >> {marker}; cat'"
+    repo.commit("attributes", **{".gitattributes": "*.txt diff=evil filter=evil\n", "notes.txt": "needle\n"})
+    repo.git("config", "diff.evil.textconv", program)
+    repo.git("config", "filter.evil.smudge", program)
+    repo.git("config", "filter.evil.clean", program)
+    repo.git("config", "core.fsmonitor", program)
+    repo.write("notes.txt", "needle\nmore\n")
+    for tool, arguments in (
+        ("git_blame", {"path": "notes.txt"}),
+        ("git_grep", {"pattern": "needle"}),
+        ("git_show_file", {"path": "notes.txt"}),
+        ("git_show", {"revision": "HEAD:notes.txt"}),
+        ("git_log", {"patch": True}),
+        ("git_diff_unstaged", {}),
+        ("git_status", {}),
+        ("git_worktree", {}),
+    ):
+        await ok(repo.path, tool, **arguments)
+        assert not marker.exists(), tool
+    repo.git("blame", "notes.txt")  # the control: plain git runs the repository's textconv
+    assert marker.exists()
+
+
 # -- worktrees -------------------------------------------------------------------------------------
 
 
