@@ -7,8 +7,9 @@ The jail is, first found:
 Never "any path on disk", which is what the reference server does without `--repository`.
 
 `repo_path` may be a repository's top level or any folder inside it; the repository's top level
-must lie inside the jail too, so a jail of `repo/sub` does not open the rest of `repo`. Paths are
-canonical before they are judged (`PathJail`), so `..` and symlinks lead nowhere new.
+must lie inside the jail too, so a jail of `repo/sub` does not open the rest of `repo`; and so must
+its git directory, so a `.git` file pointing elsewhere does not open another repository's history.
+Paths are canonical before they are judged (`PathJail`), so `..` and symlinks lead nowhere new.
 """
 
 from __future__ import annotations
@@ -93,7 +94,9 @@ class Repositories:
                 f"{repo_path} is not inside a git repository within {_roots(jail)}; "
                 "give a repository's folder (git_init creates one)."
             )
-        return Repository(work_tree, _git_dir(work_tree), jail)
+        git_dir = _git_dir(work_tree)
+        _data_inside(jail, work_tree, git_dir)
+        return Repository(work_tree, git_dir, jail)
 
     def _jail(self, roots: tuple[Path, ...], read_only: bool) -> PathJail:
         jail = self._jails.get(roots)
@@ -116,6 +119,25 @@ def _top_level(folder: Path, jail: PathJail) -> Path | None:
         if (candidate / ".git").exists():
             return candidate
     return None
+
+
+def _data_inside(jail: PathJail, work_tree: Path, git_dir: Path) -> None:
+    """Refuse a repository whose history lies outside the jail: a `.git` file, a `.git` symlink or
+    a `commondir` naming another repository's git directory would open that one's commits and
+    files, wherever it is on disk."""
+    places = [git_dir.resolve()]
+    commondir = git_dir / "commondir"  # a linked worktree's: where the refs and objects are
+    if commondir.is_file():
+        try:
+            places.append((git_dir / commondir.read_text(encoding="utf-8").strip()).resolve())
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"{commondir} cannot be read: {exc}") from exc
+    for place in places:
+        if not jail.is_inside(place):
+            raise AccessDenied(
+                f"{work_tree} keeps its git data in {place}, outside {_roots(jail)}; "
+                "the operator can allow that repository with --repository."
+            )
 
 
 def _git_dir(work_tree: Path) -> Path:

@@ -33,7 +33,9 @@ _SMALL_OUTPUT = 4 * 2**20  # commands whose output is a few lines, read whole
 
 _NOT_FOUND = re.compile(
     r"unknown revision|bad revision|not a valid object name|invalid object name|did not match any|"
-    r"not a commit|no such ref|ambiguous argument|does not exist|pathspec .* did not match"
+    r"not a commit|no such ref|ambiguous argument|does not exist|pathspec .* did not match|"
+    r"no such path|malformed object name|unable to resolve revision",
+    re.IGNORECASE,  # git says "Not a valid object name" in some commands, "not a valid" in others
 )
 _ADVICE = (
     (

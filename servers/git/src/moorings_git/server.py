@@ -8,7 +8,19 @@ from moorings_git.repositories import Repositories
 from moorings_git.running import Git
 from moorings_git.settings import GitSettings
 from moorings_git.toolbox import Toolbox
-from moorings_git.tools import branches, clone, commits, diffs, history, remotes, status
+from moorings_git.tools import (
+    blame,
+    branches,
+    clone,
+    commits,
+    diffs,
+    files,
+    grep,
+    history,
+    remotes,
+    status,
+    worktrees,
+)
 
 __all__ = ["PROGRAM", "build_server"]
 
@@ -32,6 +44,10 @@ def build_server(settings: GitSettings) -> MooringsServer:
     diffs.register(server, toolbox)
     history.register(server, toolbox)
     branches.register(server, toolbox)
+    files.register(server, toolbox)
+    blame.register(server, toolbox)
+    grep.register(server, toolbox)
+    worktrees.register(server, toolbox)
     remotes.register(server, toolbox)
     # In read-only mode the tools that change anything are not even listed; a call to one says why.
     changes = server.optional_tools(enabled=not settings.read_only, disabled_because=_READ_ONLY)

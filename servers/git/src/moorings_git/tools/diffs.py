@@ -13,7 +13,7 @@ from typing import Annotated
 import mcp_types as types
 from pydantic import Field
 
-from moorings_core import InvalidInput, MooringsServer, PageRequest, ToolContext, tool_result
+from moorings_core import InvalidInput, MooringsServer, NotFound, PageRequest, ToolContext, tool_result
 from moorings_core.paging import with_note
 from moorings_core.sandbox.git import ordinary_argument
 from moorings_git.pages import PagedText, read_page
@@ -21,6 +21,7 @@ from moorings_git.repositories import Repository
 from moorings_git.running import DIFF_SAFETY
 from moorings_git.toolbox import Toolbox
 from moorings_git.tools._arguments import ContextLines, Cursor, Paths, RepoPath
+from moorings_git.tools.files import look_up, missing_at, show_stored
 
 __all__ = ["register"]
 
@@ -183,21 +184,14 @@ def register(server: MooringsServer, toolbox: Toolbox) -> None:
         cursor: Cursor = None,
     ) -> Annotated[types.CallToolResult, PagedText]:
         """Show a commit: its author, date and message, then its changes. With REV:PATH, show that
-        file's content at that revision instead (a folder lists its entries).
+        file's content at that revision instead (a folder lists its entries, a binary file is
+        described); git_show_file does the same with the path as its own argument.
 
         Optionally only some paths of the commit, or a stat summary or a list of names instead of the
         patch. A long result comes in pages: pass back the cursor from the note at its end.
         """
         ordinary_argument(revision, "revision")
         repo = await toolbox.open(repo_path, ctx)
-        args = [
-            "show",
-            _SHOW_FORMAT,
-            *diff_options(context_lines, stat, name_only),
-            "--end-of-options",
-            revision,
-            *(pathspecs(repo, paths) or ["--"]),
-        ]
         request = PageRequest(
             "git_show",
             cursor,
@@ -208,5 +202,34 @@ def register(server: MooringsServer, toolbox: Toolbox) -> None:
             stat=stat,
             name_only=name_only,
         )
-        page = await read_page(toolbox.git, repo, args, request, budget=toolbox.budget, narrow=_NARROW)
+        # REV:PATH (or :PATH, the staged version) names a file or folder: shown as git_show_file
+        # shows it, a binary file described rather than poured out.
+        stored = await look_up(toolbox, repo, revision) if ":" in revision else None
+        if stored is not None:
+            # The structure is git_show's own; git_show_file gives the file's in full.
+            text, facts = await show_stored(toolbox, repo, revision, stored, request)
+            paged = PagedText(
+                text=text,
+                start_byte=0,
+                end_byte=0,
+                more=facts.next_cursor is not None,
+                next_cursor=facts.next_cursor,
+            )
+            return tool_result(text, paged)
+        args = [
+            "show",
+            _SHOW_FORMAT,
+            *diff_options(context_lines, stat, name_only),
+            "--end-of-options",
+            revision,
+            *(pathspecs(repo, paths) or ["--"]),
+        ]
+        try:
+            page = await read_page(toolbox.git, repo, args, request, budget=toolbox.budget, narrow=_NARROW)
+        except NotFound:
+            # git says "bad revision 'HEAD:x'"; say whether the revision or the path is missing.
+            before, colon, path = revision.partition(":")
+            if colon and before and path:
+                raise await missing_at(toolbox, repo, before, path) from None
+            raise
         return tool_result(with_note(page.text.rstrip("\n"), page.note), page.output(page.text))

@@ -7,12 +7,13 @@ With `patch` or `stat` the history is text in pages of whole lines, like a diff.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import mcp_types as types
 from pydantic import Field
 
-from moorings_core import MooringsServer, Output, PageRequest, ToolContext, tool_result
+from moorings_core import MooringsServer, OperationFailed, Output, PageRequest, ToolContext, tool_result
 from moorings_core.paging import join_notes, with_note
 from moorings_core.sandbox.git import ordinary_argument
 from moorings_git.pages import read_page
@@ -28,6 +29,7 @@ _FIELDS = ("%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%B")
 _FORMAT = "--format=" + "%x1f".join(_FIELDS)
 _TEXT_FORMAT = "--format=Commit: %H%nAuthor: %an <%ae>%nDate: %aI%nMessage: %w(0,0,4)%B"
 _ENTRY_ROOM = 120  # characters an entry's structure adds to its text
+_NO_COMMITS = re.compile(r"does not have any commits yet")
 
 
 class LogEntry(Output):
@@ -64,9 +66,14 @@ _Timestamp = Annotated[
 ]
 
 
-def _entry(record: str) -> LogEntry:
-    sha, parents, an, ae, ai, cn, ce, ci, message = record.split("\x1f", 8)
+def _entry(record: str, message_room: int) -> LogEntry:
+    """One record of `git log -z` in `_FORMAT`; a message longer than `message_room` is cut."""
+    sha, parents, an, ae, ai, cn, ce, ci, message = [*record.split("\x1f", 8), *[""] * 8][:9]
     subject, _, body = message.strip("\n").partition("\n")
+    body = body.strip("\n")
+    if len(subject) + len(body) > message_room:
+        shown = max(message_room - len(subject), 0)
+        body = f"{body[:shown]}\n[message cut after {shown:,} characters: git_show shows it whole]"
     return LogEntry(
         sha=sha,
         parents=parents.split(),
@@ -76,8 +83,8 @@ def _entry(record: str) -> LogEntry:
         committer_name=cn,
         committer_email=ce,
         committed_at=ci,
-        subject=subject,
-        body=body.strip("\n") or None,
+        subject=subject[:message_room],
+        body=body or None,
     )
 
 
@@ -145,45 +152,45 @@ def register(server: MooringsServer, toolbox: Toolbox) -> None:
         )
         filters = _filters(start_timestamp, end_timestamp, author, grep)
         start = [] if revision is None else [ordinary_argument(revision, "revision")]
-        if stat or patch:
-            shape = [*DIFF_SAFETY, *(["--stat=200,160"] if stat else []), *(["-p"] if patch else [])]
-            args = [
-                "log",
-                _TEXT_FORMAT,
-                f"--max-count={max_count}",
-                f"--skip={skip}",
-                *filters,
-                *shape,
-                "--end-of-options",
-                *start,
-                *(pathspecs(repo, paths) or ["--"]),
-            ]
-            page = await read_page(
-                toolbox.git,
-                repo,
-                args,
-                request,
-                budget=toolbox.budget,
-                narrow="lower max_count or leave out patch",
-            )
-            return tool_result(
-                with_note(f"Commit history:\n{page.text}".rstrip("\n"), page.note),
-                LogPage(entries=[], text=page.text, next_cursor=page.next_cursor),
-            )
-        return await _entries(
-            toolbox,
-            repo,
-            request,
-            max_count,
-            skip,
-            [*filters, "--end-of-options", *start, *(pathspecs(repo, paths) or ["--"])],
-        )
+        selection = [*filters, "--end-of-options", *start, *(pathspecs(repo, paths) or ["--"])]
+        try:
+            if stat or patch:
+                return await _changes(toolbox, repo, request, max_count, skip, stat, patch, selection)
+            return await _entries(toolbox, repo, request, max_count, skip, selection)
+        except OperationFailed as error:
+            # A repository whose branch has no commit yet has an empty history, not a broken one.
+            if revision is None and _NO_COMMITS.search(error.message):
+                return tool_result("Commit history:\n(no commits yet)", LogPage(entries=[]))
+            raise
 
 
 def _filters(since: str | None, until: str | None, author: str | None, grep: str | None) -> list[str]:
     # The attached form (--since=VALUE): a value can never be read as an option of its own.
     named = (("--since", since), ("--until", until), ("--author", author), ("--grep", grep))
     return [f"{flag}={value}" for flag, value in named if value is not None]
+
+
+async def _changes(
+    toolbox: Toolbox,
+    repo: Repository,
+    request: PageRequest,
+    max_count: int,
+    skip: int,
+    stat: bool,
+    patch: bool,
+    selection: list[str],
+) -> types.CallToolResult:
+    """The history as text with each commit's stat or patch, in pages of whole lines."""
+    shape = [*DIFF_SAFETY, *(["--stat=200,160"] if stat else []), *(["-p"] if patch else [])]
+    args = ["log", _TEXT_FORMAT, f"--max-count={max_count}", f"--skip={skip}", *shape, *selection]
+    page = await read_page(
+        toolbox.git, repo, args, request, budget=toolbox.budget, narrow="lower max_count or leave out patch"
+    )
+    body = page.text if page.text or page.start else "(no commits)"
+    return tool_result(
+        with_note(f"Commit history:\n{body}".rstrip("\n"), page.note),
+        LogPage(entries=[], text=page.text, next_cursor=page.next_cursor),
+    )
 
 
 async def _entries(
@@ -199,16 +206,18 @@ async def _entries(
         *selection,
     ]
     result = await toolbox.git.run(repo, args, max_output=toolbox.budget * 2)
-    records = result.stdout.decode("utf-8", "replace").split("\0")
-    if result.cut:
-        records.pop()  # the last record is cut short
+    records = [record for record in result.stdout.decode("utf-8", "replace").split("\0") if record]
+    if result.cut and records:
+        cut_short = records.pop()
+        if not records:  # one commit's message is longer than a page: it is shown cut
+            records = [cut_short]
     pager = request.pager(max_chars=toolbox.budget)
     pager.count(request.start)
     texts: list[str] = []
+    # A message is in the text and in the structure: cut, a few entries still share a page.
+    message_room = toolbox.budget // 8
     for record in records:
-        if not record:
-            continue
-        entry = _entry(record)
+        entry = _entry(record, message_room)
         text = _entry_text(entry)
         if pager.offer(entry, len(text) * 2 + _ENTRY_ROOM):
             texts.append(text)
@@ -219,4 +228,5 @@ async def _entries(
     note = join_notes(
         request.note(page, "commit", narrow="narrow it with start_timestamp, author, grep or paths")
     )
-    return tool_result(with_note("Commit history:\n" + "\n".join(texts).rstrip("\n"), note), log)
+    body = "\n".join(texts).rstrip("\n") or ("" if request.start else "(no commits)")
+    return tool_result(with_note(f"Commit history:\n{body}".rstrip("\n"), note), log)

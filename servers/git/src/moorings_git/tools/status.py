@@ -28,12 +28,15 @@ _ENTRY_ROOM = 40  # characters an entry takes beyond its path, in the text and t
 async def read_status(toolbox: Toolbox, repo: Repository, request: PageRequest) -> tuple[str, StatusReport]:
     """The status of `repo` as text and structure, its entries paged by `request`."""
     result = await toolbox.git.run(repo, STATUS_ARGS)
-    parsed = parse_status(result.stdout)
+    output = result.stdout
+    if result.cut:  # the last record may be cut short; the entries read are a lower bound
+        output = output[: output.rfind(b"\0") + 1]
+    parsed = parse_status(output)
     pager = request.pager(max_chars=toolbox.budget)
     everything = [*parsed.entries, *parsed.untracked]
     for entry in everything:
         pager.offer(entry, len(entry.path) * 2 + _ENTRY_ROOM)
-    page = pager.page(len(everything))
+    page = pager.page(len(everything), exact=not result.cut)
     shown: list[StatusEntry] = list(page.items)
     report = StatusReport(
         repository=str(repo.work_tree),
