@@ -2,9 +2,9 @@
 
 A command then gets a full hexadecimal sha, which git can only read as a commit: not an option, not
 a path, not another revision. That matters because `--end-of-options`, the other guard, is not
-understood by every command that takes a revision in the git versions still in use (`git reset`,
-`git cherry-pick` and `git revert` before 2.43 take it for a revision or refuse it), and because the
-name of a missing revision is then told as such, not as whatever git made of it.
+understood by every command that takes a revision (`git reset` takes it for a revision, and
+`git cherry-pick` and `git revert` refuse it, in git 2.39 at least), and because the name of a
+missing revision is then told as such, not as whatever git made of it.
 """
 
 from __future__ import annotations
