@@ -287,3 +287,14 @@ async def test_an_onto_that_is_an_option_is_refused_and_its_full_name_works(repo
     assert not (repo.path / "pwned").exists()
     await ok(repo.path, "git_rebase", onto="refs/heads/-x")
     assert repo.sha("HEAD~1") == main
+
+
+async def test_a_rebase_over_uncommitted_changes_is_refused_with_what_to_do(repo: Repo) -> None:
+    _feature_behind_main(repo, conflict=False)
+    before = repo.head()
+    repo.write("README.md", "not committed\n")
+    message = await refused(repo.path, "git_rebase", onto="main")
+    assert "unstaged changes" in message
+    assert "git_stash" in message
+    assert repo.head() == before
+    assert repo.status() == " M README.md\n"
