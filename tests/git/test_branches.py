@@ -57,7 +57,8 @@ async def test_names_that_are_options_are_refused(repo: Repo) -> None:
     await ok(repo.path, "git_create_branch", branch_name="copy", base_branch="refs/heads/-x")
     assert repo.sha("copy") == repo.sha("main~1")
     text, _ = await ok(repo.path, "git_checkout", branch_name="refs/heads/-x")
-    assert text == "HEAD is now detached at 'refs/heads/-x'"
+    assert text.startswith("HEAD is now detached at")
+    assert "refs/heads/-x" in text
     assert repo.head() == repo.sha("main~1")
 
 

@@ -18,6 +18,7 @@ READ_TOOLS = {
     "git_show",
     "git_log",
     "git_branch",
+    "git_remote",
 }
 WRITE_TOOLS = {
     "git_add",
@@ -31,6 +32,7 @@ WRITE_TOOLS = {
     "git_revert",
     "git_clean",
     "git_init",
+    "git_clone",
 }
 READ_ONLY = {"read_only": True}
 
@@ -50,7 +52,7 @@ async def test_read_only_lists_no_write_tool_and_listing_only_tag_and_stash(repo
 
 
 @pytest.mark.parametrize("era", ERAS)
-async def test_a_writing_server_lists_everything(repo: Repo, era: Era) -> None:
+async def test_a_writing_server_lists_everything_but_the_network(repo: Repo, era: Era) -> None:
     tools = await listed(repo.path, era=era)
     assert set(tools) == READ_TOOLS | WRITE_TOOLS | {"git_tag", "git_stash"}
     assert tools["git_stash"].input_schema["properties"]["action"]["enum"] == [

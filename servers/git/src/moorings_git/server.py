@@ -32,8 +32,8 @@ __all__ = ["PROGRAM", "build_server"]
 
 INSTRUCTIONS = """\
 Git in the repositories the operator allowed, and nothing else. Every tool takes repo_path, the
-repository's folder (git_clone and git_init take the new one's, path). Long diffs and histories come in pages:
-each result says how to get the rest.
+repository's folder (git_clone and git_init take the new one's, path). Long diffs and histories come
+in pages: each result says how to get the rest.
 Operations that cannot be undone (a hard reset, a force push, rewriting a protected branch) ask for
 confirm=true and say what they would do."""
 
