@@ -19,6 +19,10 @@ READ_TOOLS = {
     "git_log",
     "git_branch",
     "git_remote",
+    "git_blame",
+    "git_grep",
+    "git_show_file",
+    "git_worktree",
 }
 WRITE_TOOLS = {
     "git_add",
