@@ -22,7 +22,7 @@ from moorings_core.testing import HANG_LIMIT, MODERN, Era, connect, refusal, suc
 from moorings_git.server import build_server
 from moorings_git.settings import GitSettings
 
-__all__ = ["Repo", "call", "git_environment", "ok", "refused"]
+__all__ = ["Repo", "call", "diverge", "git_environment", "hook", "listed", "make_repo", "ok", "refused"]
 
 
 @dataclass
@@ -59,6 +59,16 @@ class Repo:
     def branch(self) -> str:
         return self.git("symbolic-ref", "--short", "HEAD").strip()
 
+    def sha(self, revision: str) -> str:
+        return self.git("rev-parse", "--verify", "--end-of-options", revision).strip()
+
+    def status(self) -> str:
+        """`git status --porcelain`: what a user would see changed, staged, untracked."""
+        return self.git("status", "--porcelain")
+
+    def subjects(self, revision: str = "HEAD", count: int = 10) -> list[str]:
+        return self.git("log", "--format=%s", f"--max-count={count}", revision, "--").splitlines()
+
 
 def make_repo(path: Path, *, commits: int = 1) -> Repo:
     """A repository on branch main at `path` with `commits` commits of README.md."""
@@ -68,6 +78,26 @@ def make_repo(path: Path, *, commits: int = 1) -> Repo:
     for number in range(1, commits + 1):
         repo.commit(f"commit {number}", **{"README.md": f"line {number}\n" * number})
     return repo
+
+
+def diverge(repo: Repo, *, conflict: bool) -> str:
+    """A branch `side` off main with a commit of its own, and a commit on main after it.
+
+    With `conflict` both change README.md's one line differently; else they change different files.
+    main is checked out afterwards; returns side's commit.
+    """
+    repo.git("checkout", "--quiet", "-b", "side")
+    side = repo.commit("side change", **({"README.md": "side\n"} if conflict else {"side.txt": "side\n"}))
+    repo.git("checkout", "--quiet", "main")
+    repo.commit("main change", **({"README.md": "main\n"} if conflict else {"main.txt": "main\n"}))
+    return side
+
+
+def hook(repo: Repo, name: str, marker: Path) -> None:
+    """A hook `name` in the repository that leaves `marker` behind when it runs."""
+    script = repo.path / ".git" / "hooks" / name
+    script.write_text(f"#!/bin/sh\necho {name} >> '{marker}'\n", encoding="utf-8")
+    script.chmod(0o755)
 
 
 def git_environment(home: Path) -> Iterator[None]:
@@ -96,8 +126,10 @@ def server_for(*repositories: Path, **settings: Any) -> Any:
 async def call(
     root: Path, tool: str, *, era: Era = MODERN, settings: dict[str, Any] | None = None, **arguments: Any
 ) -> types.CallToolResult:
-    """Call `tool` on a git server jailed to `root` (`repo_path` defaults to `root`)."""
+    """Call `tool` on a git server jailed to `root` (`repo_path` defaults to `root`; None leaves it out)."""
     arguments.setdefault("repo_path", str(root))
+    if arguments["repo_path"] is None:
+        del arguments["repo_path"]
     async with connect(server_for(root, **(settings or {})), era=era) as client:
         with anyio.fail_after(HANG_LIMIT):
             return await client.call_tool(tool, arguments)
@@ -109,3 +141,13 @@ async def ok(root: Path, tool: str, **arguments: Any) -> tuple[str, dict[str, An
 
 async def refused(root: Path, tool: str, **arguments: Any) -> str:
     return refusal(await call(root, tool, **arguments))
+
+
+async def listed(
+    root: Path, *, era: Era = MODERN, settings: dict[str, Any] | None = None
+) -> dict[str, types.Tool]:
+    """The tools a git server jailed to `root` lists, by name."""
+    async with connect(server_for(root, **(settings or {})), era=era) as client:
+        with anyio.fail_after(HANG_LIMIT):
+            tools = (await client.list_tools()).tools
+    return {tool.name: tool for tool in tools}

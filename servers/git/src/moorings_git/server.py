@@ -11,14 +11,20 @@ from moorings_git.toolbox import Toolbox
 from moorings_git.tools import (
     blame,
     branches,
+    cleaning,
     clone,
     commits,
     diffs,
     files,
     grep,
     history,
+    init,
+    merging,
+    picking,
     remotes,
+    stash,
     status,
+    tags,
     worktrees,
 )
 
@@ -26,8 +32,8 @@ __all__ = ["PROGRAM", "build_server"]
 
 INSTRUCTIONS = """\
 Git in the repositories the operator allowed, and nothing else. Every tool takes repo_path, the
-repository's folder (git_clone takes the new one's, path). Long diffs and histories come in pages:
-each result says how to get the rest.
+repository's folder (git_clone and git_init take the new one's, path). Long diffs and histories come
+in pages: each result says how to get the rest.
 Operations that cannot be undone (a hard reset, a force push, rewriting a protected branch) ask for
 confirm=true and say what they would do."""
 
@@ -54,6 +60,17 @@ def build_server(settings: GitSettings) -> MooringsServer:
     commits.register(changes, toolbox)
     branches.register_changes(changes, toolbox)
     clone.register(changes, toolbox)  # local sources only, without --allow-network
+    merging.register_changes(changes, toolbox)
+    picking.register_changes(changes, toolbox)
+    cleaning.register_changes(changes, toolbox)
+    init.register_changes(changes, toolbox)
+    # git_stash and git_tag have a listing-only form of the same name for a read-only server.
+    if settings.read_only:
+        stash.register_listing(server, toolbox)
+        tags.register_listing(server, toolbox)
+    else:
+        stash.register_changes(changes, toolbox)
+        tags.register_changes(changes, toolbox)
     # Fetch, pull and push talk to other machines and change refs: off unless both are allowed.
     network = server.optional_tools(
         enabled=settings.allow_network and not settings.read_only,

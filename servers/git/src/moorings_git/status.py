@@ -172,7 +172,7 @@ _NEXT_STEPS: dict[OperationName, str] = {
     "action='continue' (or 'skip' to drop this commit); or git_rebase with action='abort'",
     "am": "a patch series (git am) is being applied; finish or abort it with git in a terminal",
     "cherry-pick": "resolve the conflicted files and stage them with git_add, then git_cherry_pick with "
-    "action='continue'; or action='abort' to go back",
+    "action='continue' (or 'skip' to leave this commit out); or action='abort' to go back",
     "revert": "resolve the conflicted files and stage them with git_add, then git_revert with "
     "action='continue'; or action='abort' to go back",
     "bisect": "a bisect is in progress; mark commits or end it with git bisect in a terminal",
@@ -192,9 +192,22 @@ def operation_in_progress(git_dir: Path) -> Operation | None:
         name = "cherry-pick"
     elif (git_dir / "REVERT_HEAD").exists():
         name = "revert"
+    elif (git_dir / "sequencer" / "todo").exists():
+        # Commits still to pick after one was committed by hand (git_commit instead of continue).
+        name = _sequence(git_dir / "sequencer" / "todo")
     elif (git_dir / "BISECT_LOG").exists():
         name = "bisect"
     return None if name is None else Operation(name=name, next_steps=_NEXT_STEPS[name])
+
+
+def _sequence(todo: Path) -> OperationName:
+    """Whether the sequencer's remaining steps revert or pick commits."""
+    try:
+        with todo.open("rb") as steps:
+            first = steps.read(16)
+    except OSError:
+        first = b""
+    return "revert" if first.startswith(b"revert") else "cherry-pick"
 
 
 def describe(

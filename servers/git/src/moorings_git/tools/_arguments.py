@@ -6,6 +6,9 @@ from typing import Annotated
 
 from pydantic import Field
 
+NO_NUL = r"^[^\x00]*$"
+"""The pattern of free text that goes on a command line, where a NUL cannot (it would end it)."""
+
 RepoPath = Annotated[
     str,
     Field(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 import mcp_types as types
@@ -9,8 +10,8 @@ from pydantic import Field
 
 from moorings_core import InvalidInput, Output, ToolContext, ToolRegistry, tool_result
 from moorings_core.sandbox.git import ordinary_argument
-from moorings_git.repositories import Repository
-from moorings_git.running import failure
+from moorings_git.revisions import commit_of, head_commit
+from moorings_git.running import WRITE_OUTPUT, failure
 from moorings_git.toolbox import Toolbox
 from moorings_git.tools._arguments import Confirm, Paths, RepoPath
 from moorings_git.tools.branches import current_branch
@@ -40,6 +41,9 @@ class Committed(Output):
     )
     amended: bool = Field(description="It replaced the previous last commit.")
 
+
+_AUTHOR = re.compile(r"[^<>\x00\n]*[^<>\x00\n ] <[^<>\x00\n]+>")
+_NOTHING_STAGED = re.compile(r"nothing to commit|nothing added to commit|no changes added to commit")
 
 _Files = Annotated[
     list[str],
@@ -88,30 +92,32 @@ def register(server: ToolRegistry, toolbox: Toolbox) -> None:
         another commit (soft, mixed or hard). A hard reset, and moving a protected branch, need
         confirm=true; without it the call says what it would do."""
         repo = await toolbox.open(repo_path, ctx)
-        commit = ordinary_argument(target, "target") if target else "HEAD"
+        if paths and mode != "mixed":
+            raise InvalidInput(f"paths only go with mode='mixed' (unstaging them); not with mode={mode!r}.")
+        # The target as a sha: `git reset` misreads --end-of-options (2.39 at least), and without a
+        # target git resets to HEAD, which also works on a branch with no commit yet.
+        commit = [await commit_of(toolbox.git, repo, target, "target")] if target else []
+        shown = target or "HEAD"
         if paths:
-            if mode != "mixed":
-                raise InvalidInput(
-                    f"paths only go with mode='mixed' (unstaging them); not with mode={mode!r}."
-                )
             relative = [repo.relative(path) for path in paths]
             specs = [f":(literal){path}" for path in relative]
-            await toolbox.git.run(repo, ["reset", "--quiet", "--end-of-options", commit, "--", *specs])
+            await toolbox.git.run(repo, ["reset", "--quiet", *commit, "--", *specs])
             text = f"Unstaged changes to {len(paths)} path{'s' if len(paths) > 1 else ''}"
-            return tool_result(text, Reset(mode=mode, commit=await _head(toolbox, repo), paths=relative))
+            head = await head_commit(toolbox.git, repo)
+            return tool_result(text, Reset(mode=mode, commit=head, paths=relative))
         branch = await current_branch(toolbox, repo)
         if mode == "hard":
             toolbox.require_confirmation(
                 confirm,
-                f"discard every uncommitted change to tracked files and set {branch or 'HEAD'} to {commit}",
+                f"discard every uncommitted change to tracked files and set {branch or 'HEAD'} to {shown}",
             )
         elif target and branch and toolbox.is_protected(branch):
-            toolbox.require_confirmation(confirm, f"move the protected branch {branch} to {commit}")
-        await toolbox.git.run(repo, ["reset", "--quiet", f"--{mode}", "--end-of-options", commit, "--"])
-        done = Reset(mode=mode, commit=await _head(toolbox, repo), branch=branch)
+            toolbox.require_confirmation(confirm, f"move the protected branch {branch} to {shown}")
+        await toolbox.git.run(repo, ["reset", "--quiet", f"--{mode}", *commit, "--"], max_output=WRITE_OUTPUT)
+        done = Reset(mode=mode, commit=await head_commit(toolbox.git, repo), branch=branch)
         if mode == "mixed" and not target:
             return tool_result("All staged changes reset", done)
-        return tool_result(f"Reset {branch or 'HEAD'} to {commit} ({mode})", done)
+        return tool_result(f"Reset {branch or 'HEAD'} to {shown} ({mode})", done)
 
     @server.tool(title="Commit", read_only=False)
     async def git_commit(
@@ -132,7 +138,12 @@ def register(server: ToolRegistry, toolbox: Toolbox) -> None:
             ),
         ] = False,
         author: Annotated[
-            str | None, Field(description="The author, as 'Name <email>' (default: the configured user).")
+            str | None,
+            Field(
+                min_length=1,
+                max_length=1_000,
+                description="The author, as 'Name <email>' (default: the configured user).",
+            ),
         ] = None,
         allow_empty: Annotated[bool, Field(description="Record a commit even with nothing staged.")] = False,
         sign: Annotated[
@@ -144,9 +155,14 @@ def register(server: ToolRegistry, toolbox: Toolbox) -> None:
         ] = False,
         confirm: Confirm = False,
     ) -> Annotated[types.CallToolResult, Committed]:
-        """Record the staged changes to the repository as a new commit with this message."""
+        """Record the staged changes to the repository as a new commit with this message.
+
+        Only what is staged (git_add) is committed; with nothing staged the call says so (unless
+        allow_empty=true). amend replaces the last commit instead; author sets another author.
+        """
         repo = await toolbox.open(repo_path, ctx)
-        args = ["commit", "--quiet", "--file=-", "--cleanup=strip"]
+        # "whitespace", as git commit -m does: a line such as "#12: fix" is the message, not a comment.
+        args = ["commit", "--quiet", "--file=-", "--cleanup=whitespace"]
         branch = await current_branch(toolbox, repo)
         if amend:
             if branch and toolbox.is_protected(branch):
@@ -155,7 +171,12 @@ def register(server: ToolRegistry, toolbox: Toolbox) -> None:
                 )
             args.append("--amend")
         if author is not None:
-            args.append(f"--author={ordinary_argument(author, 'author')}")
+            # Checked here rather than as a schema pattern: JSON Schema and Python read "$" differently.
+            if not _AUTHOR.fullmatch(ordinary_argument(author, "author")):
+                raise InvalidInput(
+                    f"author {author!r} is not 'Name <email>'; give both, as git records them."
+                )
+            args.append(f"--author={author}")
         if allow_empty:
             args.append("--allow-empty")
         if sign:
@@ -163,18 +184,12 @@ def register(server: ToolRegistry, toolbox: Toolbox) -> None:
         result = await toolbox.git.run(repo, args, stdin=message.encode(), accept=(0, 1))
         if result.returncode == 1:
             said = (result.stdout + result.stderr).decode("utf-8", "replace")
-            if "nothing to commit" in said or "no changes added to commit" in said:
+            if _NOTHING_STAGED.search(said):
                 raise InvalidInput(
                     "Nothing is staged, so there is nothing to commit: stage changes with git_add first "
                     "(git_status shows them), or pass allow_empty=true for a commit without changes."
                 )
             raise failure(args, result)
-        sha = await _head(toolbox, repo) or ""
+        sha = await head_commit(toolbox.git, repo) or ""
         committed = Committed(sha=sha, branch=branch, amended=amend)
         return tool_result(f"Changes committed successfully with hash {sha}", committed)
-
-
-async def _head(toolbox: Toolbox, repo: Repository) -> str | None:
-    """The commit HEAD is at, or None before the first commit."""
-    result = await toolbox.git.run(repo, ["rev-parse", "--verify", "--quiet", "HEAD"], accept=(0, 1))
-    return result.stdout.decode().strip() or None
