@@ -163,8 +163,9 @@ def _run_sql(dsn: str, *statements: str) -> None:
 
 # What servers/git/README.md reads and changes: a project whose history is made with fixed names and
 # dates, so every sha is the same on every machine and with every git; each commit is (date, author,
-# message, files written). `feature/login` branches off after the changelog, the tag `v1.0` marks the
-# second commit, where `origin/main` (a remote that is never contacted) also stands; then the
+# message, files written). The tag `v1.0` marks the second commit, where `origin/main` (a remote
+# that is never contacted) also stands, and a change to README.md is stashed there, which the third
+# commit's change to the same line makes conflict; `feature/login` branches off after it. Then the
 # working tree gets one change of each kind for the status and the diffs to show.
 _AUTHORS = {"Ada": "Ada Lovelace <ada@example.com>", "Grace": "Grace Hopper <grace@example.com>"}
 _APP = "import os\n\nDEBUG = True\nPORT = {port}\n"
@@ -185,7 +186,10 @@ _MAIN = (
         "2026-11-03T10:15:00+00:00",
         "Ada",
         "Add a changelog",
-        {"CHANGELOG.md": "## 1.0\n\n- The port comes from PORT.\n"},
+        {
+            "CHANGELOG.md": "## 1.0\n\n- The port comes from PORT.\n",
+            "README.md": "# project\n\nA small web app; CHANGELOG.md says what changed.\n",
+        },
     ),
 )
 _FEATURE = (
@@ -201,6 +205,11 @@ _WORKING_TREE = {
     },
     "untracked": {"notes.txt": "ask about the logo\n"},
 }
+_STASHED = (
+    "2026-11-02T17:00:00+00:00",
+    "Describe the port in the README",
+    {"README.md": "# project\n\nA small web app, served on $PORT (8000 by default).\n"},
+)
 _TODAY = "2026-11-05T09:00:00+00:00"  # when whatever is not a commit of the history is done
 _USER_CONFIG = "[user]\n\tname = Me\n\temail = me@example.com\n[init]\n\tdefaultBranch = main\n"
 _REMOTE = "https://me:s3cret@git.example.com/me/project.git"
@@ -223,6 +232,9 @@ def _git_project(home: Path) -> Iterator[list[str]]:
     git("remote", "add", "origin", _REMOTE)
     git("update-ref", "refs/remotes/origin/main", "HEAD")
     git("branch", "--set-upstream-to=origin/main")
+    date, message, files = _STASHED
+    _write(root, files)
+    git("stash", "push", "--quiet", f"--message={message}", date=date, author=_AUTHORS["Ada"])
     git.commit(*_MAIN[2])
     git("switch", "--quiet", "--create", "feature/login")
     git.commit(*_FEATURE)
