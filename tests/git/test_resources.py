@@ -29,6 +29,7 @@ from moorings_core.testing import (
     Era,
     ResourceNotices,
     connect,
+    connect_stdio,
     eventually,
     inotify_handles,
     succeeded,
@@ -550,3 +551,20 @@ async def test_modern_listen_outside_the_jail_is_refused(repo: Repo, jail: Path,
                 pass
         assert "denied" in caught.value.message
         assert server.subscriptions.watched == frozenset()
+
+
+# -- over real stdio -------------------------------------------------------------------------------
+
+
+@pytest.mark.stdio
+async def test_a_listener_over_real_stdio_hears_of_a_commit(repo: Repo, jail: Path) -> None:
+    uri = status_uri(repo.path.resolve())
+    async with (
+        connect_stdio("moorings-git", "--repository", str(jail), era=MODERN) as client,
+        client.listen(resource_subscriptions=[uri]) as subscription,
+    ):
+        repo.commit("over stdio", **{"stdio.txt": "new\n"})
+        with anyio.fail_after(10):
+            assert await subscription.__anext__() == ResourceUpdated(uri=uri)
+        status = await read_status(client, repo)
+    assert (status["commit"], status["clean"]) == (repo.head(), True)
