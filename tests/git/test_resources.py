@@ -284,6 +284,14 @@ async def test_a_folder_at_a_revision_reads_as_its_entries(repo: Repo, jail: Pat
     assert root == "[FILE] README.md\n[DIR] src"
 
 
+async def test_a_file_whose_name_is_not_utf8_reads_by_the_same_bytes(repo: Repo, jail: Path) -> None:
+    name = os.fsdecode(b"caf\xe9.txt")  # Latin-1 on disk: no UTF-8 string spells it
+    (repo.path / name).write_text("bytes\n")
+    repo.commit("latin-1 name")
+    async with connect(server_for(jail)) as client:
+        assert await read_text(client, file_uri(repo.path.resolve(), "HEAD", name)) == "bytes\n"
+
+
 # Short names: git's listing (with modes and object names) fills its bound before the entries fill
 # the page. Long names: the entries fill the page first. Either way the rest is pointed to.
 @pytest.mark.parametrize("name_length", [3, 40])

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+import os
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path, PurePosixPath
@@ -203,7 +204,7 @@ class GitResources:
     async def _object_info(self, repo: Repository, spec: str, named: GitUri) -> tuple[str, int]:
         """The type and size of the object at `spec`, or a refusal saying the path is not there."""
         check = await self._toolbox.git.run(
-            repo, ["cat-file", "--batch-check=%(objecttype) %(objectsize)"], stdin=f"{spec}\n".encode()
+            repo, ["cat-file", "--batch-check=%(objecttype) %(objectsize)"], stdin=os.fsencode(f"{spec}\n")
         )
         kind, _, size = check.stdout.decode("utf-8", "replace").strip().rpartition(" ")
         if kind not in ("blob", "tree", "commit") or not size.isdigit():
