@@ -56,7 +56,7 @@ if TYPE_CHECKING:
         reporting_progress,
         tool_result,
     )
-    from moorings_core.watching import FileWatcher
+    from moorings_core.watching import FileWatcher, TreeWatcher
 
 # Where each public name lives.
 _HOMES = {
@@ -103,7 +103,7 @@ _HOMES = {
         "reporting_progress",
         "tool_result",
     ),
-    "moorings_core.watching": ("FileWatcher",),
+    "moorings_core.watching": ("FileWatcher", "TreeWatcher"),
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -145,6 +145,7 @@ __all__ = [
     "SubscribableResources",
     "ToolContext",
     "ToolRegistry",
+    "TreeWatcher",
     "Truncated",
     "counted",
     "load_settings",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from moorings_core import MooringsServer, ServerProgram
 from moorings_core.sandbox.git import GitSandbox
 from moorings_git.repositories import Repositories
+from moorings_git.resources import GitResources
 from moorings_git.running import Git
 from moorings_git.settings import GitSettings
 from moorings_git.toolbox import Toolbox
@@ -43,9 +44,13 @@ _READ_ONLY = "this server is read-only; the operator can allow changes by starti
 def build_server(settings: GitSettings) -> MooringsServer:
     """The git server, ready to serve."""
     server = MooringsServer("git", settings=settings, instructions=INSTRUCTIONS)
-    roots = server.use_client_roots()
+    # Without --repository the client's roots are the jail, so the resource list follows them.
+    roots = server.use_client_roots(on_change=server.subscriptions.publish_list_changed)
     sandbox = GitSandbox(allow_hooks=settings.allow_hooks, allow_network=settings.allow_network)
     toolbox = Toolbox(settings, Repositories(settings, roots), Git(sandbox))
+    resources = GitResources(toolbox, server.subscriptions)
+    server.add_resources(resources, list_changes=True)
+    server.hold_while_serving(resources.watcher.hosted)
     status.register(server, toolbox)
     diffs.register(server, toolbox)
     history.register(server, toolbox)

@@ -12,6 +12,8 @@
   fails its test instead of stalling the run).
 - `ResourceNotices`: what a server pushed about resources to a 2025-era client
   (`message_handler=notices.handler`), to wait for in tests.
+- `inotify_handles()` and `eventually(condition)`: how many file watchers this process holds
+  (Linux), and waiting for such an operating-system fact to come true.
 - `fuzz_test(serve)`: the tool fuzzer (`fuzzing`), a pytest test by one line in each server's tests.
 """
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +48,9 @@ __all__ = [
     "Sandbox",
     "connect",
     "connect_stdio",
+    "eventually",
     "fuzz_test",
+    "inotify_handles",
     "installed_script",
     "refusal",
     "sandbox",
@@ -196,6 +200,25 @@ class ResourceNotices:
     async def open(self) -> AsyncIterator[ResourceNotices]:
         with self._send, self._receive:
             yield self
+
+
+def inotify_handles() -> int:
+    """How many inotify instances this process holds (Linux): one per running file watcher."""
+    count = 0
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            count += str(fd.readlink()) == "anon_inode:inotify"
+        except OSError:  # the fd listing itself, closed since
+            continue
+    return count
+
+
+async def eventually(condition: Callable[[], bool]) -> None:
+    """Wait until `condition()` holds, for what no event announces: a stopped watcher's own thread
+    closes its inotify handle a moment after the watcher stops, and tells no one."""
+    with anyio.fail_after(5):
+        while not condition():  # noqa: ASYNC110 - polling an operating-system fact, not a task's state
+            await anyio.sleep(0.01)
 
 
 # Last: the fuzzer builds on the helpers above.
