@@ -24,6 +24,7 @@ from contextlib import AbstractContextManager, asynccontextmanager, closing, con
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import anyio
 import asyncpg
@@ -336,10 +337,12 @@ def shown(value: Any, home: Path) -> Any:
 
 
 def _spellings(home: Path) -> list[tuple[str, str]]:
-    """What `shown` replaces, in order: whole URIs before the database's bare name."""
+    """What `shown` replaces, in order: whole URIs before the database's bare name. The home is
+    also written percent-encoded whole, as a `git://` URI names a repository."""
     real, written = parse_dsn(dsn_for(_database_of(home))), parse_dsn(DATABASE_SHOWN)
     return [
         (str(home.resolve()), HOME_SHOWN),
+        (quote(str(home.resolve()), safe=""), quote(HOME_SHOWN, safe="")),
         (real.shown, written.shown),
         (real.resource_base, written.resource_base),
         (str(real.database), str(written.database)),
