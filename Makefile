@@ -21,6 +21,8 @@ export UV_SYSTEM_CERTS ?= 1
 # these machines set PYTHONDONTWRITEBYTECODE: compile at install time.
 export UV_COMPILE_BYTECODE := 1
 BENCH_RUNS ?= 10
+# The suite mostly waits (on servers it spawns, git, PostgreSQL), so it runs on every core (pytest-xdist).
+TEST_WORKERS ?= auto
 # Run again with every portable path forced (the ones Windows takes, see moorings_core.platform):
 # atomic writes, stdio and the filesystem tools. The path jail's tests already run both ways in the
 # first pass (tests/capabilities.py); the rest does not depend on the platform.
@@ -45,8 +47,8 @@ $(VENV)/.installed: pyproject.toml uv.lock shared/pyproject.toml $(wildcard serv
 install: $(VENV)/.installed ## Create .venv with every package and the dev tools (bootstraps uv)
 
 test: install ## Run the whole test suite, then the platform-sensitive tests on the portable paths
-	$(PY) -m pytest
-	MOORINGS_PORTABLE=1 $(PY) -m pytest -rfE $(PORTABLE_TESTS)
+	$(PY) -m pytest -n $(TEST_WORKERS)
+	MOORINGS_PORTABLE=1 $(PY) -m pytest -n $(TEST_WORKERS) -rfE $(PORTABLE_TESTS)
 
 demo: install ## Spawn each server over stdio as a host would and show it at work
 	$(PY) -m demo
