@@ -74,8 +74,12 @@ class ServerSpec:
         return bool(caches) and not any(cache.glob("*.pyc") for cache in caches)
 
 
-def _ours(name: str, *args: str) -> ServerSpec:
-    return ServerSpec(name, (str(VENV_BIN / f"moorings-{name}"), *args), _SYNC_HINT)
+def _ours(server: str, *args: str, name: str | None = None) -> ServerSpec:
+    return ServerSpec(name or server, (str(VENV_BIN / f"moorings-{server}"), *args), _SYNC_HINT)
+
+
+# Pages big enough that one answer holds what the reference answers at once.
+_ONE_PAGE = ("--max-result-chars", "50000000", "--max-output-chars", "100000000")
 
 
 def _python_peer(name: str, script: str, *args: str, venv: str = "py") -> ServerSpec:
@@ -95,6 +99,9 @@ SERVERS: dict[str, ServerSpec] = {
         _ours("sqlite", "--db-path", f"{ROOT_PLACEHOLDER}/{SQLITE_DATABASE}"),
         _ours("postgres", "--access-mode", "restricted", POSTGRES_DSN),
         _ours("git", "--repository", ROOT_PLACEHOLDER),
+        # The same server answering in one page what the reference answers in one (a 1,000-commit log,
+        # a 5 MB commit): its pages are the default; this measures the work, not the page size.
+        _ours("git", "--repository", ROOT_PLACEHOLDER, *_ONE_PAGE, name="git-one-page"),
         _ours("fetch"),
         _ours("openapi"),
         # The reference servers, as hosts run them.
