@@ -10,6 +10,7 @@ machine's git; nothing is mocked.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import threading
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from moorings_core.commands import CommandResult
-from moorings_core.errors import InvalidInput
+from moorings_core.errors import InvalidInput, OperationFailed
 from moorings_core.sandbox import git as sandbox_git
 from moorings_core.sandbox.git import GitSandbox, ordinary_argument
 from tests.core.git_repos import FAKE_SIGNATURE, GitWorld
@@ -485,7 +486,7 @@ async def test_a_remote_whose_upload_pack_or_receive_pack_the_repository_names_i
     world: GitWorld,
 ) -> None:
     # git takes the first value of these keys: the repository's own would win over any later setting.
-    repo, _ = with_local_remote(world)
+    repo, bare = with_local_remote(world)
     world.config(repo, "remote.origin.uploadpack", world.program("upload-pack", "exit 1"))
     world.config(repo, "remote.origin.receivepack", world.program("receive-pack", "exit 1"))
     sandbox = world.sandbox()
@@ -497,6 +498,11 @@ async def test_a_remote_whose_upload_pack_or_receive_pack_the_repository_names_i
     ):
         result = await run(sandbox, repo, *args)
         assert "not allowed" in result.error_text, args
+    assert world.any_ran() == []
+    # A command that names the program itself (git reads the option first) reaches the remote.
+    await succeeds(sandbox, repo, "fetch", "--upload-pack=git-upload-pack", "origin")
+    await succeeds(sandbox, repo, "push", await receive_pack_for(sandbox, bare), "origin", "main")
+    assert head_of(world, bare, "main") == head_of(world, repo)
     assert world.any_ran() == []
     world.plain_git(repo, "fetch", "origin", check=False)
     world.plain_git(repo, "push", "origin", "HEAD:refs/heads/other", check=False)
@@ -520,46 +526,62 @@ async def test_the_users_own_upload_pack_and_receive_pack_are_read_first_and_use
 REMOTE_HOOKS = ["pre-receive", "update", "post-receive", "post-update", "reference-transaction"]
 
 
+async def receive_pack_for(sandbox: GitSandbox, repository: Path) -> str:
+    return f"--receive-pack={shlex.join(await sandbox.argv(repository, ['receive-pack']))}"
+
+
 @pytest.mark.anyio
-@pytest.mark.parametrize("network", [False, True], ids=["network-off", "network-on-with-the-flag"])
-async def test_the_hooks_of_a_repository_pushed_to_on_this_machine_never_run(
-    world: GitWorld, network: bool
+async def test_the_hooks_of_a_repository_pushed_to_on_this_machine_run_only_when_allowed(
+    world: GitWorld,
 ) -> None:
-    # git runs receive-pack in the repository pushed to, with its hooks and none of our settings.
+    # git runs receive-pack in the repository pushed to, with its hooks and without our settings,
+    # unless the program is named with them.
     repo, bare = with_local_remote(world)
     for hook in REMOTE_HOOKS:
         world.program(hook, folder=bare / "hooks")
-    sandbox = world.sandbox(allow_network=network)
-    flag = [f"--receive-pack={sandbox.local_receive_pack()}"] if network else []
-    await succeeds(sandbox, repo, "push", *flag, "origin", "main")
+    sandbox = world.sandbox()
+    await succeeds(sandbox, repo, "push", await receive_pack_for(sandbox, bare), "origin", "main")
     assert head_of(world, bare, "main") == head_of(world, repo)
     assert world.any_ran() == []
     world.commit(repo, {"c.txt": "c\n"}, "third")
-    await succeeds(
-        world.sandbox(allow_hooks=True), repo, "push", "origin", "main"
-    )  # hooks allowed: theirs too
+    allowing = world.sandbox(allow_hooks=True)
+    await succeeds(allowing, repo, "push", await receive_pack_for(allowing, bare), "origin", "main")
     assert world.ran("pre-receive")
     world.forget()
     world.commit(repo, {"d.txt": "d\n"}, "fourth")
-    world.plain_git(repo, "push", "origin", "main")  # the control
+    await succeeds(sandbox, repo, "push", "origin", "main")  # the control: without the flag, they run
     assert world.ran("pre-receive")
 
 
 @pytest.mark.anyio
-async def test_a_push_to_a_checked_out_branch_does_not_check_files_out_there(world: GitWorld) -> None:
-    # `updateInstead` would check the pushed files out in the other repository, through its filters.
+async def test_a_push_that_checks_files_out_there_runs_none_of_that_repositorys_programs(
+    world: GitWorld,
+) -> None:
+    # `updateInstead` checks the pushed files out in the other repository, through its filters.
     repo = world.repository("repo", {"x.dat": "x\n", ".gitattributes": "*.dat filter=evil\n"})
     target = world.root / "target"
     world.plain_git(world.root, "clone", "-q", str(repo), str(target))
     world.config(target, "receive.denyCurrentBranch", "updateInstead")
     world.config(target, "filter.evil.smudge", world.program("smudge", "cat"))
+    world.config(target, "filter.evil.clean", world.program("clean", "cat"))
     world.config(repo, "remote.target.url", str(target))
     world.commit(repo, {"x.dat": "changed\n"}, "second")
-    result = await run(world.sandbox(), repo, "push", "target", "main")
-    assert result.returncode != 0  # refused: the branch is checked out there
+    sandbox = world.sandbox()
+    await succeeds(sandbox, repo, "push", await receive_pack_for(sandbox, target), "target", "main")
+    assert (target / "x.dat").read_text() == "changed\n"  # checked out there, as the repository asks
     assert world.any_ran() == []
+    world.commit(repo, {"x.dat": "again\n"}, "third")
     world.plain_git(repo, "push", "target", "main")
-    assert world.ran("smudge")
+    assert world.any_ran() != []
+
+
+@pytest.mark.anyio
+async def test_a_repository_naming_a_program_under_a_key_the_command_line_cannot_carry_is_refused(
+    world: GitWorld,
+) -> None:
+    repo = filtered_repository(world, name="a=b")
+    with pytest.raises(OperationFailed, match="cannot be overridden on a command line"):
+        await world.sandbox().argv(repo, ["receive-pack"])
 
 
 # -- credential helpers -------------------------------------------------------------------------------

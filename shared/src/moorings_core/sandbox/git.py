@@ -26,11 +26,12 @@ command runs here with:
   on the branch;
 - a remote whose upload-pack or receive-pack the repository names itself is refused (git takes the
   first value of those keys, which is the repository's unless the user set one): it gets a
-  transport `GIT_ALLOW_PROTOCOL` does not allow, so no fetch or push reaches it;
+  transport `GIT_ALLOW_PROTOCOL` does not allow, so no fetch or push reaches it, unless the command
+  names the program (`--upload-pack=`, `--receive-pack=`, `--exec=`), which git reads before any
+  config. A caller that does so vouches for every remote the command reaches (`fetch --all` hands
+  the option to none of the fetches it starts);
 - `--work-tree` when the repository's own configuration sets `core.worktree`: git reads that key
-  from the file before any setting, so only the option takes it back to the work tree checked;
-- on a push while the network is off (the remote can then only be on this machine), a receive-pack
-  that carries its own settings (`local_receive_pack`).
+  from the file before any setting, so only the option takes it back to the work tree checked.
 
 The user's global configuration (`~/.gitconfig`, or `GIT_CONFIG_GLOBAL`) is trusted: identity,
 signing, credential helpers, an lfs filter.
@@ -41,11 +42,12 @@ What only the caller can do, with a flag git has for it:
   `--no-textconv --no-ext-diff`, blame and annotate `--no-textconv` (grep and cat-file convert only
   when asked to with `--textconv`). Without them, on a repository that names a textconv or diff
   program, git fails loudly: its replacement is "", which git cannot run.
-- a push to a repository on this machine (a path, `file://`) while the network is allowed: git runs
-  `git receive-pack` there, with that repository's own configuration and hooks, and hands it none
-  of the settings above. Such a push takes `--receive-pack=` and `local_receive_pack()`; an ssh
-  push must not (a forge runs only a plain `git-receive-pack`). A fetch from such a repository runs
-  `git upload-pack` there, which runs nothing a repository names.
+- a push to a repository on this machine (a path, `file://`): git runs `git receive-pack` there, with
+  that repository's own configuration and hooks, and clears `-c` and `GIT_CONFIG_COUNT` for it. Such
+  a push takes `--receive-pack=` and `shlex.join(await sandbox.argv(that_repository,
+  ["receive-pack"]))`, which carries its overrides on the command line (an ssh push must not: a
+  forge runs only a plain `git-receive-pack`). A fetch from there runs `git upload-pack`, which runs
+  nothing a repository names; naming it the same way (`--upload-pack=`) costs nothing.
 
 Arguments that come from a model are checked by `ordinary_argument` before they reach a command
 line, so none is ever read as an option.
@@ -60,7 +62,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -146,9 +147,12 @@ _COMMAND_WHEN_BANG: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 # Keys git takes the first value of, which a later setting cannot replace: the repository's own comes
 # before any of ours (the user's global one before it). Such a remote gets a transport instead, one
-# `GIT_ALLOW_PROTOCOL` refuses, so git reaches it neither to fetch nor to push.
+# `GIT_ALLOW_PROTOCOL` refuses, so git reaches it neither to fetch nor to push, unless the command
+# names the program itself.
 _FIRST_VALUE_WINS = re.compile(r"remote\.(.+)\.(uploadpack|receivepack)", re.DOTALL)
 _REFUSED_TRANSPORT = "refused-as-the-repository-names-its-own-{}"
+# Options by which a command names the program itself: git reads them before any config.
+_NAMES_THE_REMOTE_PROGRAM = ("--upload-pack", "--receive-pack", "--exec")
 _MULTI_VALUED = re.compile(r"credential\.(.+\.)?helper", re.DOTALL)
 _INCLUDE = re.compile(r"include\.path|includeif\.(.+)\.path", re.DOTALL)
 _OWN_SCOPES = ("local", "worktree")
@@ -163,20 +167,6 @@ _FIXED_SETTINGS = (
     ("maintenance.auto", "false"),
     ("fetch.recurseSubmodules", "false"),  # a submodule's config is another untrusted repository
     ("submodule.recurse", "false"),
-)
-# What a receive-pack on this machine runs with, in the repository pushed to. Beyond hooks: no
-# push-to-deploy (`updateInstead` checks files out there, through that repository's filters), no gc,
-# the default signature programs for a signed push, and no command listing an alternate's refs.
-_RECEIVE_PACK_SETTINGS = (
-    ("core.fsmonitor", "false"),
-    ("receive.denyCurrentBranch", "refuse"),
-    ("receive.autogc", "false"),
-    ("gc.auto", "0"),
-    ("core.alternateRefsCommand", ""),
-    ("gpg.program", "gpg"),
-    ("gpg.openpgp.program", "gpg"),
-    ("gpg.x509.program", "gpgsm"),
-    ("gpg.ssh.program", "ssh-keygen"),
 )
 
 
@@ -204,16 +194,20 @@ class RepositoryOverrides:
 
     settings: tuple[tuple[str, str], ...]
     """Keys and the values that replace the repository's, in the order git is to read them."""
+    refusals: tuple[tuple[str, str], ...]
+    """A refused transport for each remote whose upload-pack or receive-pack the repository names,
+    for commands that do not name the program themselves."""
     pin_work_tree: bool
     """The repository's config sets `core.worktree`: `--work-tree` names the work tree checked."""
 
     def options(self, work_tree: Path) -> list[str]:
         return [f"--work-tree={work_tree}"] if self.pin_work_tree else []
 
-    def environment(self) -> dict[str, str]:
+    def environment(self, *, refusing: bool = True) -> dict[str, str]:
         """The settings as git's `GIT_CONFIG_COUNT` variables (read after every file, before `-c`)."""
-        variables = {"GIT_CONFIG_COUNT": str(len(self.settings))}
-        for index, (key, value) in enumerate(self.settings):
+        settings = self.settings + self.refusals if refusing else self.settings
+        variables = {"GIT_CONFIG_COUNT": str(len(settings))}
+        for index, (key, value) in enumerate(settings):
             variables[f"GIT_CONFIG_KEY_{index}"] = key
             variables[f"GIT_CONFIG_VALUE_{index}"] = value
         return variables
@@ -251,23 +245,37 @@ class GitSandbox:
             settings.append(f"core.hooksPath={os.devnull}")  # no hook can be found there
         return _as_options(settings)
 
-    def local_receive_pack(self) -> str:
-        """The `--receive-pack` for a push to a repository on this machine: git runs it there, in a
-        shell, with none of this sandbox's settings, so it carries its own."""
-        settings = [f"{key}={value}" for key, value in _RECEIVE_PACK_SETTINGS]
-        if not self.allow_hooks:
-            settings.append(f"core.hooksPath={os.devnull}")
-        return shlex.join([self.executable, *_as_options(settings), "receive-pack"])
+    async def argv(self, work_tree: Path, args: Sequence[str]) -> list[str]:
+        """A command line for `git args` in `work_tree` that carries everything itself, its
+        repository's overrides as `-c`: for a git that another git starts with those variables
+        cleared, at the other end of a local transport (`--upload-pack=`, `--receive-pack=`).
+
+        Refused (OperationFailed) for a repository that names a program under a key `-c` cannot
+        carry (a subsection holding "="): no honest repository does.
+        """
+        overrides = await self.repository_overrides(work_tree)
+        for key, _ in overrides.settings:
+            if "=" in key:
+                raise OperationFailed(
+                    f"the git configuration of {work_tree} names a program under {key!r}, which cannot "
+                    "be overridden on a command line; git is not run there this way."
+                )
+        inline = _as_options([f"{key}={value}" for key, value in overrides.settings])
+        return [
+            self.executable,
+            "--no-pager",
+            *self.fixed_settings(),
+            *overrides.options(work_tree),
+            *inline,
+            *args,
+        ]
 
     async def command(self, work_tree: Path, args: Sequence[str]) -> tuple[list[str], dict[str, str]]:
-        """The command line and environment for `git args` in `work_tree`."""
+        """The command line and environment `run` uses for `git args` in `work_tree`."""
         overrides = await self.repository_overrides(work_tree)
-        args = list(args)
-        if args[:1] == ["push"] and not self.allow_network:
-            # Only a repository on this machine can be pushed to: its receive-pack carries the settings.
-            args.insert(1, f"--receive-pack={self.local_receive_pack()}")
         argv = [self.executable, "--no-pager", *self.fixed_settings(), *overrides.options(work_tree), *args]
-        return argv, self.environment() | overrides.environment()
+        refusing = not any(arg.startswith(_NAMES_THE_REMOTE_PROGRAM) for arg in args)
+        return argv, self.environment() | overrides.environment(refusing=refusing)
 
     async def run(
         self,
@@ -320,6 +328,7 @@ class GitSandbox:
         trusted = [entry for entry in top.entries if entry.scope not in _OWN_SCOPES]
         overrides = RepositoryOverrides(
             settings=tuple(_neutralising(own, trusted)),
+            refusals=tuple(_refusals(own, trusted)),
             pin_work_tree=any(entry.key == "core.worktree" for entry in top.own),
         )
         files = [name for repository in repositories for name in repository.files]
@@ -435,17 +444,23 @@ def _parse_listing(listed: CommandResult) -> list[_Entry]:
     return entries
 
 
+def _refusals(own: Sequence[_Entry], trusted: Sequence[_Entry]) -> list[tuple[str, str]]:
+    """A refused transport for each remote whose upload-pack or receive-pack only the repository names
+    (where the user names one too, git reads the user's first)."""
+    refusals: list[tuple[str, str]] = []
+    for key in dict.fromkeys(entry.key for entry in own):
+        first_wins = _FIRST_VALUE_WINS.fullmatch(key)
+        if first_wins and not any(entry.key == key for entry in trusted):
+            remote, program = first_wins.groups()
+            refusals.append((f"remote.{remote}.vcs", _REFUSED_TRANSPORT.format(program)))
+    return refusals
+
+
 def _neutralising(own: Sequence[_Entry], trusted: Sequence[_Entry]) -> list[tuple[str, str]]:
     """The settings that replace what the repositories' own scopes say about programs."""
     settings: list[tuple[str, str]] = []
     bangs = {entry.key for entry in own if entry.value is not None and entry.value.startswith("!")}
     for key in dict.fromkeys(entry.key for entry in own):
-        first_wins = _FIRST_VALUE_WINS.fullmatch(key)
-        if first_wins:
-            if not any(entry.key == key for entry in trusted):  # else the user's value is read first
-                remote, program = first_wins.groups()
-                settings.append((f"remote.{remote}.vcs", _REFUSED_TRANSPORT.format(program)))
-            continue
         replacement = _replacement_for(key, bang=key in bangs)
         if replacement is None:
             continue
