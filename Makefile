@@ -24,11 +24,12 @@ BENCH_RUNS ?= 10
 # The suite mostly waits (on servers it spawns, git, PostgreSQL), so it runs on every core (pytest-xdist).
 TEST_WORKERS ?= auto
 # Run again with every portable path forced (the ones Windows takes, see moorings_core.platform):
-# atomic writes, stdio and the filesystem tools. The path jail's tests already run both ways in the
-# first pass (tests/capabilities.py); the rest does not depend on the platform.
-PORTABLE_TESTS := tests/core/test_stdio.py tests/filesystem/test_durability.py tests/filesystem/test_writing.py \
-	tests/filesystem/test_managing.py tests/filesystem/test_reading.py tests/filesystem/test_listing.py \
-	tests/filesystem/test_searching.py
+# atomic writes, stdio, the filesystem tools, and the programs tools run (started without a process
+# group of their own). The path jail's tests already run both ways in the first pass
+# (tests/capabilities.py); the rest does not depend on the platform.
+PORTABLE_TESTS := tests/core/test_stdio.py tests/core/test_commands.py tests/filesystem/test_durability.py \
+	tests/filesystem/test_writing.py tests/filesystem/test_managing.py tests/filesystem/test_reading.py \
+	tests/filesystem/test_listing.py tests/filesystem/test_searching.py
 
 .PHONY: help install test demo lint format typecheck bench dist clean
 

@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import pytest
 
-from moorings_core.platform import files
+from moorings_core.platform import files, processes
 from moorings_core.platform.capabilities import CAPABILITIES, PORTABLE_VARIABLE, detect
 
-__all__ = ["OPENINGS", "TELLS_DEAD_WRITERS", "needs_fd_diversion", "needs_writer_liveness", "open_by"]
+__all__ = [
+    "OPENINGS",
+    "STOPPINGS",
+    "TELLS_DEAD_WRITERS",
+    "needs_fd_diversion",
+    "needs_writer_liveness",
+    "open_by",
+    "stop_by",
+]
 
 OPENINGS = ["descriptors", "paths"]
+STOPPINGS = ["groups", "child"]
 
 
 def open_by(opening: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -24,6 +33,15 @@ def open_by(opening: str, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(files, "CAPABILITIES", detect({PORTABLE_VARIABLE: "1"}))
     elif not CAPABILITIES.directory_descriptors:
         pytest.skip("this OS (or MOORINGS_PORTABLE) has no descriptor walk")
+
+
+def stop_by(stopping: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make programs run by `run_command` start and stop with `stopping`: in a process group of their
+    own, stopped whole (where the OS has groups), or as the lone child Windows stops."""
+    if stopping == "child":
+        monkeypatch.setattr(processes, "CAPABILITIES", detect({PORTABLE_VARIABLE: "1"}))
+    elif not CAPABILITIES.process_groups:
+        pytest.skip("this OS (or MOORINGS_PORTABLE) has no process groups")
 
 
 TELLS_DEAD_WRITERS = CAPABILITIES.process_start_times or CAPABILITIES.signal_probes

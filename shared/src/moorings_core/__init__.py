@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from moorings_core.blocking import run_blocking, work_deadline
+    from moorings_core.commands import CommandResult, run_command
     from moorings_core.config import (
         ConfigError,
         EnvAliases,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from moorings_core.limits import Truncated, truncate_text
     from moorings_core.paging import NOTE_ROOM, Page, Pager, PageRequest
     from moorings_core.program import ServerProgram, run_program
+    from moorings_core.sandbox.git import GitSandbox
     from moorings_core.sandbox.network import GuardedClient, NetworkPolicy
     from moorings_core.sandbox.paths import PathJail
     from moorings_core.sandbox.postgres import CheckedStatement, StatementRules
@@ -78,9 +80,11 @@ _HOMES = {
         "OperationFailed",
     ),
     "moorings_core.blocking": ("run_blocking", "work_deadline"),
+    "moorings_core.commands": ("CommandResult", "run_command"),
     "moorings_core.limits": ("Truncated", "truncate_text"),
     "moorings_core.paging": ("NOTE_ROOM", "Page", "PageRequest", "Pager"),
     "moorings_core.program": ("ServerProgram", "run_program"),
+    "moorings_core.sandbox.git": ("GitSandbox",),
     "moorings_core.sandbox.network": ("GuardedClient", "NetworkPolicy"),
     "moorings_core.sandbox.paths": ("PathJail",),
     "moorings_core.sandbox.postgres": ("CheckedStatement", "StatementRules"),
@@ -114,9 +118,11 @@ __all__ = [
     "AccessDenied",
     "CheckedStatement",
     "ClientRoots",
+    "CommandResult",
     "ConfigError",
     "EnvAliases",
     "FileWatcher",
+    "GitSandbox",
     "GuardedClient",
     "InvalidInput",
     "LimitExceeded",
@@ -152,6 +158,7 @@ __all__ = [
     "package_version",
     "reporting_progress",
     "run_blocking",
+    "run_command",
     "run_program",
     "tool_result",
     "truncate_text",

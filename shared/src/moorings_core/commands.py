@@ -10,7 +10,13 @@ A tool that wraps a command-line program (git, say) runs it through `run_command
   costs what its first page costs, and the result says it was cut;
 - stderr keeps only its last bytes, where programs put the error that matters;
 - when the call is cancelled (its deadline, the client's cancel) the program and what it started
-  are stopped (`platform.processes.stop_process_tree`), so no orphan works on after the answer.
+  are stopped (`platform.processes.stop_process_tree`), so no orphan works on after the answer;
+- when the program ends, what it started and left running is stopped too, so a background child
+  that kept the program's stdout or stderr open cannot hold the call until its deadline.
+
+Without process groups (Windows, `MOORINGS_PORTABLE=1`) only the program itself can be stopped: a
+child it leaves running with its pipes open keeps the call waiting until that child ends or the
+call's deadline comes, and then runs on.
 
 The program runs without a shell: `argv` is passed as it is, never parsed.
 """
@@ -18,8 +24,8 @@ The program runs without a shell: `argv` is passed as it is, never parsed.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import anyio
@@ -80,35 +86,58 @@ async def run_command(
             **child_process_options(),
         )
     except OSError as exc:
-        raise OperationFailed(f"could not run {argv[0]}: {exc.strerror or exc}") from exc
+        raise OperationFailed(f"could not run {argv[0]}: {_reason(exc)}") from exc
     try:
         return await _collect(process, stdin, max_output, skip_output)
     finally:
-        stop_process_tree(process)  # a cancelled call, or a cut: whatever still runs stops now
+        stop_process_tree(process)  # a cancelled call: whatever still runs stops now
         with anyio.CancelScope(shield=True):
             await process.aclose()
 
 
+def _reason(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    return f"{reason}: {exc.filename}" if exc.filename is not None else reason
+
+
+@dataclass
+class _Output:
+    """What the reader of stdout found, once it is done."""
+
+    data: bytearray = field(default_factory=bytearray)
+    skipped: int = 0
+    cut: bool = False
+
+
 async def _collect(process: Process, stdin: bytes | None, max_output: int, skip_output: int) -> CommandResult:
-    assert process.stdout is not None and process.stderr is not None  # both are pipes
+    assert process.stdout is not None  # both are pipes
+    assert process.stderr is not None
+    output = _Output()
     errors = bytearray()
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(_keep_tail, process.stderr, errors)
         if stdin is not None:
             assert process.stdin is not None
             tasks.start_soon(_feed, process.stdin, stdin)
-        skipped, output, cut = await _read_within(process.stdout, skip_output, max_output)
-        if cut:
-            stop_process_tree(process)
+        tasks.start_soon(_read_stdout, process, skip_output, max_output, output)
         returncode = await process.wait()
-    return CommandResult(returncode, bytes(output), bytes(errors), cut, skipped)
+        # What it started and left running would keep the pipes open: stop it, then read to their end.
+        stop_process_tree(process)
+    return CommandResult(returncode, bytes(output.data), bytes(errors), output.cut, output.skipped)
+
+
+async def _read_stdout(process: Process, skip: int, budget: int, output: _Output) -> None:
+    assert process.stdout is not None
+    output.skipped, output.data, output.cut = await _read_within(process.stdout, skip, budget)
+    if output.cut:
+        stop_process_tree(process)  # the rest is not wanted: the program stops where it is
 
 
 async def _read_within(stream: ByteReceiveStream, skip: int, budget: int) -> tuple[int, bytearray, bool]:
     """Skip `skip` bytes, then read up to `budget`; whether more followed (one byte past tells)."""
     skipped = 0
     output = bytearray()
-    async for chunk in _chunks(stream):
+    while chunk := await _receive(stream):
         if skipped < skip:
             take = min(skip - skipped, len(chunk))
             skipped += take
@@ -120,16 +149,16 @@ async def _read_within(stream: ByteReceiveStream, skip: int, budget: int) -> tup
     return skipped, output, False
 
 
-async def _chunks(stream: ByteReceiveStream) -> AsyncIterator[bytes]:
+async def _receive(stream: ByteReceiveStream) -> bytes:
+    """The next bytes the program wrote, or b"" once the pipe is closed."""
     try:
-        while True:
-            yield await stream.receive(_CHUNK)
+        return await stream.receive(_CHUNK)
     except (anyio.EndOfStream, anyio.ClosedResourceError, anyio.BrokenResourceError):
-        return
+        return b""
 
 
 async def _keep_tail(stream: ByteReceiveStream, kept: bytearray) -> None:
-    async for chunk in _chunks(stream):
+    while chunk := await _receive(stream):
         kept += chunk
         if len(kept) > 2 * _ERROR_TAIL:
             del kept[:-_ERROR_TAIL]

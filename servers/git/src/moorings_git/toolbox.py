@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from moorings_core import InvalidInput, ToolContext
 from moorings_core.paging import room_for_items
+from moorings_git.recent_outputs import RecentOutputs
 from moorings_git.repositories import Repositories, Repository
 from moorings_git.running import Git
 from moorings_git.settings import GitSettings
@@ -18,6 +19,7 @@ class Toolbox:
     settings: GitSettings
     repositories: Repositories
     git: Git
+    outputs: RecentOutputs = field(default_factory=RecentOutputs)
 
     async def open(self, repo_path: str, ctx: ToolContext) -> Repository:
         """The repository `repo_path` names, checked against the jail of this call."""

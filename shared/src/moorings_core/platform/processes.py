@@ -6,8 +6,9 @@ time (`/proc`); macOS and the other POSIX systems can only say whether the pid e
 answer is "cannot tell", and callers then leave what they found alone.
 
 A program a tool runs starts in a process group of its own where the OS has them, so stopping
-it stops what it started as well (git starts ssh, a credential helper, its own subcommands).
-Without process groups (Windows) only the program itself is stopped.
+it stops what it started as well (git starts ssh, a credential helper, its own subcommands), and
+what it started and left running when it ended can be stopped too. Without process groups
+(Windows) only the program itself is stopped, and what it leaves behind is out of reach.
 """
 
 from __future__ import annotations
@@ -83,15 +84,24 @@ def child_process_options() -> dict[str, Any]:
 
 
 def stop_process_tree(process: StoppableProcess) -> None:
-    """Stop `process` at once, and with process groups everything it started; harmless if it ended."""
-    if process.returncode is not None:
+    """Stop `process` at once, and with process groups everything it started, including what it left
+    running after it ended (a background child holding its pipes, say); harmless when nothing is left.
+
+    The group's id is the program's pid, which no new process gets while any member of the group
+    lives; once none is left `killpg` finds nothing (short of the pid counter wrapping round to it
+    in between and a new session taking it).
+    """
+    if CAPABILITIES.process_groups and _kill_group(process.pid):
         return
-    if CAPABILITIES.process_groups:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)  # type: ignore[attr-defined,unused-ignore]
-        except (ProcessLookupError, PermissionError):
-            pass  # already gone (a zombie's group may be empty): kill() below is then harmless
-        else:
-            return
-    with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
-        process.kill()
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+            process.kill()
+
+
+def _kill_group(group: int) -> bool:
+    """SIGKILL every process of `group`; False when there was none to signal."""
+    try:
+        os.killpg(group, signal.SIGKILL)  # type: ignore[attr-defined,unused-ignore]
+    except (ProcessLookupError, PermissionError):
+        return False  # already gone (a zombie's group may be empty)
+    return True

@@ -58,7 +58,7 @@ def register(server: MooringsServer, toolbox: Toolbox) -> None:
         tool: str, title: str, repo: Repository, args: list[str], cursor: str | None, **scope: object
     ) -> types.CallToolResult:
         request = PageRequest(tool, cursor, repo=str(repo.work_tree), **scope)
-        page = await read_page(toolbox.git, repo, args, request, budget=toolbox.budget, narrow=_NARROW)
+        page = await read_page(toolbox, repo, args, request, budget=toolbox.budget, narrow=_NARROW)
         body = page.text if page.text or page.start else "(no changes)\n"
         return tool_result(with_note(f"{title}\n{body}".rstrip("\n"), page.note), page.output(page.text))
 
@@ -225,7 +225,7 @@ def register(server: MooringsServer, toolbox: Toolbox) -> None:
             *(pathspecs(repo, paths) or ["--"]),
         ]
         try:
-            page = await read_page(toolbox.git, repo, args, request, budget=toolbox.budget, narrow=_NARROW)
+            page = await read_page(toolbox, repo, args, request, budget=toolbox.budget, narrow=_NARROW)
         except NotFound:
             # git says "bad revision 'HEAD:x'"; say whether the revision or the path is missing.
             before, colon, path = revision.partition(":")

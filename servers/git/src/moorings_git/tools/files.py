@@ -96,7 +96,7 @@ async def show_stored(
     if found.size == 0:
         return "(empty file)", facts
     page = await read_page(
-        toolbox.git,
+        toolbox,
         repo,
         ["cat-file", "blob", found.sha],
         request,

@@ -184,7 +184,7 @@ async def _changes(
     shape = [*DIFF_SAFETY, *(["--stat=200,160"] if stat else []), *(["-p"] if patch else [])]
     args = ["log", _TEXT_FORMAT, f"--max-count={max_count}", f"--skip={skip}", *shape, *selection]
     page = await read_page(
-        toolbox.git, repo, args, request, budget=toolbox.budget, narrow="lower max_count or leave out patch"
+        toolbox, repo, args, request, budget=toolbox.budget, narrow="lower max_count or leave out patch"
     )
     body = page.text if page.text or page.start else "(no commits)"
     return tool_result(

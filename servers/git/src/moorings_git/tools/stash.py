@@ -224,7 +224,7 @@ async def _show(
     shape = ["--stat=200,160"] if stat else ["--patch", f"-U{context_lines}"]
     args = ["stash", "show", *DIFF_SAFETY, "--no-color", "--include-untracked", *shape, f"stash@{{{index}}}"]
     narrow = "stat=true" if not stat else "a smaller stash"
-    page = await read_page(toolbox.git, repo, args, request, budget=toolbox.budget, narrow=narrow)
+    page = await read_page(toolbox, repo, args, request, budget=toolbox.budget, narrow=narrow)
     body = page.text if page.text or page.start else "(no changes)\n"
     text = with_note(f"stash@{{{index}}}: {entry.message}\n{body}".rstrip("\n"), page.note)
     return tool_result(text, StashResult(action="show", entry=entry, next_cursor=page.next_cursor))
