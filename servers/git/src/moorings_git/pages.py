@@ -54,8 +54,12 @@ class PagedText(Output):
     """A page of a long output (a diff, a patch, a file)."""
 
     text: str = Field(description="This page, in whole lines.")
-    start_byte: int = Field(description="Where the page starts in the whole output, in bytes.")
-    end_byte: int = Field(description="Where it ends.")
+    start_byte: int | None = Field(
+        default=None,
+        description="Where the page starts in the whole output, in bytes; absent when the page is not "
+        "a range of bytes (a file shown by git_show REV:PATH, described or listed).",
+    )
+    end_byte: int | None = Field(default=None, description="Where it ends; absent like startByte.")
     more: bool = Field(description="More follows: pass next_cursor back as cursor for it.")
     next_cursor: str | None = Field(default=None, description="The cursor for the next page.")
 

@@ -55,7 +55,7 @@ _ADVICE = (
     ),
     (
         re.compile(
-            r"local changes to the following files would be overwritten|untracked working tree files "
+            r"local changes (to the following files )?would be overwritten|untracked working tree files "
             r"would be (overwritten|removed)|You have unstaged changes|Your index contains uncommitted"
         ),
         "Commit those changes (git_add, git_commit) or set them aside (git_stash with action='push', "

@@ -23,15 +23,27 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import mcp_types as types
 from pydantic import Field
 
-from moorings_core import AccessDenied, InvalidInput, ToolContext, ToolRegistry
+from moorings_core import AccessDenied, InvalidInput, Output, ToolContext, ToolRegistry, tool_result
 from moorings_core.sandbox.git import ordinary_argument
 from moorings_git.locations import locate, redact
 from moorings_git.toolbox import Toolbox
 from moorings_git.transport import local_program_option, run_remote_command
 
-__all__ = ["register"]
+__all__ = ["Cloned", "register"]
+
+
+class Cloned(Output):
+    path: str = Field(description="The new repository's folder.")
+    source: str = Field(description="Where it came from (a password in a URL shown as ***).")
+    branch: str | None = Field(
+        default=None, description="The branch checked out; absent when detached or empty."
+    )
+    commit: str | None = Field(
+        default=None, description="The commit checked out; absent for an empty repository."
+    )
 
 
 def register(server: ToolRegistry, toolbox: Toolbox) -> None:
@@ -57,7 +69,7 @@ def register(server: ToolRegistry, toolbox: Toolbox) -> None:
         branch: Annotated[
             str | None, Field(description="The branch to check out (default: the source's HEAD).")
         ] = None,
-    ) -> str:
+    ) -> Annotated[types.CallToolResult, Cloned]:
         """Clone a repository into a new folder inside the allowed directories. The source is a
         repository inside them or, when the server was started with --allow-network, a remote URL.
         Submodules are not cloned and no hook of the source runs."""
@@ -87,19 +99,26 @@ def register(server: ToolRegistry, toolbox: Toolbox) -> None:
             call_timeout=toolbox.settings.call_timeout,
             remote=shown,
         )
-        return f"Cloned {shown} into {target} ({await _checked_out(toolbox, target)})"
+        cloned = await _checked_out(toolbox, target, shown)
+        return tool_result(f"Cloned {shown} into {target} ({_describe(cloned)})", cloned)
 
 
-async def _checked_out(toolbox: Toolbox, clone: Path) -> str:
-    """What the new clone has checked out: "main at 1234abcd", or that it is empty."""
+async def _checked_out(toolbox: Toolbox, clone: Path, source: str) -> Cloned:
+    """What the new clone has checked out."""
     sandbox = toolbox.git.sandbox
     commit = await sandbox.run(clone, ["rev-parse", "--verify", "--quiet", "HEAD"], max_output=4096)
     branch = await sandbox.run(clone, ["symbolic-ref", "--quiet", "--short", "HEAD"], max_output=4096)
     sha = commit.stdout.decode("utf-8", "replace").strip()
     name = branch.stdout.decode("utf-8", "replace").strip()
-    if not sha:
+    return Cloned(path=str(clone), source=source, branch=name or None, commit=sha or None)
+
+
+def _describe(cloned: Cloned) -> str:
+    """ "main at 1234abcd", or that it is empty."""
+    if not cloned.commit:
         return "an empty repository"
-    return f"{name} at {sha[:12]}" if name else f"detached HEAD at {sha[:12]}"
+    at = cloned.commit[:12]
+    return f"{cloned.branch} at {at}" if cloned.branch else f"detached HEAD at {at}"
 
 
 def _new_folder(target: Path, given: str) -> Path:

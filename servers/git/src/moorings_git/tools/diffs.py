@@ -210,8 +210,6 @@ def register(server: MooringsServer, toolbox: Toolbox) -> None:
             text, facts = await show_stored(toolbox, repo, revision, stored, request)
             paged = PagedText(
                 text=text,
-                start_byte=0,
-                end_byte=0,
                 more=facts.next_cursor is not None,
                 next_cursor=facts.next_cursor,
             )

@@ -10,16 +10,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import mcp_types as types
 from pydantic import Field
 
-from moorings_core import InvalidInput, ToolContext, ToolRegistry
+from moorings_core import InvalidInput, Output, ToolContext, ToolRegistry, tool_result
 from moorings_core.sandbox.git import ordinary_argument
 from moorings_git.repositories import Repository
 from moorings_git.running import WRITE_OUTPUT
 from moorings_git.toolbox import Toolbox
 from moorings_git.tools.branches import current_branch
 
-__all__ = ["register_changes"]
+__all__ = ["Initialized", "register_changes"]
+
+
+class Initialized(Output):
+    path: str = Field(description="The new repository's folder.")
+    branch: str | None = Field(default=None, description="Its first branch (it has no commit yet).")
 
 
 def register_changes(server: ToolRegistry, toolbox: Toolbox) -> None:
@@ -40,7 +46,7 @@ def register_changes(server: ToolRegistry, toolbox: Toolbox) -> None:
                 min_length=1, description="The name of the first branch (default: the user's git default)."
             ),
         ] = None,
-    ) -> str:
+    ) -> Annotated[types.CallToolResult, Initialized]:
         """Create an empty git repository in a folder (git init), which is created if missing. Only
         inside the allowed directories; a folder that already is a repository is left alone."""
         jail = await toolbox.repositories.jail_for(ctx.request_context)
@@ -62,4 +68,5 @@ def register_changes(server: ToolRegistry, toolbox: Toolbox) -> None:
             options.append(f"--initial-branch={initial_branch}")
         await toolbox.git.run_in(folder, ["init", *options, "--", str(target)], max_output=WRITE_OUTPUT)
         branch = await current_branch(toolbox, Repository(target, target / ".git", jail))
-        return f"Initialized an empty git repository in {target} (first branch: {branch or 'unknown'})."
+        text = f"Initialized an empty git repository in {target} (first branch: {branch or 'unknown'})."
+        return tool_result(text, Initialized(path=str(target), branch=branch))

@@ -101,11 +101,11 @@ def register_changes(server: ToolRegistry, toolbox: Toolbox) -> None:
     @server.tool(title="Tags", read_only=False, destructive=True)
     async def git_tag(
         repo_path: RepoPath,
+        ctx: ToolContext,
         action: Annotated[
             Literal["list", "create", "delete"],
-            Field(description="list the tags, create one, or delete one (needs confirm)."),
-        ],
-        ctx: ToolContext,
+            Field(description="list the tags (the default), create one, or delete one (needs confirm)."),
+        ] = "list",
         name: Annotated[
             str | None, Field(min_length=1, description="For create and delete: the tag's name (v1.2.0).")
         ] = None,
