@@ -36,6 +36,7 @@ from moorings_core import (
     RequestContext,
     ResourceContents,
     ResourceSubscriptions,
+    WatchedUris,
     run_blocking,
     truncate_text,
 )
@@ -59,11 +60,9 @@ class FileResources:
     """
 
     def __init__(self, workspace: Workspace, subscriptions: ResourceSubscriptions) -> None:
-        self.watcher = FileWatcher(on_change=self._changed)
+        self._files: WatchedUris[Path] = WatchedUris(subscriptions)  # URI -> the canonical file
+        self.watcher = FileWatcher(on_change=self._files.publish_updated)
         self._workspace = workspace
-        self._subscriptions = subscriptions
-        self._paths: dict[str, Path] = {}  # watched URI -> the canonical file it names
-        self._uris: dict[Path, set[str]] = {}  # and back: the watched URIs that name a file
 
     async def list_resources(self, request: RequestContext) -> Sequence[types.Resource]:
         jail = await self._workspace.jail_for(request)
@@ -92,24 +91,14 @@ class FileResources:
 
     async def watch(self, uri: str, target: Path) -> None:
         """`uri` gained its first listener: watch the file `check_subscription` allowed."""
-        self._paths[uri] = target
-        self._uris.setdefault(target, set()).add(uri)
+        self._files.add(uri, target)
         await self.watcher.watch(target)
 
     async def unwatch(self, uri: str) -> None:
         """`uri` lost its last listener (unsubscribed, stream ended, disconnected, exit)."""
-        path = self._paths.pop(uri, None)
-        if path is None:
-            return
-        uris = self._uris[path]
-        uris.discard(uri)
-        if not uris:
-            del self._uris[path]
-        await self.watcher.unwatch(path)
-
-    async def _changed(self, path: Path) -> None:
-        for uri in sorted(self._uris.get(path, ())):
-            await self._subscriptions.publish_updated(uri)
+        path = self._files.remove(uri)
+        if path is not None:
+            await self.watcher.unwatch(path)
 
 
 def _directory_resource(root: Path) -> types.Resource:

@@ -41,6 +41,7 @@ from moorings_core import (
     RequestContext,
     ResourceContents,
     ResourceSubscriptions,
+    WatchedUris,
     run_blocking,
     truncate_text,
 )
@@ -83,11 +84,9 @@ class GitResources:
 
     def __init__(self, toolbox: Toolbox, subscriptions: ResourceSubscriptions) -> None:
         self._toolbox = toolbox
-        self._subscriptions = subscriptions
-        self._status = StatusWatcher(toolbox.git, on_change=self._status_changed)
+        self._work_trees: WatchedUris[Path] = WatchedUris(subscriptions)  # URI -> its work tree
+        self._status = StatusWatcher(toolbox.git, on_change=self._work_trees.publish_updated)
         self.watcher = self._status.watcher
-        self._work_trees: dict[str, Path] = {}  # watched URI -> the work tree whose status it is
-        self._uris: dict[Path, set[str]] = {}  # and back
 
     # -- listing --------------------------------------------------------------------------------
 
@@ -240,24 +239,14 @@ class GitResources:
 
     async def watch(self, uri: str, target: WatchedRepository) -> None:
         """`uri` gained its first listener: watch the repository `check_subscription` allowed."""
-        self._work_trees[uri] = target.work_tree
-        self._uris.setdefault(target.work_tree, set()).add(uri)
+        self._work_trees.add(uri, target.work_tree)
         await self._status.watch(target)
 
     async def unwatch(self, uri: str) -> None:
         """`uri` lost its last listener (unsubscribed, stream ended, disconnected, exit)."""
-        work_tree = self._work_trees.pop(uri, None)
-        if work_tree is None:
-            return
-        uris = self._uris[work_tree]
-        uris.discard(uri)
-        if not uris:
-            del self._uris[work_tree]
-        await self._status.unwatch(work_tree)
-
-    async def _status_changed(self, work_tree: Path) -> None:
-        for uri in sorted(self._uris.get(work_tree, ())):
-            await self._subscriptions.publish_updated(uri)
+        work_tree = self._work_trees.remove(uri)
+        if work_tree is not None:
+            await self._status.unwatch(work_tree)
 
 
 def _status_resource(top: Path) -> types.Resource:
