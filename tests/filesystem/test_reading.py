@@ -22,7 +22,6 @@ import pytest
 
 from moorings_core.testing import ERAS, MODERN, Era, Sandbox, connect, connect_stdio, succeeded, text_of
 from moorings_filesystem.tools import reading
-from moorings_filesystem.tools._media import media_type, sniff
 from tests.filesystem.helpers import FamilyCalls
 
 pytestmark = pytest.mark.anyio
@@ -549,40 +548,6 @@ async def test_media_over_the_size_limit_or_empty_is_refused(box: Sandbox) -> No
     assert "1,024-byte limit" in text_of(large)
     assert empty.is_error
     assert "empty" in text_of(empty)
-
-
-@pytest.mark.parametrize(
-    ("head", "expected"),
-    [
-        (b"GIF89a\x01\x00", "image/gif"),
-        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
-        (b"BM" + b"\x00" * 12 + struct.pack("<I", 40), "image/bmp"),
-        (b"II*\x00\x08\x00", "image/tiff"),
-        (b"\x00\x00\x01\x00\x01\x00", "image/x-icon"),
-        (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>', "image/svg+xml"),
-        (b"\x00\x00\x00\x1cftypavif", "image/avif"),
-        (b"ID3\x04\x00", "audio/mpeg"),
-        (b"\xff\xfb\x90\x64", "audio/mpeg"),
-        (b"\xff\xf1\x50\x80", "audio/aac"),
-        (b"OggS\x00\x02", "audio/ogg"),
-        (b"fLaC\x00\x00", "audio/flac"),
-        (b"\x00\x00\x00\x20ftypM4A \x00", "audio/mp4"),
-        (b"\x00\x00\x00\x20ftypisom\x00", "video/mp4"),
-        (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm", "video/webm"),
-        (b"%PDF-1.4", "application/pdf"),
-        (b"BMW is a car, not a bitmap", None),
-        (b"plain text", None),
-        (b"", None),
-    ],
-)
-def test_sniffing_recognises_signatures(head: bytes, expected: str | None) -> None:
-    assert sniff(head) == expected
-
-
-def test_an_mp4_container_named_m4a_is_audio() -> None:
-    assert media_type("voice.m4a", b"\x00\x00\x00\x20ftypisom\x00").mime_type == "audio/mp4"
-    assert media_type("film.mp4", b"\x00\x00\x00\x20ftypisom\x00").mime_type == "video/mp4"
-    assert media_type("mystery", b"????").mime_type == "application/octet-stream"
 
 
 # -- hostile paths ------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 - `resources/templates/list` offers `file:///{+path}`: any file inside the allowed directories.
   A read goes through the request's jail (`open_file`), like every tool: UTF-8 text comes back as
-  text typed by its name, anything else as a base64 blob typed by its content, then its name. A
+  text typed by its name, anything else as a base64 blob typed by its content, then its name
+  (`moorings_core.media`, as the git server types a file at a revision). A
   file over `--max-read-bytes` is refused with a pointer to the ranged reads; a directory reads
   as its entries, one `[DIR] name`, `[FILE] name` or `[LINK] name` line each.
 - `resources/list` names only the allowed directories (as narrowed by the client's roots):
@@ -20,12 +21,9 @@ directory.
 
 from __future__ import annotations
 
-import base64
-import mimetypes
 import os
 from collections.abc import Sequence
-from functools import cache
-from pathlib import Path, PurePath
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import mcp_types as types
@@ -38,11 +36,12 @@ from moorings_core import (
     RequestContext,
     ResourceContents,
     ResourceSubscriptions,
+    WatchedUris,
     run_blocking,
     truncate_text,
 )
+from moorings_core.media import file_contents
 from moorings_core.server import root_to_path
-from moorings_filesystem.tools._media import SNIFF_BYTES, media_type
 from moorings_filesystem.workspace import Workspace
 
 __all__ = ["FILE_TEMPLATE", "FileResources"]
@@ -51,19 +50,6 @@ FILE_TEMPLATE = "file:///{+path}"
 """Any file inside the allowed directories; `{+path}` keeps the slashes of an absolute path."""
 
 _DIRECTORY_TYPE = "inode/directory"
-_BINARY_TYPE = "application/octet-stream"
-_TEXTUAL_APPLICATION_TYPES = frozenset(
-    {"application/json", "application/xml", "application/javascript", "application/x-sh"}
-    | {"application/yaml", "application/toml"}
-)
-# Common text formats Python's built-in table does not know.
-_EXTRA_TYPES = {
-    ".md": "text/markdown",
-    ".markdown": "text/markdown",
-    ".yaml": "application/yaml",
-    ".yml": "application/yaml",
-    ".toml": "application/toml",
-}
 
 
 class FileResources:
@@ -74,11 +60,9 @@ class FileResources:
     """
 
     def __init__(self, workspace: Workspace, subscriptions: ResourceSubscriptions) -> None:
-        self.watcher = FileWatcher(on_change=self._changed)
+        self._files: WatchedUris[Path] = WatchedUris(subscriptions)  # URI -> the canonical file
+        self.watcher = FileWatcher(on_change=self._files.publish_updated)
         self._workspace = workspace
-        self._subscriptions = subscriptions
-        self._paths: dict[str, Path] = {}  # watched URI -> the canonical file it names
-        self._uris: dict[Path, set[str]] = {}  # and back: the watched URIs that name a file
 
     async def list_resources(self, request: RequestContext) -> Sequence[types.Resource]:
         jail = await self._workspace.jail_for(request)
@@ -107,24 +91,14 @@ class FileResources:
 
     async def watch(self, uri: str, target: Path) -> None:
         """`uri` gained its first listener: watch the file `check_subscription` allowed."""
-        self._paths[uri] = target
-        self._uris.setdefault(target, set()).add(uri)
+        self._files.add(uri, target)
         await self.watcher.watch(target)
 
     async def unwatch(self, uri: str) -> None:
         """`uri` lost its last listener (unsubscribed, stream ended, disconnected, exit)."""
-        path = self._paths.pop(uri, None)
-        if path is None:
-            return
-        uris = self._uris[path]
-        uris.discard(uri)
-        if not uris:
-            del self._uris[path]
-        await self.watcher.unwatch(path)
-
-    async def _changed(self, path: Path) -> None:
-        for uri in sorted(self._uris.get(path, ())):
-            await self._subscriptions.publish_updated(uri)
+        path = self._files.remove(uri)
+        if path is not None:
+            await self.watcher.unwatch(path)
 
 
 def _directory_resource(root: Path) -> types.Resource:
@@ -180,11 +154,7 @@ def _file_contents(
             f"{max_bytes:,} bytes (--max-read-bytes). Read it in parts with the read_text_file tool "
             "(head or tail) instead."
         )
-    text = _as_text(data)
-    if text is not None:
-        return types.TextResourceContents(uri=uri, mime_type=_text_type(canonical.name), text=text)
-    blob = base64.b64encode(data).decode("ascii")
-    return types.BlobResourceContents(uri=uri, mime_type=_binary_type(canonical.name, data), blob=blob)
+    return file_contents(uri, canonical.name, data)
 
 
 def _directory_contents(
@@ -205,52 +175,3 @@ def _marker(entry: os.DirEntry[str]) -> str:
     if entry.is_dir(follow_symlinks=False):
         return "[DIR]"
     return "[FILE]" if entry.is_file(follow_symlinks=False) else "[OTHER]"
-
-
-# -- what a file holds ----------------------------------------------------------------------------
-
-
-def _as_text(data: bytes) -> str | None:
-    """The file as text if it is UTF-8 without NUL bytes (which no text file has), else None."""
-    if b"\0" in data:
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-
-
-def _text_type(name: str) -> str:
-    guessed = _type_by_name(name)
-    return guessed if guessed is not None and _is_textual(guessed) else "text/plain"
-
-
-def _binary_type(name: str, data: bytes) -> str:
-    sniffed = media_type(name, data[:SNIFF_BYTES])
-    if sniffed.detected_by != "default":
-        return sniffed.mime_type
-    return _type_by_name(name) or _BINARY_TYPE
-
-
-def _type_by_name(name: str) -> str | None:
-    extra = _EXTRA_TYPES.get(PurePath(name).suffix.lower())
-    if extra is not None:
-        return extra
-    guessed, encoding = _mime_table().guess_type(name, strict=False)
-    if encoding is not None:  # data.tar.gz: the bytes are gzip, whatever the inner name says
-        return "application/gzip" if encoding == "gzip" else None
-    return guessed
-
-
-def _is_textual(mime_type: str) -> bool:
-    return (
-        mime_type.startswith("text/")
-        or mime_type.endswith(("+json", "+xml"))
-        or mime_type in _TEXTUAL_APPLICATION_TYPES
-    )
-
-
-@cache
-def _mime_table() -> mimetypes.MimeTypes:
-    """Python's built-in table only, not the host's files: the same answer on every machine."""
-    return mimetypes.MimeTypes(filenames=())

@@ -8,8 +8,9 @@
   what it changed, then its patch, cut at --max-result-chars with the way to read the rest
   (git_show pages it).
 - `git://{repository}/file/{revision}/{+path}`: the file as it was at the revision: UTF-8 text as
-  text, anything else as a base64 blob; a file over --max-result-chars bytes is refused with the
-  way to page it (git_show REV:PATH). A folder reads as its entries (`[DIR] name`...).
+  text, anything else as a base64 blob, typed as the filesystem server types a file
+  (`moorings_core.media`); a file over --max-result-chars bytes is refused with the way to page it
+  (git_show REV:PATH). A folder reads as its entries (`[DIR] name`...).
 
 How the URIs are spelled, and why, is in `uris`. Each read opens the repository through the jail
 of the request (`Repositories.open`), as a tool call does, and runs git in the sandbox; a
@@ -24,11 +25,8 @@ client's roots when they make the jail, so their change announces a new list (`s
 
 from __future__ import annotations
 
-import base64
-import mimetypes
 import os
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path, PurePosixPath
 
 import mcp_types as types
@@ -43,9 +41,11 @@ from moorings_core import (
     RequestContext,
     ResourceContents,
     ResourceSubscriptions,
+    WatchedUris,
     run_blocking,
     truncate_text,
 )
+from moorings_core.media import file_contents
 from moorings_core.sandbox.git import ordinary_argument
 from moorings_git.repositories import Repository
 from moorings_git.running import DIFF_SAFETY
@@ -67,16 +67,12 @@ _EXAMINED = 1_000  # entries of a folder of repositories looked at for resources
 _LISTED = 200  # repositories listed at most
 _JSON = "application/json"
 _TEXT = "text/plain"
-_BINARY = "application/octet-stream"
 _COMMIT_FORMAT = (
     "--format=Commit: %H%nParents: %P%nAuthor: %an <%ae>%nDate: %aI%nCommitter: %cn <%ce> %cI%n"
     "Message:%n%w(0,4,4)%B"
 )
 _ENTRY_KINDS = {"tree": "[DIR]", "blob": "[FILE]", "commit": "[SUBMODULE]"}
 _LINK_MODE = "120000"
-_TEXTUAL = frozenset({"application/json", "application/xml", "application/javascript", "application/toml"})
-# Common text formats Python's built-in table does not know.
-_EXTRA_TYPES = {".md": "text/markdown", ".markdown": "text/markdown", ".toml": "application/toml"}
 
 
 class GitResources:
@@ -88,11 +84,9 @@ class GitResources:
 
     def __init__(self, toolbox: Toolbox, subscriptions: ResourceSubscriptions) -> None:
         self._toolbox = toolbox
-        self._subscriptions = subscriptions
-        self._status = StatusWatcher(toolbox.git, on_change=self._status_changed)
+        self._work_trees: WatchedUris[Path] = WatchedUris(subscriptions)  # URI -> its work tree
+        self._status = StatusWatcher(toolbox.git, on_change=self._work_trees.publish_updated)
         self.watcher = self._status.watcher
-        self._work_trees: dict[str, Path] = {}  # watched URI -> the work tree whose status it is
-        self._uris: dict[Path, set[str]] = {}  # and back
 
     # -- listing --------------------------------------------------------------------------------
 
@@ -199,7 +193,7 @@ class GitResources:
                 "pages it."
             )
         data = (await self._toolbox.git.run(repo, ["cat-file", "blob", spec], max_output=limit + 1)).stdout
-        return _file_contents(uri, PurePosixPath(path).name, data)
+        return file_contents(uri, PurePosixPath(path).name, data)
 
     async def _object_info(self, repo: Repository, spec: str, named: GitUri) -> tuple[str, int]:
         """The type and size of the object at `spec`, or a refusal saying the path is not there."""
@@ -245,24 +239,14 @@ class GitResources:
 
     async def watch(self, uri: str, target: WatchedRepository) -> None:
         """`uri` gained its first listener: watch the repository `check_subscription` allowed."""
-        self._work_trees[uri] = target.work_tree
-        self._uris.setdefault(target.work_tree, set()).add(uri)
+        self._work_trees.add(uri, target.work_tree)
         await self._status.watch(target)
 
     async def unwatch(self, uri: str) -> None:
         """`uri` lost its last listener (unsubscribed, stream ended, disconnected, exit)."""
-        work_tree = self._work_trees.pop(uri, None)
-        if work_tree is None:
-            return
-        uris = self._uris[work_tree]
-        uris.discard(uri)
-        if not uris:
-            del self._uris[work_tree]
-        await self._status.unwatch(work_tree)
-
-    async def _status_changed(self, work_tree: Path) -> None:
-        for uri in sorted(self._uris.get(work_tree, ())):
-            await self._subscriptions.publish_updated(uri)
+        work_tree = self._work_trees.remove(uri)
+        if work_tree is not None:
+            await self._status.unwatch(work_tree)
 
 
 def _status_resource(top: Path) -> types.Resource:
@@ -326,32 +310,3 @@ def _tree_path(repo: Repository, path: str) -> str:
             f"{path!r} leads out of the repository; give a path relative to its top level, without '..'."
         )
     return "" if pure == PurePosixPath(".") else pure.as_posix()
-
-
-def _file_contents(uri: str, name: str, data: bytes) -> ResourceContents:
-    text = _as_text(data)
-    guessed, encoding = _mime_table().guess_type(name, strict=False)
-    if encoding is not None:  # data.tar.gz: the bytes are compressed, whatever the inner name says
-        guessed = None
-    guessed = _EXTRA_TYPES.get(PurePosixPath(name).suffix.lower(), guessed)
-    if text is not None:
-        textual = guessed is not None and (guessed.startswith("text/") or guessed in _TEXTUAL)
-        return types.TextResourceContents(uri=uri, mime_type=guessed if textual else _TEXT, text=text)
-    blob = base64.b64encode(data).decode("ascii")
-    return types.BlobResourceContents(uri=uri, mime_type=guessed or _BINARY, blob=blob)
-
-
-def _as_text(data: bytes) -> str | None:
-    """The bytes as text if they are UTF-8 without NUL bytes (which no text file has), else None."""
-    if b"\0" in data:
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-
-
-@cache
-def _mime_table() -> mimetypes.MimeTypes:
-    """Python's built-in table only, not the host's files: the same answer on every machine."""
-    return mimetypes.MimeTypes(filenames=())

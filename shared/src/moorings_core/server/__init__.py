@@ -4,8 +4,9 @@
 (call_guard) checks, times and bounds every tool call; `serve_stdio` (run) serves a server on a hardened
 stdio transport (stdio) in both protocol eras; `ResourceProvider` and `SubscribableResources`
 (resources) are how a server offers resources, `ResourceSubscriptions` (subscriptions) who listens to
-them, and `ClientRoots` (roots) what a client offers as its roots; `ArgumentChecker` (arguments)
-keeps tool arguments honest; `Output` and `tool_result` (results) shape what tools return;
+them, and `WatchedUris` (subscriptions) which watched URI names which target of a provider's watcher;
+`ClientRoots` (roots) is what a client offers as its roots; `ArgumentChecker` (arguments) keeps tool
+arguments honest; `Output` and `tool_result` (results) shape what tools return;
 `reporting_progress` (progress) sends the progress of long blocking work to a caller that asked for
 it. Every reach past the SDK's public API is in `sdk_adapter`.
 """
@@ -21,7 +22,7 @@ from moorings_core.server.resources import (
 from moorings_core.server.results import Output, tool_result
 from moorings_core.server.roots import ClientRoots, root_to_path
 from moorings_core.server.run import serve_stdio
-from moorings_core.server.subscriptions import ResourceSubscriptions
+from moorings_core.server.subscriptions import ResourceSubscriptions, WatchedUris
 
 __all__ = [
     "NO_PROGRESS",
@@ -36,6 +37,7 @@ __all__ = [
     "SubscribableResources",
     "ToolContext",
     "ToolRegistry",
+    "WatchedUris",
     "counted",
     "package_version",
     "reporting_progress",

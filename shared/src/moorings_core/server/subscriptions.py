@@ -12,6 +12,10 @@ knows who is listening in either era. Before anyone is counted as listening to a
 server then hears when a URI gains its first listener (`watch`, with what the check returned) and
 loses its last (`unwatch`), so a file watcher or a poller runs only while someone cares, and is
 released on unsubscribe, when a listen stream ends, when a client goes away, and at exit.
+
+`WatchedUris` is the provider's side of that: which watched URI names which target (a file, a
+repository; several URIs may name one), so that a change the watcher reports for a target reaches
+the listeners of every URI naming it.
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ from __future__ import annotations
 import logging
 import weakref
 from collections import Counter
-from collections.abc import Awaitable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Hashable, Mapping
+from typing import Any, Generic, TypeVar
 
 import mcp_types as types
 from mcp.server.connection import Connection
@@ -33,9 +37,11 @@ from moorings_core.server.contexts import RequestContext
 from moorings_core.server.resources import SubscribableResources, refusals_as_protocol_errors
 from moorings_core.server.sdk_adapter import connection_of
 
-__all__ = ["ResourceSubscriptions"]
+__all__ = ["ResourceSubscriptions", "WatchedUris"]
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T", bound=Hashable)
 
 
 class ResourceSubscriptions:
@@ -156,6 +162,42 @@ class ResourceSubscriptions:
         if self._listeners[uri] == 0:
             del self._listeners[uri]
             await self._provider().unwatch(uri)
+
+
+class WatchedUris(Generic[_T]):
+    """The watched URIs of a provider by the target each names, to publish a target's change.
+
+    The provider's `watch` notes a URI with its target (`add`) and its `unwatch` drops it
+    (`remove`, which gives back the target to stop watching, if the URI was watched); its
+    watcher's callback is `publish_updated`. The watchers count their own watches, so a target
+    named by two URIs is watched twice and let go twice.
+    """
+
+    def __init__(self, subscriptions: ResourceSubscriptions) -> None:
+        self._subscriptions = subscriptions
+        self._targets: dict[str, _T] = {}  # watched URI -> what it names
+        self._uris: dict[_T, set[str]] = {}  # and back: the watched URIs that name a target
+
+    def add(self, uri: str, target: _T) -> None:
+        """`uri`, which names `target`, gained its first listener."""
+        self._targets[uri] = target
+        self._uris.setdefault(target, set()).add(uri)
+
+    def remove(self, uri: str) -> _T | None:
+        """`uri` lost its last listener: the target it named, or None if it was not watched."""
+        target = self._targets.pop(uri, None)
+        if target is None:
+            return None
+        uris = self._uris[target]
+        uris.discard(uri)
+        if not uris:
+            del self._uris[target]
+        return target
+
+    async def publish_updated(self, target: _T) -> None:
+        """`target` changed: tell the listeners of every URI that names it, in URI order."""
+        for uri in sorted(self._uris.get(target, ())):
+            await self._subscriptions.publish_updated(uri)
 
 
 def _listen_uris(params: object) -> list[str]:

@@ -41,9 +41,9 @@ from moorings_core import (
     run_blocking,
     tool_result,
 )
+from moorings_core.media import SNIFF_BYTES, media_type
 from moorings_core.paging import room_for_items
 from moorings_core.platform.descriptors import read_at
-from moorings_filesystem.tools._media import SNIFF_BYTES, media_type
 from moorings_filesystem.workspace import Workspace
 
 __all__ = ["FileText", "MediaFile", "MultipleFiles", "TextFileContent", "register"]

@@ -1,19 +1,33 @@
-"""What kind of media a file holds, judged by its first bytes and only then by its name.
+"""What a file's bytes are: their media (MIME) type, whether they are text, and a resource of them.
 
 A file's extension is a claim; its leading bytes (the "magic number") are evidence. `sniff` looks
 at the first `SNIFF_BYTES` bytes for the signatures of the common image, audio and document
 formats and says which MIME type they belong to; `media_type` falls back to a small, fixed
 extension table (not the host's `mimetypes` database, so answers do not vary between machines)
-when the content is not recognised.
+when the content is not recognised. The filesystem server's read_media_file types its blocks so.
+
+A file served as a resource (`file_contents`) is text when its bytes are UTF-8 without NUL bytes
+(`as_text`), typed by its name if that names a textual type, else `text/plain`; anything else is a
+base64 blob typed by its content, then its name (Python's built-in table and `_EXTRA_TYPES`), then
+`application/octet-stream` (`file_type` gives that type alone). Every server that serves files
+(the filesystem's, a repository's at a revision) types them here, so they agree.
 """
 
 from __future__ import annotations
 
+import base64
+import mimetypes
 from dataclasses import dataclass
+from functools import cache
 from pathlib import PurePath
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["SNIFF_BYTES", "MediaType", "media_type", "sniff"]
+import mcp_types as types
+
+if TYPE_CHECKING:
+    from moorings_core.server.resources import ResourceContents
+
+__all__ = ["SNIFF_BYTES", "MediaType", "as_text", "file_contents", "file_type", "media_type", "sniff"]
 
 SNIFF_BYTES = 1024
 """How much of the start of a file `sniff` needs (SVG's `<svg` may follow a long XML prologue)."""
@@ -179,3 +193,79 @@ def _svg_type(head: bytes) -> str | None:
     if text.startswith((b"<svg", b"<?xml", b"<!DOCTYPE svg", b"<!--")) and b"<svg" in head:
         return "image/svg+xml"
     return None
+
+
+# -- a file as a resource ------------------------------------------------------------------------
+
+_TEXTUAL_APPLICATION_TYPES = frozenset(
+    {"application/json", "application/xml", "application/javascript", "application/x-sh"}
+    | {"application/yaml", "application/toml"}
+)
+# Common text formats Python's built-in table does not know.
+_EXTRA_TYPES = {
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".yaml": "application/yaml",
+    ".yml": "application/yaml",
+    ".toml": "application/toml",
+}
+
+
+def file_contents(uri: str, name: str, data: bytes) -> ResourceContents:
+    """The bytes of a file called `name` as the contents of the resource `uri`: text, or base64."""
+    text = as_text(data)
+    if text is not None:
+        return types.TextResourceContents(uri=uri, mime_type=_text_type(name), text=text)
+    blob = base64.b64encode(data).decode("ascii")
+    return types.BlobResourceContents(uri=uri, mime_type=_binary_type(name, data), blob=blob)
+
+
+def file_type(name: str, data: bytes) -> str:
+    """The MIME type `file_contents` gives the bytes of a file called `name`."""
+    return _text_type(name) if as_text(data) is not None else _binary_type(name, data)
+
+
+def as_text(data: bytes) -> str | None:
+    """The bytes as text if they are UTF-8 without NUL bytes (which no text file has), else None."""
+    if b"\0" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _text_type(name: str) -> str:
+    guessed = _type_by_name(name)
+    return guessed if guessed is not None and _is_textual(guessed) else "text/plain"
+
+
+def _binary_type(name: str, data: bytes) -> str:
+    sniffed = media_type(name, data[:SNIFF_BYTES])
+    if sniffed.detected_by != "default":
+        return sniffed.mime_type
+    return _type_by_name(name) or _FALLBACK
+
+
+def _type_by_name(name: str) -> str | None:
+    extra = _EXTRA_TYPES.get(PurePath(name).suffix.lower())
+    if extra is not None:
+        return extra
+    guessed, encoding = _mime_table().guess_type(name, strict=False)
+    if encoding is not None:  # data.tar.gz: the bytes are gzip, whatever the inner name says
+        return "application/gzip" if encoding == "gzip" else None
+    return guessed
+
+
+def _is_textual(mime_type: str) -> bool:
+    return (
+        mime_type.startswith("text/")
+        or mime_type.endswith(("+json", "+xml"))
+        or mime_type in _TEXTUAL_APPLICATION_TYPES
+    )
+
+
+@cache
+def _mime_table() -> mimetypes.MimeTypes:
+    """Python's built-in table only, not the host's files: the same answer on every machine."""
+    return mimetypes.MimeTypes(filenames=())
