@@ -131,9 +131,8 @@ def parse_status(output: bytes) -> _Parsed:
         elif kind == "u":
             parts = record.split(" ", 10)
             xy = parts[1]
-            parsed.entries.append(
-                StatusEntry(path=_text(parts[10]), conflict=_CONFLICTS.get(xy, f"unmerged ({xy})"))
-            )
+            conflict = _CONFLICTS.get(xy, f"unmerged ({xy})")
+            parsed.entries.append(StatusEntry(path=_text(parts[10]), conflict=conflict))
         elif kind == "?":
             parsed.untracked.append(StatusEntry(path=_text(record[2:]), unstaged="untracked"))
     return parsed
@@ -141,6 +140,8 @@ def parse_status(output: bytes) -> _Parsed:
 
 def _text(path: str) -> str:
     """A path as JSON can carry it: bytes that are not UTF-8 shown as U+FFFD."""
+    if path.isascii():  # most paths: nothing to replace
+        return path
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
