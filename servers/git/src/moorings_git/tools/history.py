@@ -8,7 +8,7 @@ With `patch` or `stat` the history is text in pages of whole lines, like a diff.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 import mcp_types as types
 from pydantic import Field
@@ -66,33 +66,38 @@ _Timestamp = Annotated[
 ]
 
 
-def _entry(record: str, message_room: int) -> LogEntry:
-    """One record of `git log -z` in `_FORMAT`; a message longer than `message_room` is cut."""
+def _entry(record: str, message_room: int) -> dict[str, Any]:
+    """One record of `git log -z` in `_FORMAT`, as `LogEntry` is on the wire (a thousand entries are
+    built straight into that form: through the model they cost more than git takes to write them).
+    A message longer than `message_room` is cut."""
     sha, parents, an, ae, ai, cn, ce, ci, message = [*record.split("\x1f", 8), *[""] * 8][:9]
     subject, _, body = message.strip("\n").partition("\n")
     body = body.strip("\n")
     if len(subject) + len(body) > message_room:
         shown = max(message_room - len(subject), 0)
         body = f"{body[:shown]}\n[message cut after {shown:,} characters: git_show shows it whole]"
-    return LogEntry(
-        sha=sha,
-        parents=parents.split(),
-        author_name=an,
-        author_email=ae,
-        authored_at=ai,
-        committer_name=cn,
-        committer_email=ce,
-        committed_at=ci,
-        subject=subject[:message_room],
-        body=body or None,
-    )
+    entry = {
+        "sha": sha,
+        "parents": parents.split(),
+        "authorName": an,
+        "authorEmail": ae,
+        "authoredAt": ai,
+        "committerName": cn,
+        "committerEmail": ce,
+        "committedAt": ci,
+        "subject": subject[:message_room],
+    }
+    if body:
+        entry["body"] = body
+    return entry
 
 
-def _entry_text(entry: LogEntry) -> str:
-    message = entry.subject + ("\n    " + entry.body.replace("\n", "\n    ") if entry.body else "")
+def _entry_text(entry: dict[str, Any]) -> str:
+    body = entry.get("body")
+    message = entry["subject"] + ("\n    " + body.replace("\n", "\n    ") if body else "")
     return (
-        f"Commit: {entry.sha}\nAuthor: {entry.author_name} <{entry.author_email}>\n"
-        f"Date: {entry.authored_at}\nMessage: {message}\n"
+        f"Commit: {entry['sha']}\nAuthor: {entry['authorName']} <{entry['authorEmail']}>\n"
+        f"Date: {entry['authoredAt']}\nMessage: {message}\n"
     )
 
 
@@ -224,7 +229,10 @@ async def _entries(
     if result.cut and not pager.full:
         pager.count()  # git had more to say than was read: there is a next page
     page = pager.page(None if pager.seen > pager.end else pager.seen)
-    log = LogPage(entries=list(page.items), next_cursor=request.next_cursor(page))
+    log: dict[str, Any] = {"entries": page.items}  # LogPage's wire form, as the entries are
+    cursor = request.next_cursor(page)
+    if cursor is not None:
+        log["nextCursor"] = cursor
     note = join_notes(
         request.note(page, "commit", narrow="narrow it with start_timestamp, author, grep or paths")
     )
