@@ -82,6 +82,11 @@ def _gzip_of_zeros(size: int) -> bytes:
     return b"".join(compressor.compress(zeros) for _ in range(size // len(zeros))) + compressor.flush()
 
 
+def _gzip(content: bytes) -> bytes:
+    compressor = zlib.compressobj(wbits=16 + zlib.MAX_WBITS)
+    return compressor.compress(content) + compressor.flush()
+
+
 GZIP_BOMB = _gzip_of_zeros(BOMB_SIZE)
 # A gzip header announcing a comment (FLG.FCOMMENT) that never ends: bytes arrive, no content ever does.
 ENDLESS_GZIP_HEADER = bytes([0x1F, 0x8B, 8, 0x10, 0, 0, 0, 0, 0, 0xFF])
@@ -193,6 +198,16 @@ class _Handler(BaseHTTPRequestHandler):
     def page_gzip(self, query: dict[str, str]) -> None:
         compressor = zlib.compressobj(wbits=16 + zlib.MAX_WBITS)
         self._send(compressor.compress(b"gzipped text") + compressor.flush(), Content_Encoding="gzip")
+
+    def page_gzip_members(self, query: dict[str, str]) -> None:
+        # Two members and the zero padding some writers leave after the last one.
+        self._send(_gzip(b"first member, ") + _gzip(b"second member") + bytes(8), Content_Encoding="gzip")
+
+    def page_gzip_then_bomb(self, query: dict[str, str]) -> None:
+        self._send(_gzip(b"harmless") + GZIP_BOMB, Content_Encoding="gzip")
+
+    def page_gzip_then_junk(self, query: dict[str, str]) -> None:
+        self._send(_gzip(b"fine") + b"junk that is not a gzip member", Content_Encoding="gzip")
 
     def page_deflate(self, query: dict[str, str]) -> None:
         self._send(zlib.compress(b"zlib-wrapped deflate"), Content_Encoding="deflate")
@@ -655,6 +670,27 @@ async def test_a_gzip_bomb_stops_at_the_cap_without_inflating_in_memory(site: Si
 
 
 @pytest.mark.anyio
+async def test_a_gzip_bomb_in_a_later_member_stops_at_the_cap(site: Site) -> None:
+    tracemalloc.start()
+    try:
+        fetched = await fetch(site.url("/gzip-then-bomb", "site.test"), _capped(2**20))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (fetched.body, fetched.truncated) == (b"harmless" + bytes(2**20 - 8), True)
+    assert peak < BOMB_SIZE // 5
+
+
+@pytest.mark.anyio
+async def test_every_member_of_a_gzip_body_is_decoded(site: Site) -> None:
+    fetched = await fetch(site.url("/gzip-members", "site.test"))
+    assert (fetched.text(), fetched.truncated) == ("first member, second member", False)
+    # A cap that falls inside the second member cuts there and says so.
+    fetched = await fetch(site.url("/gzip-members", "site.test"), _capped(20))
+    assert (fetched.text(), fetched.truncated) == ("first member, second", True)
+
+
+@pytest.mark.anyio
 async def test_compressed_bytes_on_the_wire_count_against_the_cap(site: Site) -> None:
     # A gzip header whose comment never ends: the wire never stops, the content never starts.
     fetched = await fetch(site.url("/endless-gzip-header", "site.test"), _capped(64 * 1024))
@@ -676,6 +712,7 @@ async def test_compressed_bodies_are_decoded(site: Site, path: str, text: str) -
     ("path", "message"),
     [
         ("/corrupt-gzip", "is not valid gzip data"),
+        ("/gzip-then-junk", "is not valid gzip data"),
         ("/brotli", "answered with Content-Encoding 'br', which cannot be decoded; only gzip and deflate"),
     ],
 )

@@ -44,6 +44,31 @@ class _Inflate:
         return self._zlib.decompress(data, limit)
 
 
+class _Gzip:
+    """A gzip body may hold several members one after another (RFC 1952 2.2); the content is all of them.
+
+    Each member gets a fresh decompressor under the same `limit`, so a bomb in a later member stops at
+    the cap like one in the first. Zero bytes between or after members are padding, as gzip(1) reads them.
+    """
+
+    def __init__(self) -> None:
+        self._member = _new_gzip_member()
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        content = bytearray()
+        while len(content) < limit:
+            if self._member.eof:
+                data = (self._member.unused_data + data).lstrip(b"\0")
+                if not data:
+                    break
+                self._member = _new_gzip_member()
+            content += self._member.decompress(data, limit - len(content))
+            data = b""
+            if not self._member.eof:
+                break
+        return bytes(content)
+
+
 class _Deflate:
     """`deflate` should be zlib-wrapped, but some servers send it raw: the first bytes tell which."""
 
@@ -62,6 +87,10 @@ class _Deflate:
             return self._inflate.decode(data, limit)
 
 
+def _new_gzip_member() -> zlib._Decompress:
+    return zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+
 def decoder_for(content_encoding: str) -> BodyDecoder | None:
     """The decoder for a Content-Encoding header value, or None when we cannot decode it.
 
@@ -72,7 +101,7 @@ def decoder_for(content_encoding: str) -> BodyDecoder | None:
     if not codings:
         return _Identity()
     if codings in (["gzip"], ["x-gzip"]):
-        return _Inflate(16 + zlib.MAX_WBITS)
+        return _Gzip()
     if codings == ["deflate"]:
         return _Deflate()
     return None
