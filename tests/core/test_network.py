@@ -556,6 +556,8 @@ async def test_a_redirect_to_another_path_is_followed(site: Site) -> None:
         ("//private.test/", AccessDenied, "it resolves to 10.1.2.3"),
         ("file:///etc/passwd", InvalidInput, "only http and https"),
         ("gopher://site.test:{port}/", InvalidInput, "only http and https"),
+        ("dict://x/", InvalidInput, "uses the dict: scheme"),
+        ("dict://127.0.0.1:{port}/", InvalidInput, "uses the dict: scheme"),
         ("http://user:pw@site.test:{port}/page", InvalidInput, "user name or password"),
     ],
 )
@@ -568,6 +570,25 @@ async def test_each_redirect_hop_is_checked_before_it_is_requested(
     assert str(refusal.value).startswith(f"{start} redirected to ")
     assert message in str(refusal.value)
     assert site.connections == 1
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("location", ["data:,x", "data:text/html,<p>x", "http:127.0.0.1:{port}/page"])
+async def test_a_redirect_to_an_unparsable_location_fails_clearly(site: Site, location: str) -> None:
+    for canary in _serve(Site()):
+        start = _redirect(site, location.format(port=canary.port))
+        with pytest.raises(OperationFailed) as failure:
+            await fetch(start)
+        assert str(failure.value).startswith(f"{start} redirected to an invalid URL (")
+        assert "the redirect was not followed" in str(failure.value)
+        assert (site.connections, canary.connections) == (1, 0)
+
+
+@pytest.mark.anyio
+async def test_a_redirect_to_a_valid_absolute_location_is_followed(site: Site) -> None:
+    # The control beside the unparsable ones: the same redirect, spelled as a URL.
+    fetched = await fetch(_redirect(site, site.url("/page", "other.test")))
+    assert (fetched.url, fetched.text(), site.connections) == (site.url("/page", "other.test"), PAGE_TEXT, 2)
 
 
 @pytest.mark.anyio

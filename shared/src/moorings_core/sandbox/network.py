@@ -305,6 +305,13 @@ class GuardedClient:
             if not redirects:
                 raise
             raise _in_redirect(exc, redirects[-1], hop.url) from exc
+        except httpx.InvalidURL as exc:
+            # httpx builds the next request of a redirect even when it is not to follow it, and a Location
+            # it cannot parse (`data:,x`) raises this, which is not an httpx.HTTPError.
+            raise OperationFailed(
+                f"{_shown(str(hop.url))} redirected to an invalid URL ({exc}),"
+                " so the redirect was not followed."
+            ) from exc
 
     def _checked_redirect(self, source: httpx.URL, location: str) -> httpx.URL:
         try:
