@@ -334,7 +334,16 @@ NON_PUBLIC = [
     ("http://224.0.0.1/", "(multicast)"),
     ("http://240.0.0.1/", "(reserved)"),
     ("http://255.255.255.255/", "(reserved)"),
-    ("http://192.0.2.1/", "(special-purpose)"),
+    ("http://192.0.2.1/", "(documentation)"),
+    ("http://198.51.100.7/", "(documentation)"),
+    ("http://198.18.0.1/", "(benchmarking)"),
+    # 192.0.0.0/24 is refused whatever this Python's ipaddress.is_global says (3.11.7 calls it global).
+    ("http://192.0.0.8/", "(IETF protocol assignment)"),
+    ("http://192.0.0.170/", "(IETF protocol assignment)"),
+    ("http://192.0.0.192/", "(cloud metadata)"),
+    ("http://100.100.100.200/", "(cloud metadata)"),
+    ("http://168.63.129.16/", "(cloud metadata)"),
+    ("http://169.254.170.2/v2/credentials/", "(cloud metadata)"),
     ("http://[::1]:{port}/page", "(loopback)"),
     ("http://[::]:{port}/page", "(unspecified)"),
     ("http://[::ffff:127.0.0.1]:{port}/page", "(loopback (IPv4 127.0.0.1 inside IPv6))"),
@@ -352,6 +361,16 @@ NON_PUBLIC = [
     ("http://[fe80::1%25eth0]/", "(link-local)"),
     ("http://[fec0::1]/", "(site-local)"),
     ("http://[ff02::1]/", "(multicast)"),
+    ("http://[3fff::1]/", "(documentation)"),
+    ("http://[3fff:fff:ffff::1]/", "(documentation)"),
+    ("http://[2001:db8::1]/", "(documentation)"),
+    ("http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/", "(IETF protocol assignment)"),  # Teredo
+    ("http://[100::1]/", "(discard-only)"),
+    ("http://[5f00::1]/", "(reserved)"),
+    # Names that mean this machine are refused by name; FakeDNS does not know them.
+    ("http://localhost:{port}/page", "Refused to connect to localhost: localhost names always mean"),
+    ("http://LocalHost.:{port}/page", "Refused to connect to localhost.: localhost names always mean"),
+    ("http://api.localhost:{port}/page", "Refused to connect to api.localhost: localhost names"),
     # Names, answered by FakeDNS.
     ("http://site.test:{port}/page", "it resolves to 127.0.0.1, which is not a public address (loopback)"),
     ("http://SITE.test.:{port}/page", "it resolves to 127.0.0.1"),
@@ -402,9 +421,101 @@ async def test_the_refusal_says_exactly_what_to_allow(site: Site) -> None:
 @pytest.mark.anyio
 async def test_localhost_through_the_system_resolver_is_refused(site: Site) -> None:
     async with GuardedClient(NetworkPolicy()) as client:
-        with pytest.raises(AccessDenied, match="Refused to connect to localhost: it resolves to"):
+        with pytest.raises(AccessDenied, match="Refused to connect to localhost: localhost names always"):
             await client.request("GET", site.url("/page", host="localhost"))
     assert site.connections == 0
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("host", ["localhost", "localhost.", "a.b.localhost"])
+async def test_localhost_names_are_refused_before_any_lookup(host: str) -> None:
+    # A resolver that claims localhost is public is never asked.
+    dns = FakeDNS({host.removesuffix("."): [PUBLIC_IP], "localhost.test": [PUBLIC_IP]})
+    with pytest.raises(AccessDenied) as refusal:
+        await resolve_destination(NetworkPolicy(), host, 80, dns)
+    assert refusal.value.hint == (
+        f"If the user trusts it, they can start the server with --allow-host {host.removesuffix('.')}:80"
+        f" (or --allow-host {host.removesuffix('.')} for every port) or with --allow-private-network."
+    )
+    assert dns.lookups == []
+    # A name that merely contains the word is an ordinary name.
+    assert await resolve_destination(NetworkPolicy(), "localhost.test", 80, dns) == [ip_address(PUBLIC_IP)]
+    assert dns.lookups == ["localhost.test"]
+
+
+@pytest.mark.anyio
+async def test_an_allowed_localhost_name_is_reached(site: Site) -> None:
+    dns = FakeDNS({"app.localhost": ["127.0.0.1"]})
+    policy = NetworkPolicy(allowed_hosts=frozenset({f"app.localhost:{site.port}"}))
+    async with GuardedClient(policy, resolver=dns) as client:
+        fetched = await client.request("GET", site.url("/page", host="app.localhost"))
+        with pytest.raises(AccessDenied, match="localhost names always mean this machine"):
+            await client.request("GET", site.url("/page", host="other.localhost"))
+    assert (fetched.text(), dns.lookups, site.connections) == (PAGE_TEXT, ["app.localhost"], 1)
+
+
+METADATA = [
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[fd00:ec2::254]/latest/meta-data/",
+    "http://[::ffff:169.254.169.254]/",
+    "http://[64:ff9b::a9fe:a9fe]/",
+    "http://100.100.100.200/latest/meta-data/",
+    "http://168.63.129.16/machine",
+    "http://192.0.0.192/",
+    "http://169.254.170.23/",
+    "http://metadata.test/latest/meta-data/",
+]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("url", METADATA)
+@pytest.mark.parametrize(
+    "policy",
+    [NetworkPolicy(allow_private_network=True), NetworkPolicy(allowed_hosts=frozenset({"metadata.test"}))],
+    ids=["allow-private-network", "allowed-name"],
+)
+async def test_cloud_metadata_is_refused_even_when_private_addresses_are_allowed(
+    url: str, policy: NetworkPolicy
+) -> None:
+    with pytest.raises(AccessDenied) as refusal:
+        await fetch(url, policy)
+    assert "hands out the cloud machine's credentials" in refusal.value.message
+    assert refusal.value.hint is not None
+    assert refusal.value.hint.startswith("Neither --allow-private-network nor an allowed host name admits it")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("entry", "host", "address"),
+    [
+        ("169.254.169.254:80", "metadata.test", "169.254.169.254"),
+        ("169.254.169.254:80", "0xa9fea9fe", "169.254.169.254"),
+        ("[fd00:ec2::254]:80", "fd00:ec2::254", "fd00:ec2::254"),
+    ],
+)
+async def test_a_metadata_address_named_by_the_operator_is_admitted(
+    entry: str, host: str, address: str
+) -> None:
+    policy = NetworkPolicy(allowed_hosts=frozenset({entry}))
+    assert await resolve_destination(policy, host, 80, FakeDNS(DNS)) == [ip_address(address)]
+    with pytest.raises(AccessDenied, match=r"--allow-host (169\.254\.169\.254|\[fd00:ec2::254\]):81\."):
+        await resolve_destination(policy, host, 81, FakeDNS(DNS))
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("address", ["100.100.100.201", "169.254.169.253", "192.0.0.8", "fd00:ec2::253"])
+async def test_allow_private_network_still_admits_private_neighbours_of_metadata(address: str) -> None:
+    policy = NetworkPolicy(allow_private_network=True)
+    assert await resolve_destination(policy, address, 80, FakeDNS(DNS)) == [ip_address(address)]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "address", ["192.0.0.9", "192.0.0.10", "2001:1::1", "2001:4:112::1", "2001:20::1", "2400:cb00::1"]
+)
+async def test_public_addresses_beside_special_ranges_are_admitted(address: str) -> None:
+    dns = FakeDNS({"anycast.test": [address]})
+    assert await resolve_destination(NetworkPolicy(), "anycast.test", 80, dns) == [ip_address(address)]
 
 
 # --- legitimate controls --------------------------------------------------------------------------

@@ -5,7 +5,10 @@ httpx), never at start-up. How the policy holds:
 
 - `NetworkPolicy.check_url` refuses what needs no DNS: schemes other than http
   and https, credentials in the URL, malformed hosts, and IP literals in any
-  spelling a resolver accepts (`http://2130706433/` is 127.0.0.1).
+  spelling a resolver accepts (`http://2130706433/` is 127.0.0.1), and
+  `localhost` names, which mean this machine whatever DNS says (RFC 6761).
+- Cloud metadata addresses hand out the machine's credentials: only an
+  --allow-host rule naming the address admits one, not --allow-private-network.
 - A host name is resolved once, by the network backend that opens the socket.
   Every address it resolves to must be admitted, and the socket connects to one
   of those very addresses: there is no second lookup for DNS rebinding to answer
@@ -39,7 +42,7 @@ import httpcore
 import httpx
 
 from moorings_core.errors import AccessDenied, InvalidInput, LimitExceeded, MooringsError, OperationFailed
-from moorings_core.sandbox._addresses import IPAddress, non_public_kind, parse_ip_literal
+from moorings_core.sandbox._addresses import IPAddress, is_cloud_metadata, non_public_kind, parse_ip_literal
 from moorings_core.sandbox._content_decoding import ACCEPT_ENCODING, decoder_for
 
 __all__ = [
@@ -86,8 +89,9 @@ class NetworkPolicy:
     """Where outbound requests may go, and how much they may take.
 
     `allowed_hosts` entries are `HOST` or `HOST:PORT` (IPv6 as `[::1]:8080`). A name
-    entry admits that name whatever it resolves to; an address entry admits that
-    address, however the URL spells or reaches it.
+    entry admits that name whatever it resolves to, except a cloud metadata address;
+    an address entry admits that address, however the URL spells or reaches it.
+    `allow_private_network` admits every address but cloud metadata.
     """
 
     allow_private_network: bool = False
@@ -112,34 +116,42 @@ class NetworkPolicy:
         """Parse `url` and refuse it if it can be refused without DNS; the parsed URL is what to request.
 
         Raises InvalidInput for a malformed URL, a scheme other than http(s) or
-        credentials in the URL, and AccessDenied for an IP literal that is not admitted.
+        credentials in the URL, and AccessDenied for an IP literal or a localhost name that is not admitted.
         """
         parsed = _parse_url(url)
         host = parsed.raw_host.decode("ascii")
         literal = _host_address(host, parsed)
         if literal is not None:
             self._check_address(host, _port_of(parsed), literal, resolved=False)
+        else:
+            self._check_name(host, _port_of(parsed))
         return parsed
 
-    def _check_address(self, host: str, port: int, address: IPAddress, *, resolved: bool) -> None:
+    def _check_name(self, host: str, port: int) -> None:
+        """Refuse a `localhost` name unless the operator admitted it: no resolver is asked first."""
         name = host.removesuffix(".")
+        if not (name == "localhost" or name.endswith(".localhost")):
+            return
         if self.allow_private_network or any(rule.covers(name, port) for rule in self._rules):
             return
+        raise AccessDenied(
+            f"Refused to connect to {host}: localhost names always mean this machine (loopback)."
+            " Only public internet addresses are allowed.",
+            hint=f"If the user trusts it, they can start the server with --allow-host {name}:{port}"
+            f" (or --allow-host {name} for every port) or with --allow-private-network.",
+        )
+
+    def _check_address(self, host: str, port: int, address: IPAddress, *, resolved: bool) -> None:
         kind = non_public_kind(address)
         if kind is None or any(rule.covers(address, port) for rule in self._rules):
             return
-        if resolved:
-            why, allow = f"it resolves to {address}, which is not a public address ({kind})", host
-        elif host == str(address):
-            why, allow = f"it is not a public address ({kind})", str(address)
-        else:
-            why, allow = f"it spells the IP address {address}, which is not public ({kind})", str(address)
-        allow = f"[{allow}]" if ":" in allow else allow
-        raise AccessDenied(
-            f"Refused to connect to {host}: {why}. Only public internet addresses are allowed.",
-            hint=f"If the user trusts it, they can start the server with --allow-host {allow}:{port}"
-            f" (or --allow-host {allow} for every port) or with --allow-private-network.",
-        )
+        metadata = is_cloud_metadata(address)
+        name = host.removesuffix(".")
+        if not metadata and (
+            self.allow_private_network or any(rule.covers(name, port) for rule in self._rules)
+        ):
+            return
+        raise _address_refusal(host, port, address, kind, resolved=resolved, metadata=metadata)
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
@@ -162,6 +174,7 @@ async def resolve_destination(
     if literal is not None:
         policy._check_address(host, port, literal, resolved=False)
         return [literal]
+    policy._check_name(host, port)
     addresses = await _lookup(host, port, resolver or system_resolver)
     for address in addresses:
         policy._check_address(host, port, address, resolved=True)
@@ -483,6 +496,34 @@ def _host_address(host: str, url: str | httpx.URL) -> IPAddress | None:
     if literal is None and not (_HOST_NAME.fullmatch(host) and len(host) <= 254):
         raise InvalidInput(f"The host {host!r} in {_shown(str(url))!r} is not a valid host name.")
     return literal
+
+
+def _address_refusal(
+    host: str, port: int, address: IPAddress, kind: str, *, resolved: bool, metadata: bool
+) -> AccessDenied:
+    """Say why `address` is refused, and which --allow-host entry would admit it."""
+    if resolved:
+        why, allow = f"it resolves to {address}, which is not a public address ({kind})", host
+    elif host == str(address):
+        why, allow = f"it is not a public address ({kind})", str(address)
+    else:
+        why, allow = f"it spells the IP address {address}, which is not public ({kind})", str(address)
+    if metadata:  # only a rule naming this very address admits it
+        why, allow = f"{why} and hands out the cloud machine's credentials", str(address)
+    allow = f"[{allow}]" if ":" in allow else allow
+    if metadata:
+        hint = (
+            "Neither --allow-private-network nor an allowed host name admits it; if the user really"
+            f" wants it reached, they can start the server with --allow-host {allow}:{port}."
+        )
+    else:
+        hint = (
+            f"If the user trusts it, they can start the server with --allow-host {allow}:{port}"
+            f" (or --allow-host {allow} for every port) or with --allow-private-network."
+        )
+    return AccessDenied(
+        f"Refused to connect to {host}: {why}. Only public internet addresses are allowed.", hint=hint
+    )
 
 
 def _parse_host_rule(entry: str) -> _HostRule:
