@@ -55,9 +55,27 @@ def pathspecs(repo: Repository, paths: list[str] | None) -> list[str]:
 
 def register(server: MooringsServer, toolbox: Toolbox) -> None:
     async def diff_page(
-        tool: str, title: str, repo: Repository, args: list[str], cursor: str | None, **scope: object
+        tool: str,
+        title: str,
+        repo: Repository,
+        compared: list[str],
+        *,
+        context_lines: int,
+        paths: list[str] | None,
+        stat: bool,
+        name_only: bool,
+        cursor: str | None,
+        **scope: object,
     ) -> types.CallToolResult:
-        request = PageRequest(tool, cursor, repo=str(repo.work_tree), **scope)
+        """A page of `git diff <compared>` (what it compares: --cached, a revision) shaped as asked."""
+        args = [
+            "diff",
+            *diff_options(context_lines, stat, name_only),
+            *compared,
+            *(pathspecs(repo, paths) or ["--"]),
+        ]
+        shape = {"context_lines": context_lines, "paths": paths, "stat": stat, "name_only": name_only}
+        request = PageRequest(tool, cursor, repo=str(repo.work_tree), **shape, **scope)  # scopes its cursors
         page = await read_page(toolbox, repo, args, request, budget=toolbox.budget, narrow=_NARROW)
         body = page.text if page.text or page.start else "(no changes)\n"
         return tool_result(with_note(f"{title}\n{body}".rstrip("\n"), page.note), page.output(page.text))
@@ -78,18 +96,10 @@ def register(server: MooringsServer, toolbox: Toolbox) -> None:
         pages: pass back the cursor from the note at its end.
         """
         repo = await toolbox.open(repo_path, ctx)
-        args = ["diff", *diff_options(context_lines, stat, name_only), *pathspecs(repo, paths)]
         return await diff_page(
-            "git_diff_unstaged",
-            "Unstaged changes:",
-            repo,
-            args,
-            cursor,
-            context_lines=context_lines,
-            paths=paths,
-            stat=stat,
-            name_only=name_only,
-        )
+            "git_diff_unstaged", "Unstaged changes:", repo, [],
+            context_lines=context_lines, paths=paths, stat=stat, name_only=name_only, cursor=cursor,
+        )  # fmt: skip
 
     @server.tool(title="Staged changes", read_only=True)
     async def git_diff_staged(
@@ -107,18 +117,10 @@ def register(server: MooringsServer, toolbox: Toolbox) -> None:
         pages: pass back the cursor from the note at its end.
         """
         repo = await toolbox.open(repo_path, ctx)
-        args = ["diff", "--cached", *diff_options(context_lines, stat, name_only), *pathspecs(repo, paths)]
         return await diff_page(
-            "git_diff_staged",
-            "Staged changes:",
-            repo,
-            args,
-            cursor,
-            context_lines=context_lines,
-            paths=paths,
-            stat=stat,
-            name_only=name_only,
-        )
+            "git_diff_staged", "Staged changes:", repo, ["--cached"],
+            context_lines=context_lines, paths=paths, stat=stat, name_only=name_only, cursor=cursor,
+        )  # fmt: skip
 
     @server.tool(title="Diff against a branch or commit", read_only=True)
     async def git_diff(
@@ -145,25 +147,10 @@ def register(server: MooringsServer, toolbox: Toolbox) -> None:
         """
         ordinary_argument(target, "target")
         repo = await toolbox.open(repo_path, ctx)
-        args = [
-            "diff",
-            *diff_options(context_lines, stat, name_only),
-            "--end-of-options",
-            target,
-            *(pathspecs(repo, paths) or ["--"]),
-        ]
         return await diff_page(
-            "git_diff",
-            f"Diff with {target}:",
-            repo,
-            args,
-            cursor,
-            target=target,
-            context_lines=context_lines,
-            paths=paths,
-            stat=stat,
-            name_only=name_only,
-        )
+            "git_diff", f"Diff with {target}:", repo, ["--end-of-options", target], target=target,
+            context_lines=context_lines, paths=paths, stat=stat, name_only=name_only, cursor=cursor,
+        )  # fmt: skip
 
     @server.tool(title="Show a commit or a file at a revision", read_only=True)
     async def git_show(
