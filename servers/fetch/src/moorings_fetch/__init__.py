@@ -1,0 +1,1 @@
+"""moorings-fetch: an MCP server that fetches web pages for a model."""
