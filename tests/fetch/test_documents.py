@@ -11,6 +11,8 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -68,6 +70,9 @@ ARTICLE = """<!DOCTYPE html>
         </table>
         <p>The deepest channel, the Flinte Rende, is dredged every few years so that tankers bound for
         the Baltic ports can pass; its depth is a <strong>matter of treaty</strong>, not only of nature.</p>
+        <p>To read a gauge yourself:</p>
+        <pre><code>tide = read_gauge("Dragør")
+print(tide.height)</code></pre>
         <p>Fishermen in Skanör still speak of the “salt pulses”: a few times a decade, a winter storm drives
         enough salt water through the strait to refresh the deep basins of the Baltic, and cod return.</p>
       </article>
@@ -155,6 +160,13 @@ def test_readable_keeps_emphasis_and_non_ascii_letters() -> None:
     assert "**matter of treaty**" in text
     assert "Skanör" in text
     assert "“salt pulses”" in text
+
+
+def test_readable_keeps_code_as_one_fenced_block() -> None:
+    text = html_doc(ARTICLE).text
+
+    assert '```\ntide = read_gauge("Dragør")\nprint(tide.height)\n```' in text
+    assert "````" not in text
 
 
 def test_a_title_the_content_already_opens_with_is_not_repeated() -> None:
@@ -299,6 +311,18 @@ def test_a_large_page_in_text_mode_has_no_markdown_syntax() -> None:
 
     assert "Section 0:" in doc.text
     assert MARKDOWN_SYNTAX.search(doc.text) is None, MARKDOWN_SYNTAX.search(doc.text)
+
+
+@pytest.mark.parametrize("mode", ["full", "readable", "text"])
+def test_writing_a_page_in_parts_changes_nothing(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = article_page(400_000)  # above the trafilatura limit: readable takes the large-page path too
+    monkeypatch.setattr(markdown, "PART_CHARS", 10**9)
+    at_once = html_doc(page, mode)
+
+    monkeypatch.setattr(markdown, "PART_CHARS", 3_000)
+    in_parts = html_doc(page, mode)
+
+    assert in_parts == at_once
 
 
 # --- HTML, what arrives malformed -----------------------------------------------------------------
@@ -631,3 +655,57 @@ def test_importing_the_converter_loads_none_of_the_heavy_libraries() -> None:
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
 
     assert loaded.strip() == "[]"
+
+
+# --- a measurement: time and memory of a page's conversion ----------------------------------------
+
+# Peak memory is the process's high-water mark of resident memory as Linux keeps it (VmHWM): the
+# rusage figure would count the pytest process the probe was forked from.
+_MEASURE = """
+import json, re, sys, time
+from pathlib import Path
+from moorings_fetch.documents import convert
+
+def peak_kib():
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1))
+
+path, mode, last_section = sys.argv[1], sys.argv[2], sys.argv[3]
+warm_up = "<html><body><article><p>" + "Warm up. " * 500 + "</p></article></body></html>"
+convert(warm_up.encode(), "text/html", "https://e.com/", mode)  # imports and first-call costs
+body = Path(path).read_bytes()  # the page as a download leaves it
+before = peak_kib()
+wall, cpu = time.perf_counter(), time.process_time()
+doc = convert(body, "text/html; charset=utf-8", "https://news.example.com/2024/05/tides.html", mode)
+wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+print(json.dumps({"wall": wall, "cpu": cpu, "before_kib": before, "peak_kib": peak_kib(), "mode": doc.mode,
+                  "chars": len(doc.text), "to_the_end": f"## {last_section}" in doc.text}))
+"""
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="reads the peak memory from /proc/self/status"
+)
+@pytest.mark.parametrize("mode", ["readable", "full"])
+@pytest.mark.parametrize("size", [100_000, 1_000_000, 5_000_000])
+def test_measure_a_page_of_each_size(
+    size: int, mode: str, tmp_path: Path, record_property: Callable[[str, object], None]
+) -> None:
+    """Time and peak memory of converting a realistic page, in a fresh process: figures, not a bound."""
+    page = article_page(size)
+    last_section = re.findall(r"<h2>(Section \d+: [^<]+)</h2>", page)[-1]
+    (tmp_path / "page.html").write_bytes(page.encode())
+
+    probe = [sys.executable, "-c", _MEASURE, str(tmp_path / "page.html"), mode, last_section]
+    figures = json.loads(subprocess.run(probe, capture_output=True, text=True, check=True).stdout)
+
+    assert figures["mode"] == mode
+    assert figures["to_the_end"]  # the page's last section is in the text
+    for name in ("wall", "cpu", "before_kib", "peak_kib", "chars"):
+        record_property(name, figures[name])
+    print(
+        f"\n{size:>9,} B {mode:8} wall {figures['wall']:.3f} s, CPU {figures['cpu']:.3f} s, "
+        f"peak {figures['peak_kib'] / 1024:.0f} MiB "
+        f"(before the page {figures['before_kib'] / 1024:.0f} MiB), "
+        f"{figures['chars']:,} characters"
+    )

@@ -1,24 +1,29 @@
 """An HTML page as the text a model reads: its main content or the whole page, as markdown or plain text.
 
-The page is parsed once with lxml. Before anything else reads it, what a reader never sees is cut
-out (scripts, styles, `<noscript>`, templates, inline SVG, frames, comments), links and images are
-made absolute against the page's base (its `<base href>`, else its URL), and `javascript:` links
-lose their target. Then:
+Three ways through, chosen for what each costs on a page of up to 5 MB:
 
-- `full`: html-to-markdown converts the whole page (navigation, header and footer included, since
-  a reader sees them), with its own clean-up switched off: it would drop navigation.
-- `readable` and `text` (the same content, with and without markdown syntax): the main content.
-  trafilatura finds it best (see the README's study on real article pages), but its cost grows
-  with the page's text, 1.4 s or more a million characters of it, and a tool call has to answer
-  a 5 MB page within seconds. So trafilatura reads pages with up to `TRAFILATURA_LIMIT` characters of text;
-  above that (such pages are long documents, specifications, logs, where the main content is
-  nearly all of the page) the main element is chosen by the page's own markup (`<main>`,
-  `role="main"`, the largest `<article>`), cleared of navigation, forms, sidebars and comment
-  sections, and html-to-markdown converts it: 0.5 s for 5 MB. When neither finds any main content
-  the whole page is returned, and `Rendered.whole_page` says so.
+- `full`, and any page whose main content cannot be found: html-to-markdown (Rust) converts the
+  page as it came, links made absolute against its `<base href>` or URL, with its own clean-up
+  switched off (it would drop navigation, which a reader of the whole page sees). Scripts, styles
+  and hidden content are never written. 0.6 s of CPU for 5 MB.
+- `readable` and `text` (the same content, with and without markdown syntax), pages with up to
+  `TRAFILATURA_LIMIT` characters of text, which is nearly every page: trafilatura finds the main
+  content (see the README's study on 181 real article pages), and html-to-markdown writes what it
+  found, so both ways give the same markdown and the same plain text. The page is parsed once with
+  lxml, cut to what a reader sees and its links made absolute first: trafilatura resolves `../x`
+  against the site, not the page.
+- `readable` and `text`, larger pages (long documents, specifications, logs, where the content is
+  nearly the whole page): trafilatura would take seconds, about 1.4 us of CPU a character and
+  more beyond, so the main element is chosen by the page's own markup (`<main>`, `role="main"`,
+  the largest `<article>`, else the body without its page header and footer), cleared of
+  navigation, forms, sidebars, comment sections and hidden content, and html-to-markdown writes it.
+  1 s of CPU for 5 MB. Its lxml tree is let go before the conversion, which needs the memory.
 
-The title is the page's `og:title`, else its `<title>`, else its first `<h1>`; readable and full
-text start with it as a heading (plain text: as a line) unless the content already does.
+Links whose target is `javascript:` are written as their words alone: they lead nowhere.
+
+The title is the page's `og:title`, else its `<title>`, else its first `<h1>`, read from the page's
+head without parsing the rest; readable and full text start with it as a heading (plain text: as a
+line) unless the content already does.
 
 The heavy libraries (lxml, trafilatura, html-to-markdown) are imported on the first page, not when
 the server starts: trafilatura alone takes half a second to import.
@@ -31,10 +36,13 @@ import re
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
+from html import escape
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from html_to_markdown import ConversionOptions
     from lxml.html import HtmlElement, HTMLParser
 
@@ -66,13 +74,12 @@ _INVISIBLE = (
     "canvas",
 )
 
-# Inside the chosen main element of a large page: what is not the content.
+# Inside the main element of a large page, what is not the content. (Found by lxml's tag filter
+# and one attribute test, then sorted in Python: one XPath predicate testing all of it takes 0.4 s
+# on a 5 MB page, these 0.07 s.)
 _CHROME_TAGS = ("nav", "aside", "form", "dialog", "button", "select", "textarea")
-_CHROME_XPATH = (
-    "|".join(f"descendant::{tag}" for tag in _CHROME_TAGS)
-    + "|descendant::*[@role='navigation' or @role='complementary' or @role='search' or @role='banner'"
-    " or @role='contentinfo' or @role='dialog' or @role='menu' or @role='menubar']"
-    + "|descendant::*[@aria-hidden='true' or @hidden]"
+_CHROME_ROLES = frozenset(
+    {"navigation", "complementary", "search", "banner", "contentinfo", "dialog", "menu", "menubar"}
 )
 # Classes and ids that name what is around an article rather than in it (Readability's idea).
 _CHROME_NAMES = re.compile(
@@ -80,9 +87,6 @@ _CHROME_NAMES = re.compile(
     r"cookies?|consent|newsletter|subscribe|menu)(?:$|[\s_-])",
     re.IGNORECASE,
 )
-# Outside any main element, page headers and footers are chrome too (not inside an article: an
-# article's own <header> holds its headline and byline).
-_PAGE_CHROME_XPATH = "descendant::header[not(ancestor::article)]|descendant::footer[not(ancestor::article)]"
 
 _SPACES = re.compile(r"\s+")
 _HEADING_MARKS = re.compile(r"^[#*_\s]+|[#*_\s]+$")
@@ -100,29 +104,56 @@ class Rendered:
 
 def render(html: str, url: str, form: Form) -> Rendered:
     """The page `html`, fetched from `url`, in `form`. Blocking and CPU-bound."""
-    root, title = _prepared(html, url)
+    title, base = _head(html, url)
     markdown = form != "text"
-    if form == "full":
-        return Rendered(_headed(_convert(root, markdown=True), title, markdown=True), title, whole_page=False)
-    body = _main_content(root, url, markdown=markdown)
-    whole_page = not body
-    if whole_page:
-        # Looking for the main content of a large page cuts the tree: the whole page is read anew.
-        root, _ = _prepared(html, url)
-        body = _convert(root, markdown=markdown)
+    body = "" if form == "full" else _main_content(html, url, base, markdown=markdown)
+    whole_page = not body and form != "full"
+    if not body:
+        body = _written(_page_html(html), base, markdown=markdown)
     return Rendered(_headed(body, title, markdown=markdown), title, whole_page=whole_page)
 
 
-def _prepared(html: str, url: str) -> tuple[HtmlElement, str | None]:
-    """The page's tree as a reader sees it, links absolute, and its title."""
-    root = _parse(html)
-    title = _title(root)
-    _drop_invisible(root)
-    _absolutise_links(root, _base(root, url))
-    return root, title
+# --- the head -------------------------------------------------------------------------------------
+
+# How much of a page is read for its head: the title and <base> live there, and a head is rarely
+# more than a few kilobytes (inline styles and scripts can make it a few hundred).
+_HEAD_WINDOW = 512 * 1024
+_HEAD_END = re.compile(r"</head\s*>|<body[\s>]", re.IGNORECASE)
+# Bounded, so that a page of unclosed <h1 tags costs one pass, not one pass a tag.
+_FIRST_H1 = re.compile(r"<h1[\s>].{0,4096}?</h1\s*>", re.IGNORECASE | re.DOTALL)
 
 
-# --- parsing and cleaning -------------------------------------------------------------------------
+def _head(html: str, url: str) -> tuple[str | None, str]:
+    """The page's title and the address its relative links are relative to."""
+    window = html[:_HEAD_WINDOW]
+    end = _HEAD_END.search(window)
+    head = _parse(window[: end.start()] if end else window)
+    title = _first_text(
+        head.xpath("string(//meta[@property='og:title']/@content)"),
+        head.xpath("string(//meta[@name='twitter:title']/@content)"),
+        head.xpath("string(//title)"),
+    )
+    if title is None and (h1 := _FIRST_H1.search(html)):
+        title = _first_text(_parse(h1.group()).text_content())
+    return title, _base(str(head.xpath("string(//base/@href)")), url)
+
+
+def _first_text(*candidates: object) -> str | None:
+    for candidate in candidates:
+        text = _SPACES.sub(" ", str(candidate)).strip()
+        if text:
+            return text
+    return None
+
+
+def _base(href: str, url: str) -> str:
+    if href.strip():
+        with suppress(ValueError):  # a malformed <base> is ignored, as browsers do
+            return urljoin(url, href.strip())
+    return url
+
+
+# --- parsing --------------------------------------------------------------------------------------
 
 # XML 1.0 forbids these, and lxml refuses a string holding any; a browser shows none of them.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffe\uffff]")
@@ -147,54 +178,6 @@ def _parse(html: str) -> HtmlElement:
     return document_fromstring(html, parser=_parser())
 
 
-def _title(root: HtmlElement) -> str | None:
-    for candidate in (
-        root.xpath("string(//meta[@property='og:title']/@content)"),
-        root.xpath("string(//meta[@name='twitter:title']/@content)"),
-        root.xpath("string(//title)"),
-        root.xpath("string(//h1)"),
-    ):
-        title = _SPACES.sub(" ", str(candidate)).strip()
-        if title:
-            return title
-    return None
-
-
-def _drop_invisible(root: HtmlElement) -> None:
-    from lxml.etree import strip_elements
-
-    strip_elements(root, *_INVISIBLE, with_tail=False)
-
-
-def _base(root: HtmlElement, url: str) -> str:
-    href = root.xpath("string(//base/@href)")
-    if href:
-        try:
-            return urljoin(url, str(href).strip())
-        except ValueError:  # a malformed <base> is ignored, as browsers do
-            pass
-    return url
-
-
-def _absolutise_links(root: HtmlElement, base: str) -> None:
-    """Make every link and image absolute, so a model can follow it; `javascript:` is no address."""
-    for element, attribute in (
-        *((a, "href") for a in root.iter("a", "area")),
-        *((img, name) for img in root.iter("img") for name in ("src", "data-src") if name in img.attrib),
-    ):
-        target = (element.get(attribute) or "").strip()
-        if not target:
-            continue
-        if target.startswith(("https://", "http://")):
-            continue  # most links on most pages; urljoin would give them back unchanged, slowly
-        if target.lower().startswith("javascript:"):
-            del element.attrib[attribute]
-            continue
-        # urljoin refuses malformed addresses ("http://[x"): those stay as written.
-        with suppress(ValueError):
-            element.set(attribute, urljoin(base, target))
-
-
 def _text_size(element: HtmlElement) -> int:
     return int(element.xpath("string-length(string(.))"))
 
@@ -202,22 +185,102 @@ def _text_size(element: HtmlElement) -> int:
 # --- the main content -----------------------------------------------------------------------------
 
 
-def _main_content(root: HtmlElement, url: str, *, markdown: bool) -> str:
+def _main_content(html: str, url: str, base: str, *, markdown: bool) -> str:
+    """The page's main content written out, or "" when none was found."""
+    # The page's tree is gone once its parts are taken: converting a large page needs the memory.
+    return _written(_main_html(html, url, base), base, markdown=markdown)
+
+
+def _page_html(html: str) -> list[str]:
+    """The HTML of the whole page as a reader sees it, in parts."""
+    from lxml.etree import strip_elements
+
+    root = _parse(html)
+    strip_elements(root, *_INVISIBLE, with_tail=False)
+    body = root.find("body")
+    return _parts(root if body is None else body)
+
+
+def _main_html(html: str, url: str, base: str) -> list[str]:
+    """The HTML of the page's main content, in parts (none when there is no main content)."""
+    from lxml.etree import strip_elements
+
+    root = _parse(html)
+    strip_elements(root, *_INVISIBLE, with_tail=False)
     if _text_size(root) <= TRAFILATURA_LIMIT:
-        return _trafilatura(root, url, markdown=markdown)
+        found = _trafilatura(root, url, base)
+        return [found] if found else []
     main = _main_element(root)
-    return _convert(main, markdown=markdown) if main is not None else ""
+    return [] if main is None else _parts(main)
 
 
-def _trafilatura(root: HtmlElement, url: str, *, markdown: bool) -> str:
-    """The main content as trafilatura finds it, written by html-to-markdown like every other page.
+PART_CHARS = 256 * 1024
+"""Characters of HTML html-to-markdown converts at once on a large page. Its memory grows with its
+input (70 MB for 5 MB at once); in parts, a 5 MB page converts in the memory a 256 KB one takes,
+and as fast."""
 
-    trafilatura gives its result as simplified HTML; html-to-markdown writes that, so markdown and
-    plain text look the same whichever way the content was found (trafilatura's own plain text
-    keeps markdown tables, and its markdown loses a table's alignment).
+# Elements whose children are independent blocks: cutting between two of them changes nothing in
+# the markdown. (Not lists, tables, quotes: a cut would restart a numbering or lose a header row.)
+_SECTIONING = frozenset({"body", "main", "article", "section", "div"})
+
+
+def _parts(element: HtmlElement) -> list[str]:
+    """`element`'s HTML in pieces of about `PART_CHARS`, cut only between block elements."""
+    from lxml.html import tostring
+
+    if element.tag not in _SECTIONING:
+        return [tostring(element, encoding="unicode", with_tail=False)]
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for piece, is_block in _pieces(element):
+        if is_block and size and size + len(piece) > PART_CHARS:
+            parts.append("".join(current))
+            current, size = [], 0
+        current.append(piece)
+        size += len(piece)
+    parts.append("".join(current))
+    return parts
+
+
+def _pieces(container: HtmlElement) -> Iterator[tuple[str, bool]]:
+    """The HTML of `container`'s content, child by child, each with whether it is a block.
+
+    A large sectioning child (a `<div>` or `<section>` holding most of the page) is opened and its
+    own children given instead: its tag means nothing in markdown, and a cut can then fall inside
+    it. One that hides its content, or may (`style`), stays whole, for html-to-markdown to judge.
     """
-    import trafilatura
+    from lxml.html import tostring
 
+    if container.text:
+        yield escape(container.text, quote=False), False
+    for child in container:
+        if _opens(child):
+            yield from _pieces(child)
+            if child.tail:
+                yield escape(child.tail, quote=False), False
+        else:
+            yield tostring(child, encoding="unicode", with_tail=True), child.tag in _BLOCKS
+
+
+def _opens(element: HtmlElement) -> bool:
+    return (
+        element.tag in _SECTIONING
+        and not {"hidden", "aria-hidden", "style"} & set(element.attrib)
+        and _text_size(element) > PART_CHARS // 2
+    )
+
+
+def _blank(*texts: str | None) -> bool:
+    return all(text is None or not text.strip() for text in texts)
+
+
+def _trafilatura(root: HtmlElement, url: str, base: str) -> str | None:
+    """The main content as trafilatura finds it, as HTML for html-to-markdown to write."""
+    import trafilatura
+    from lxml.html import tostring
+
+    _absolutise_links(root, base)
     # It logs a WARNING for every page it finds no content in; that is an answer here, not a fault.
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
     found = trafilatura.extract(
@@ -231,7 +294,66 @@ def _trafilatura(root: HtmlElement, url: str, *, markdown: bool) -> str:
         include_formatting=True,
         with_metadata=False,
     )
-    return _convert_html(found, markdown=markdown) if found else ""
+    if not found:
+        return None
+    content = _parse(found)
+    _unnest_code(content)
+    _drop_layout_whitespace(content)
+    return tostring(content, encoding="unicode")
+
+
+def _absolutise_links(root: HtmlElement, base: str) -> None:
+    """Make every link and image absolute, as html-to-markdown does on the pages it reads itself."""
+    for element, attribute in (
+        *((a, "href") for a in root.iter("a", "area")),
+        *((img, name) for img in root.iter("img") for name in ("src", "data-src") if name in img.attrib),
+    ):
+        target = (element.get(attribute) or "").strip()
+        if not target or target.startswith(("https://", "http://")):
+            continue  # most links on most pages; urljoin would give them back unchanged, slowly
+        # urljoin refuses malformed addresses ("http://[x"): those stay as written.
+        with suppress(ValueError):
+            element.set(attribute, urljoin(base, target))
+
+
+_BLOCKS = frozenset(
+    {"p", "div", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "td", "th"}
+    | {"h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "figure", "hr", "body", "section", "article"}
+    | {"main", "header", "footer", "aside", "nav", "details", "address", "form", "fieldset"}
+)
+
+
+def _drop_layout_whitespace(root: HtmlElement) -> None:
+    """The indentation trafilatura's pretty-printed HTML puts between blocks (plain text shows it).
+
+    Only whitespace before or after a block element goes: between inline elements it is a space.
+    """
+    for element in root.iter(*_BLOCKS):
+        if element.tail is not None and not element.tail.strip():
+            element.tail = None
+        opens_with_block = len(element) > 0 and element[0].tag in _BLOCKS
+        if opens_with_block and element.text is not None and not element.text.strip():
+            element.text = None
+
+
+def _unnest_code(root: HtmlElement) -> None:
+    """Code blocks as trafilatura writes them, `<pre>` (indented) `<pre>code</pre>`, made one `<pre>`.
+
+    Read as they are, with the indentation its pretty-printing puts around the inner block, they
+    are a code block holding a code block.
+    """
+    outermost = [pre for pre in root.iter("pre") if next(pre.iterancestors("pre"), None) is None]
+    for pre in outermost:
+        nested = list(pre.iterdescendants("pre"))
+        if not nested:
+            continue
+        if pre.text is not None and not pre.text.strip():
+            pre.text = None
+        for element in pre.iterdescendants():
+            if element.tail is not None and not element.tail.strip():
+                element.tail = None
+        for inner in nested:
+            inner.drop_tag()
 
 
 def _main_element(root: HtmlElement) -> HtmlElement | None:
@@ -241,8 +363,10 @@ def _main_element(root: HtmlElement) -> HtmlElement | None:
         return None
     page_text = _text_size(body)
     main = None
-    for xpath in ("//main|//*[@role='main']", "//article"):
-        candidates = body.xpath(xpath)
+    for candidates in (
+        [*body.iterdescendants("main"), *body.xpath("descendant::*[@role='main']")],
+        list(body.iterdescendants("article")),
+    ):
         if candidates:
             best = max(candidates, key=_text_size)
             if _text_size(best) >= MAIN_SHARE * page_text:
@@ -250,12 +374,30 @@ def _main_element(root: HtmlElement) -> HtmlElement | None:
                 break
     if main is None:
         main = body
-        _remove(main.xpath(_PAGE_CHROME_XPATH))
-    _remove(main.xpath(_CHROME_XPATH))
-    _remove(
-        [el for el in main.iterdescendants("div", "section", "ul", "ol") if _CHROME_NAMES.search(_names(el))]
-    )
+        # Without a main element, the page's header and footer are chrome too; not an article's own
+        # <header>, which holds its headline and byline.
+        _remove(
+            [
+                el
+                for el in main.iterdescendants("header", "footer")
+                if next(el.iterancestors("article"), None) is None
+            ]
+        )
+    _remove(_chrome(main))
     return main if _text_size(main) > 0 else None
+
+
+def _chrome(main: HtmlElement) -> list[HtmlElement]:
+    """What in `main` is navigation, forms, sidebars, comment sections, or hidden."""
+    chrome = list(main.iterdescendants(*_CHROME_TAGS))
+    for element in main.xpath("descendant::*[@role or @hidden or @aria-hidden]"):
+        hidden = element.get("hidden") is not None or element.get("aria-hidden") == "true"
+        if hidden or element.get("role") in _CHROME_ROLES:
+            chrome.append(element)
+    chrome += [
+        el for el in main.iterdescendants("div", "section", "ul", "ol") if _CHROME_NAMES.search(_names(el))
+    ]
+    return chrome
 
 
 def _names(element: HtmlElement) -> str:
@@ -264,14 +406,20 @@ def _names(element: HtmlElement) -> str:
 
 def _remove(elements: list[HtmlElement]) -> None:
     for element in elements:
-        element.drop_tree()  # keeps the text that follows the element (its tail)
+        if element.getparent() is not None:  # not already taken out with the tree of another
+            element.drop_tree()  # keeps the text that follows the element (its tail)
 
 
-# --- conversion -----------------------------------------------------------------------------------
+# --- writing --------------------------------------------------------------------------------------
+
+# A link to `javascript:...` as html-to-markdown writes it (in angle brackets when it holds spaces
+# or parentheses). Its words stay.
+_JAVASCRIPT_LINK = re.compile(
+    r"(?<!!)\[([^\]\n]*)\]\((?:<javascript:[^>\n]*>|javascript:(?:[^\s()]|\([^\s()]*\))*)\)", re.IGNORECASE
+)
 
 
-@cache
-def _options(*, markdown: bool) -> ConversionOptions:
+def _options(*, markdown: bool, base: str) -> ConversionOptions:
     from html_to_markdown import ConversionOptions, PreprocessingOptions
 
     return ConversionOptions(
@@ -280,24 +428,25 @@ def _options(*, markdown: bool) -> ConversionOptions:
         preprocessing=PreprocessingOptions(enabled=False),
         extract_metadata=False,  # else the output starts with a YAML header of the page's <head>
         inline_data_media="alt_text_only",  # a data: URL is kilobytes of base64 no model can read
+        base_url=base,
     )
 
 
-def _convert(element: HtmlElement, *, markdown: bool) -> str:
-    from lxml.html import tostring
+def _written(parts: list[str], base: str, *, markdown: bool) -> str:
+    """HTML `parts` written one after the other."""
+    written = (_convert(part, base, markdown=markdown) for part in parts)
+    return "\n\n".join(text for text in written if text)
 
-    return _convert_html(tostring(element, encoding="unicode", with_tail=False), markdown=markdown)
 
-
-def _convert_html(html: str, *, markdown: bool) -> str:
+def _convert(html: str, base: str, *, markdown: bool) -> str:
     from html_to_markdown import convert
 
-    return (convert(html, _options(markdown=markdown)).content or "").strip()
+    text = (convert(html, _options(markdown=markdown, base=base)).content or "").strip()
+    return _JAVASCRIPT_LINK.sub(r"\1", text) if markdown else text
 
 
 def _headed(body: str, title: str | None, *, markdown: bool) -> str:
     """`body` under its title, unless it already opens with it."""
-    body = body.strip()
     if not title:
         return body
     first_line = body.split("\n", 1)[0]
