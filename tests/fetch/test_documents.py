@@ -195,12 +195,16 @@ def test_base_href_decides_where_relative_links_point() -> None:
     assert "(https://cdn.example.net/guides/tides.html)" in text
 
 
-def test_javascript_links_keep_their_words_but_are_no_links() -> None:
-    page = ARTICLE.replace('href="../guides/tides.html"', 'href="javascript:openGuide()"')
+@pytest.mark.parametrize("mode", ["readable", "full"])
+def test_links_that_lead_nowhere_keep_their_words_but_are_no_links(mode: str) -> None:
+    page = ARTICLE.replace('href="../guides/tides.html"', 'href="javascript:openGuide()"').replace(
+        '<a href="https://www.dmi.dk/hav">', '<a href="javascript:void(0);" title="Opens the readings">'
+    )
 
-    text = html_doc(page).text
+    text = html_doc(page, mode).text
 
     assert "guide to the tides" in text
+    assert "Danish Meteorological Institute" in text
     assert "javascript:" not in text
 
 
@@ -326,6 +330,16 @@ def test_writing_a_page_in_parts_changes_nothing(mode: str, monkeypatch: pytest.
 
 
 # --- HTML, what arrives malformed -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["readable", "full"])
+def test_text_nested_deeper_than_markdown_goes_keeps_its_words(mode: str) -> None:
+    innermost = "<p>The innermost paragraph keeps its words, however deep the page nests it.</p>"
+    page = f"<html><body><article>{'<div>' * 1500}{innermost}</article></body></html>"
+
+    text = html_doc(page, mode).text
+
+    assert "The innermost paragraph keeps its words, however deep the page nests it." in text
 
 
 def test_xhtml_with_an_encoding_declaration_is_read() -> None:

@@ -19,7 +19,7 @@ Three ways through, chosen for what each costs on a page of up to 5 MB:
   navigation, forms, sidebars, comment sections and hidden content, and html-to-markdown writes it.
   1 s of CPU for 5 MB. Its lxml tree is let go before the conversion, which needs the memory.
 
-Links whose target is `javascript:` are written as their words alone: they lead nowhere.
+Links whose target is `javascript:` or nothing are written as their words alone: they lead nowhere.
 
 The title is the page's `og:title`, else its `<title>`, else its first `<h1>`, read from the page's
 head without parsing the rest; readable and full text start with it as a heading (plain text: as a
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from html_to_markdown import ConversionOptions
+    from lxml.etree import XPath
     from lxml.html import HtmlElement, HTMLParser
 
 __all__ = ["TRAFILATURA_LIMIT", "Form", "Rendered", "render"]
@@ -119,8 +120,9 @@ def render(html: str, url: str, form: Form) -> Rendered:
 # more than a few kilobytes (inline styles and scripts can make it a few hundred).
 _HEAD_WINDOW = 512 * 1024
 _HEAD_END = re.compile(r"</head\s*>|<body[\s>]", re.IGNORECASE)
-# Bounded, so that a page of unclosed <h1 tags costs one pass, not one pass a tag.
-_FIRST_H1 = re.compile(r"<h1[\s>].{0,4096}?</h1\s*>", re.IGNORECASE | re.DOTALL)
+_H1_START = re.compile(r"<h1[\s>]", re.IGNORECASE)
+_H1_END = re.compile(r"</h1\s*>", re.IGNORECASE)
+_H1_LENGTH = 4096  # a heading longer than this is no title
 
 
 def _head(html: str, url: str) -> tuple[str | None, str]:
@@ -133,9 +135,19 @@ def _head(html: str, url: str) -> tuple[str | None, str]:
         head.xpath("string(//meta[@name='twitter:title']/@content)"),
         head.xpath("string(//title)"),
     )
-    if title is None and (h1 := _FIRST_H1.search(html)):
-        title = _first_text(_parse(h1.group()).text_content())
+    if title is None:
+        title = _first_h1(html)
     return title, _base(str(head.xpath("string(//base/@href)")), url)
+
+
+def _first_h1(html: str) -> str | None:
+    # The first <h1> only, and its end looked for only so far: a page of unclosed <h1 tags costs one
+    # pass over it, not one pass a tag.
+    start = _H1_START.search(html)
+    if start is None:
+        return None
+    end = _H1_END.search(html, start.start(), start.start() + _H1_LENGTH)
+    return _first_text(_parse(html[start.start() : end.end()]).text_content()) if end else None
 
 
 def _first_text(*candidates: object) -> str | None:
@@ -178,6 +190,45 @@ def _parse(html: str) -> HtmlElement:
     return document_fromstring(html, parser=_parser())
 
 
+MAX_DEPTH = 256
+"""Elements nested deeper than this lose their tags and keep their text: html-to-markdown writes
+nothing below 1024 levels, and trafilatura's time grows with the square of the depth (2 s at 5000)."""
+
+
+def _readers_tree(html: str) -> HtmlElement:
+    """The page's tree without what a reader does not see, and no deeper than `MAX_DEPTH`."""
+    from lxml.etree import strip_elements
+
+    root = _parse(html)
+    strip_elements(root, *_INVISIBLE, with_tail=False)
+    _flatten_below(root, MAX_DEPTH)
+    return root
+
+
+@cache
+def _deeper_than(depth: int) -> XPath:
+    from lxml.etree import XPath
+
+    # A path of `depth` steps: lxml answers it in C (0.02 s for 300 000 elements), where walking
+    # the tree in Python to measure its depth takes ten times that.
+    return XPath("boolean(" + "/*" * (depth + 1) + ")")
+
+
+def _flatten_below(root: HtmlElement, depth: int) -> None:
+    from lxml.etree import iterwalk
+
+    if not _deeper_than(depth)(root):
+        return  # nearly every page
+    too_deep: list[HtmlElement] = []
+    level = 0
+    for event, element in iterwalk(root, events=("start", "end")):
+        level += 1 if event == "start" else -1
+        if event == "start" and level > depth:
+            too_deep.append(element)
+    for element in reversed(too_deep):  # the deepest first: each keeps its text in its parent
+        element.drop_tag()
+
+
 def _text_size(element: HtmlElement) -> int:
     return int(element.xpath("string-length(string(.))"))
 
@@ -193,20 +244,14 @@ def _main_content(html: str, url: str, base: str, *, markdown: bool) -> str:
 
 def _page_html(html: str) -> list[str]:
     """The HTML of the whole page as a reader sees it, in parts."""
-    from lxml.etree import strip_elements
-
-    root = _parse(html)
-    strip_elements(root, *_INVISIBLE, with_tail=False)
+    root = _readers_tree(html)
     body = root.find("body")
     return _parts(root if body is None else body)
 
 
 def _main_html(html: str, url: str, base: str) -> list[str]:
     """The HTML of the page's main content, in parts (none when there is no main content)."""
-    from lxml.etree import strip_elements
-
-    root = _parse(html)
-    strip_elements(root, *_INVISIBLE, with_tail=False)
+    root = _readers_tree(html)
     if _text_size(root) <= TRAFILATURA_LIMIT:
         found = _trafilatura(root, url, base)
         return [found] if found else []
@@ -250,7 +295,7 @@ def _pieces(container: HtmlElement) -> Iterator[tuple[str, bool]]:
     own children given instead: its tag means nothing in markdown, and a cut can then fall inside
     it. One that hides its content, or may (`style`), stays whole, for html-to-markdown to judge.
     """
-    from lxml.html import tostring
+    from lxml.etree import tostring  # lxml.html's wraps it in Python: 1.5 us a child more
 
     if container.text:
         yield escape(container.text, quote=False), False
@@ -260,7 +305,7 @@ def _pieces(container: HtmlElement) -> Iterator[tuple[str, bool]]:
             if child.tail:
                 yield escape(child.tail, quote=False), False
         else:
-            yield tostring(child, encoding="unicode", with_tail=True), child.tag in _BLOCKS
+            yield tostring(child, encoding="unicode", method="html", with_tail=True), child.tag in _BLOCKS
 
 
 def _opens(element: HtmlElement) -> bool:
@@ -412,10 +457,13 @@ def _remove(elements: list[HtmlElement]) -> None:
 
 # --- writing --------------------------------------------------------------------------------------
 
-# A link to `javascript:...` as html-to-markdown writes it (in angle brackets when it holds spaces
-# or parentheses). Its words stay.
-_JAVASCRIPT_LINK = re.compile(
-    r"(?<!!)\[([^\]\n]*)\]\((?:<javascript:[^>\n]*>|javascript:(?:[^\s()]|\([^\s()]*\))*)\)", re.IGNORECASE
+# A link that leads nowhere, as html-to-markdown writes it: to `javascript:...` (in angle brackets
+# when it holds spaces, maybe followed by a "title"), or to nothing at all. Its words stay.
+_DEAD_LINK = re.compile(
+    r"(?<!!)\[([^\]\n]*)\]\("
+    r"(?:(?:<javascript:[^>\n]*>|javascript:(?:[^\s()]|\([^\s()]*\))*)(?:\s+\"[^\"\n]*\")?)?"
+    r"\)",
+    re.IGNORECASE,
 )
 
 
@@ -442,7 +490,7 @@ def _convert(html: str, base: str, *, markdown: bool) -> str:
     from html_to_markdown import convert
 
     text = (convert(html, _options(markdown=markdown, base=base)).content or "").strip()
-    return _JAVASCRIPT_LINK.sub(r"\1", text) if markdown else text
+    return _DEAD_LINK.sub(r"\1", text) if markdown else text
 
 
 def _headed(body: str, title: str | None, *, markdown: bool) -> str:
