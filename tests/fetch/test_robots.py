@@ -543,8 +543,8 @@ async def test_the_quote_is_the_longest_matching_rule_and_is_kept_short(site: Si
         long = await refusal(rules, site.url(long_pattern + "/page"))
     assert "`Disallow: /long/` (line 2) in the group for `User-agent: *`" in short
     assert "`Disallow: /long/xxx" in long
-    assert "x" * 200 not in long.replace(long_pattern, "")  # the URL is quoted whole, the rule is not
     assert "…` (line 4)" in long
+    assert len(long) < 1000  # the URL and the rule are shortened; the rule matched all of the URL
 
 
 @pytest.mark.anyio
