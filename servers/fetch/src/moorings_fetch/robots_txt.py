@@ -200,7 +200,8 @@ def _may_match(pattern: str, path: str) -> bool:
     """A quick, loose test: could the part of `pattern` before any wildcard start `path`?
 
     Both sides are fully percent-decoded, which makes more strings equal than
-    RFC 9309 does, so a rule that matches is never left out.
+    RFC 9309 does, so a rule that matches is not left out (short of a pattern
+    that ends inside an encoded UTF-8 character: then no rule is quoted).
     """
     fixed = pattern.split("*", 1)[0].removesuffix("$")
     return ("/" + path.lstrip("/")).startswith("/" + unquote(fixed).lstrip("/"))
