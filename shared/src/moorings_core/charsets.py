@@ -34,7 +34,7 @@ from __future__ import annotations
 import codecs
 import re
 
-__all__ = ["decode_text"]
+__all__ = ["decode_text", "web_encoding"]
 
 PRESCAN_BYTES = 1024
 _DETECTION_SAMPLE = 64 * 1024
