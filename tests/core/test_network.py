@@ -1,4 +1,4 @@
-"""The outbound-HTTP policy, against real HTTP(S) servers on 127.0.0.1.
+"""The outbound-HTTP policy, against real HTTP(S) servers on 127.0.0.1 (`web_world`).
 
 Every hostile URL is checked twice: the refusal (type and message) and the
 server's connection count, which must stay at zero. Host names are answered by
@@ -9,270 +9,50 @@ connection attempt fail the test instead of leaving the machine.
 
 from __future__ import annotations
 
-import datetime
 import json
 import re
 import socket
 import ssl
-import sys
-import threading
 import tracemalloc
-import zlib
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import quote
 
 import anyio
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from moorings_core.errors import AccessDenied, InvalidInput, LimitExceeded, OperationFailed
 from moorings_core.sandbox.network import Fetched, GuardedClient, NetworkPolicy, resolve_destination
-
-# A public address that names resolve to in tests. Nothing ever connects to it: each test that uses it
-# expects a refusal or stops before connecting (and the audit hook below would stop a connection).
-PUBLIC_IP = "93.184.215.14"
-PAGE_TEXT = "<p>café</p>"
-BIG_BODY = bytes(range(256)) * (3 * 2**20 // 256)
-BOMB_SIZE = 50 * 2**20
-
-
-# --- safety net: no connection leaves the machine -------------------------------------------------
-
-
-class _LoopbackOnly:
-    active = False
-
-
-def _refuse_off_machine(event: str, args: tuple[Any, ...]) -> None:
-    if event == "socket.connect" and _LoopbackOnly.active and isinstance(args[1], tuple):
-        host = str(args[1][0]).split("%")[0]
-        if not ip_address(host).is_loopback:
-            raise RuntimeError(f"test tried to connect to {host}, which is not loopback")
-
-
-sys.addaudithook(_refuse_off_machine)
+from tests.core.web_world import (
+    BIG_BODY,
+    BOMB_SIZE,
+    DNS,
+    PAGE_TEXT,
+    PUBLIC_IP,
+    CertificateAuthority,
+    FakeDNS,
+    Site,
+    brotli_bomb,
+    loopback_only,
+    serve,
+    tls_server,
+)
 
 
 @pytest.fixture(autouse=True)
 def _loopback_only() -> Iterator[None]:
-    _LoopbackOnly.active = True
-    yield
-    _LoopbackOnly.active = False
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-# --- the servers ----------------------------------------------------------------------------------
-
-
-def _gzip_of_zeros(size: int) -> bytes:
-    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    zeros = bytes(2**20)
-    return b"".join(compressor.compress(zeros) for _ in range(size // len(zeros))) + compressor.flush()
-
-
-def _gzip(content: bytes) -> bytes:
-    compressor = zlib.compressobj(wbits=16 + zlib.MAX_WBITS)
-    return compressor.compress(content) + compressor.flush()
-
-
-GZIP_BOMB = _gzip_of_zeros(BOMB_SIZE)
-# A gzip header announcing a comment (FLG.FCOMMENT) that never ends: bytes arrive, no content ever does.
-ENDLESS_GZIP_HEADER = bytes([0x1F, 0x8B, 8, 0x10, 0, 0, 0, 0, 0, 0xFF])
-
-
-class Site(ThreadingHTTPServer):
-    """A test web site on 127.0.0.1 that counts the connections it accepts."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.connections = 0
-        self._lock = threading.Lock()
-
-    @property
-    def port(self) -> int:
-        return int(self.server_address[1])
-
-    def url(self, path: str, host: str = "127.0.0.1", scheme: str = "http") -> str:
-        return f"{scheme}://{host}:{self.port}{path}"
-
-    def verify_request(self, request: Any, client_address: Any) -> bool:
-        with self._lock:
-            self.connections += 1
-        return True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients hang up on endless bodies on purpose; that is not worth a traceback."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Site
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        url = urlsplit(self.path)
-        query = {key: values[0] for key, values in parse_qs(url.query).items()}
-        getattr(self, "page_" + url.path.strip("/").replace("-", "_"))(query)
-
-    def do_POST(self) -> None:
-        self.do_GET()
-
-    def do_PUT(self) -> None:
-        self.do_GET()
-
-    def _send(self, body: bytes, content_type: str = "text/plain", status: int = 200, **headers: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers.items():
-            self.send_header(name.replace("_", "-"), value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _stream(self, first: bytes, chunk: bytes, pause: float = 0.0, **headers: str) -> None:
-        """A body without a length that goes on until the client hangs up."""
-        self.send_response(200)
-        for name, value in headers.items():
-            self.send_header(name.replace("_", "-"), value)
-        self.end_headers()
-        self.wfile.write(first)
-        try:
-            for _ in range(100_000):
-                self.wfile.write(chunk)
-                self.wfile.flush()
-                threading.Event().wait(pause)
-        except OSError:
-            pass
-
-    def page_page(self, query: dict[str, str]) -> None:
-        self._send(PAGE_TEXT.encode("latin-1"), "text/html; charset=iso-8859-1")
-
-    def page_echo(self, query: dict[str, str]) -> None:
-        length = int(self.headers.get("Content-Length", "0"))
-        seen = {
-            "method": self.command,
-            "headers": {name.lower(): value for name, value in self.headers.items()},
-            "body": self.rfile.read(length).decode(),
-        }
-        self._send(json.dumps(seen).encode(), "application/json")
-
-    def page_redirect(self, query: dict[str, str]) -> None:
-        self._send(b"", status=int(query.get("status", "302")), Location=query["to"])
-
-    def page_loop(self, query: dict[str, str]) -> None:
-        self._send(b"", status=302, Location="/loop")
-
-    def page_set_cookie(self, query: dict[str, str]) -> None:
-        self._send(b"ok", Set_Cookie="session=secret; Path=/")
-
-    def page_big(self, query: dict[str, str]) -> None:
-        self._send(BIG_BODY, "application/octet-stream")
-
-    def page_endless(self, query: dict[str, str]) -> None:
-        self._stream(b"", b"x" * 65536)
-
-    def page_drip(self, query: dict[str, str]) -> None:
-        self._stream(b"", b"x", pause=0.05)
-
-    def page_bomb(self, query: dict[str, str]) -> None:
-        self._send(GZIP_BOMB, Content_Encoding="gzip")
-
-    def page_endless_gzip_header(self, query: dict[str, str]) -> None:
-        self._stream(ENDLESS_GZIP_HEADER, b"a" * 65536, Content_Encoding="gzip")
-
-    def page_gzip(self, query: dict[str, str]) -> None:
-        compressor = zlib.compressobj(wbits=16 + zlib.MAX_WBITS)
-        self._send(compressor.compress(b"gzipped text") + compressor.flush(), Content_Encoding="gzip")
-
-    def page_gzip_members(self, query: dict[str, str]) -> None:
-        # Two members and the zero padding some writers leave after the last one.
-        self._send(_gzip(b"first member, ") + _gzip(b"second member") + bytes(8), Content_Encoding="gzip")
-
-    def page_gzip_then_bomb(self, query: dict[str, str]) -> None:
-        self._send(_gzip(b"harmless") + GZIP_BOMB, Content_Encoding="gzip")
-
-    def page_gzip_then_junk(self, query: dict[str, str]) -> None:
-        self._send(_gzip(b"fine") + b"junk that is not a gzip member", Content_Encoding="gzip")
-
-    def page_deflate(self, query: dict[str, str]) -> None:
-        self._send(zlib.compress(b"zlib-wrapped deflate"), Content_Encoding="deflate")
-
-    def page_raw_deflate(self, query: dict[str, str]) -> None:
-        compressor = zlib.compressobj(wbits=-zlib.MAX_WBITS)
-        self._send(compressor.compress(b"raw deflate") + compressor.flush(), Content_Encoding="deflate")
-
-    def page_corrupt_gzip(self, query: dict[str, str]) -> None:
-        self._send(b"this is not gzip data", Content_Encoding="gzip")
-
-    def page_brotli(self, query: dict[str, str]) -> None:
-        self._send(b"\x1b\x03\x00", Content_Encoding="br")
-
-
-def _serve(site: Site) -> Iterator[Site]:
-    thread = threading.Thread(target=site.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    try:
-        yield site
-    finally:
-        site.shutdown()
-        site.server_close()
-        thread.join()
+    with loopback_only():
+        yield
 
 
 @pytest.fixture
 def site() -> Iterator[Site]:
-    yield from _serve(Site())
+    yield from serve(Site())
 
 
-# --- helpers --------------------------------------------------------------------------------------
-
-
-class FakeDNS:
-    """A resolver that answers from a table and logs each lookup.
-
-    A name in `then` gets its `answers` entry on the first lookup and the `then`
-    entry on every later one: the way a rebinding attacker's DNS server behaves.
-    """
-
-    def __init__(self, answers: dict[str, list[str]], *, then: dict[str, list[str]] | None = None) -> None:
-        self.answers = answers
-        self.then = then or {}
-        self.lookups: list[str] = []
-
-    async def __call__(self, host: str, port: int) -> list[str]:
-        self.lookups.append(host)
-        host = host.removesuffix(".")  # the same name, as DNS sees it
-        table = self.then if host in self.then and self.lookups.count(host) > 1 else self.answers
-        if host not in table:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return list(table[host])
-
-
-DNS = {
-    "site.test": ["127.0.0.1"],
-    "other.test": ["127.0.0.1"],
-    "public.test": [PUBLIC_IP],
-    "mixed.test": [PUBLIC_IP, "127.0.0.1"],
-    "metadata.test": ["169.254.169.254"],
-    "mapped.test": ["::ffff:127.0.0.1"],
-    "private.test": ["10.1.2.3"],
-    "v6.test": ["::1"],
-}
 # The site under two names, both trusted by the operator.
 TRUSTING_SITE = NetworkPolicy(allowed_hosts=frozenset({"site.test", "other.test"}))
 
@@ -686,7 +466,7 @@ async def test_each_redirect_hop_is_checked_before_it_is_requested(
 @pytest.mark.anyio
 @pytest.mark.parametrize("location", ["data:,x", "data:text/html,<p>x", "http:127.0.0.1:{port}/page"])
 async def test_a_redirect_to_an_unparsable_location_fails_clearly(site: Site, location: str) -> None:
-    for canary in _serve(Site()):
+    for canary in serve(Site()):
         start = _redirect(site, location.format(port=canary.port))
         with pytest.raises(OperationFailed) as failure:
             await fetch(start)
@@ -763,6 +543,123 @@ async def test_credentials_follow_a_redirect_within_the_origin(site: Site) -> No
     }
 
 
+# --- operator headers ---------------------------------------------------------------------------
+
+OPERATOR = (("Authorization", "Bearer operator-token"), ("X-Team", "core"))
+
+
+def _operator_policy(*allowed: str, private: bool = True) -> NetworkPolicy:
+    return NetworkPolicy(
+        allow_private_network=private, allowed_hosts=frozenset(allowed), operator_headers=OPERATOR
+    )
+
+
+def _operator_headers_in(headers: dict[str, str]) -> dict[str, str]:
+    return {name: headers[name] for name in ("authorization", "x-team") if name in headers}
+
+
+WITH_OPERATOR = {"authorization": "Bearer operator-token", "x-team": "core"}
+
+
+@pytest.mark.anyio
+async def test_operator_headers_go_everywhere_when_no_host_is_named(site: Site) -> None:
+    for host in ("127.0.0.1", "site.test", "other.test"):
+        fetched = await fetch(site.url("/echo", host), _operator_policy())
+        assert _operator_headers_in(_echoed(fetched)["headers"]) == WITH_OPERATOR
+
+
+@pytest.mark.anyio
+async def test_operator_headers_go_only_to_the_named_host_and_port(site: Site) -> None:
+    policy = _operator_policy(f"site.test:{site.port}")
+    for elsewhere in serve(Site()):
+        named = await fetch(site.url("/echo", "site.test"), policy)
+        # Reached through --allow-private-network, but named by no rule: the same address, another name,
+        # the address itself, and the named host on another port.
+        others = [
+            await fetch(site.url("/echo", "other.test"), policy),
+            await fetch(site.url("/echo", "127.0.0.1"), policy),
+            await fetch(elsewhere.url("/echo", "site.test"), policy),
+        ]
+        assert _operator_headers_in(_echoed(named)["headers"]) == WITH_OPERATOR
+        assert [_operator_headers_in(_echoed(other)["headers"]) for other in others] == [{}, {}, {}]
+
+
+@pytest.mark.anyio
+async def test_an_address_rule_covers_that_address_in_any_spelling_but_not_a_name_for_it(site: Site) -> None:
+    policy = _operator_policy("127.0.0.1", private=False)
+    for host in ("127.0.0.1", "0x7f.1", "2130706433"):
+        fetched = await fetch(site.url("/echo", host), policy)
+        assert _operator_headers_in(_echoed(fetched)["headers"]) == WITH_OPERATOR
+    # site.test resolves to 127.0.0.1 and the rule admits it there, but the URL does not name the address.
+    fetched = await fetch(site.url("/echo", "site.test"), policy)
+    assert _operator_headers_in(_echoed(fetched)["headers"]) == {}
+
+
+@pytest.mark.anyio
+async def test_operator_headers_replace_the_callers_of_the_same_name(site: Site) -> None:
+    caller = {"authorization": "Bearer chosen-by-the-model", "X-TEAM": "other", "X-Api-Key": "caller's"}
+    fetched = await fetch(site.url("/echo", "site.test"), _operator_policy("site.test"), headers=caller)
+    headers = _echoed(fetched)["headers"]
+    assert (_operator_headers_in(headers), headers["x-api-key"]) == (WITH_OPERATOR, "caller's")
+    assert "chosen-by-the-model" not in json.dumps(_echoed(fetched))
+    # Where no rule covers the host, the caller's own headers go as they are.
+    fetched = await fetch(site.url("/echo", "other.test"), _operator_policy("site.test"), headers=caller)
+    assert _operator_headers_in(_echoed(fetched)["headers"]) == {
+        "authorization": "Bearer chosen-by-the-model",
+        "x-team": "other",
+    }
+
+
+@pytest.mark.anyio
+async def test_operator_headers_are_decided_for_each_redirect_hop(site: Site) -> None:
+    policy = _operator_policy(f"site.test:{site.port}")
+    # From a named host to one no rule names: the first hop has them, the second not.
+    await fetch(_redirect(site, site.url("/echo", "other.test")), policy)
+    # From a host no rule names to a named one: the second hop has them.
+    await fetch(_redirect(site, site.url("/echo", "site.test"), host="other.test"), policy)
+    hops = [
+        (asked.headers["host"].partition(":")[0], _operator_headers_in(asked.headers))
+        for asked in site.received
+    ]
+    assert hops == [
+        ("site.test", WITH_OPERATOR),
+        ("other.test", {}),
+        ("other.test", {}),
+        ("site.test", WITH_OPERATOR),
+    ]
+
+
+@pytest.mark.anyio
+async def test_a_callers_host_header_is_not_sent(site: Site) -> None:
+    fetched = await fetch(site.url("/echo", "site.test"), headers={"Host": "intranet.example"})
+    assert _echoed(fetched)["headers"]["host"] == f"site.test:{site.port}"
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (("Host", "x"), "the header Host cannot be set"),
+        (("Content-Length", "1"), "the header Content-Length cannot be set"),
+        (("Proxy-Authorization", "Basic x"), "the header Proxy-Authorization cannot be set"),
+        (("Bad Name", "x"), "is not a valid HTTP header name"),
+        (("X-Injected", "a\r\nHost: evil.test"), "may hold only printable ASCII"),
+        (("X-Accented", "café"), "may hold only printable ASCII"),
+    ],
+)
+def test_operator_headers_that_would_break_a_request_are_refused(
+    header: tuple[str, str], message: str
+) -> None:
+    with pytest.raises(InvalidInput, match=message) as refusal:
+        NetworkPolicy(operator_headers=(header,))
+    assert header[1] not in str(refusal.value)
+
+
+def test_operator_headers_are_not_in_the_policys_repr() -> None:
+    policy = NetworkPolicy(operator_headers=OPERATOR, proxy_url="http://user:secret@proxy.test:3128")
+    assert "operator-token" not in repr(policy)
+    assert "secret" not in repr(policy)
+
+
 # --- the body: caps, decoding, deadline -----------------------------------------------------------
 
 
@@ -814,6 +711,27 @@ async def test_a_gzip_bomb_in_a_later_member_stops_at_the_cap(site: Site) -> Non
 
 
 @pytest.mark.anyio
+async def test_a_brotli_bomb_stops_at_the_cap_without_inflating_in_memory(site: Site) -> None:
+    tracemalloc.start()
+    try:
+        fetched = await fetch(site.url("/brotli-bomb", "site.test"), _capped(2**20))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (fetched.body, fetched.truncated) == (bytes(2**20), True)
+    # Decoding the bomb in one call would make one 512 MiB bytes object. (The decoder's own blocks are
+    # malloc'd by the C library, out of tracemalloc's sight; they stop growing at the same limit.)
+    assert len(brotli_bomb()) < 2**17
+    assert peak < 16 * 2**20
+
+
+@pytest.mark.anyio
+async def test_brotli_is_asked_for_with_the_codings_we_decode(site: Site) -> None:
+    fetched = await fetch(site.url("/echo", "site.test"), headers={"Accept-Encoding": "zstd"})
+    assert _echoed(fetched)["headers"]["accept-encoding"] == "gzip, deflate, br"
+
+
+@pytest.mark.anyio
 async def test_every_member_of_a_gzip_body_is_decoded(site: Site) -> None:
     fetched = await fetch(site.url("/gzip-members", "site.test"))
     assert (fetched.text(), fetched.truncated) == ("first member, second member", False)
@@ -832,7 +750,12 @@ async def test_compressed_bytes_on_the_wire_count_against_the_cap(site: Site) ->
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     ("path", "text"),
-    [("/gzip", "gzipped text"), ("/deflate", "zlib-wrapped deflate"), ("/raw-deflate", "raw deflate")],
+    [
+        ("/gzip", "gzipped text"),
+        ("/deflate", "zlib-wrapped deflate"),
+        ("/raw-deflate", "raw deflate"),
+        ("/brotli", "brotli text"),
+    ],
 )
 async def test_compressed_bodies_are_decoded(site: Site, path: str, text: str) -> None:
     fetched = await fetch(site.url(path, "site.test"))
@@ -845,7 +768,12 @@ async def test_compressed_bodies_are_decoded(site: Site, path: str, text: str) -
     [
         ("/corrupt-gzip", "is not valid gzip data"),
         ("/gzip-then-junk", "is not valid gzip data"),
-        ("/brotli", "answered with Content-Encoding 'br', which cannot be decoded; only gzip and deflate"),
+        ("/corrupt-brotli", "is not valid br data"),
+        ("/brotli-then-junk", "is not valid br data"),
+        (
+            "/zstd",
+            "answered with Content-Encoding 'zstd', which cannot be decoded; only gzip, deflate and br",
+        ),
     ],
 )
 async def test_bodies_that_cannot_be_decoded_fail_clearly(site: Site, path: str, message: str) -> None:
@@ -857,6 +785,105 @@ async def test_bodies_that_cannot_be_decoded_fail_clearly(site: Site, path: str,
 async def test_a_slow_drip_body_stops_at_the_deadline(site: Site) -> None:
     with pytest.raises(LimitExceeded, match=r"/drip did not finish within the 0.5 s limit \([\d,]+ bytes"):
         await fetch(site.url("/drip", "site.test"), _capped(2**20, total_timeout=0.5))
+
+
+# --- one request's own cap, deadline and progress ------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_request_may_lower_the_byte_cap(site: Site) -> None:
+    async with GuardedClient(TRUSTING_SITE, resolver=FakeDNS(DNS)) as client:
+        lowered = await client.request("GET", site.url("/big", "site.test"), max_bytes=500 * 1024)
+        whole = await client.request("GET", site.url("/big", "site.test"))
+    assert (lowered.body, lowered.truncated) == (BIG_BODY[: 500 * 1024], True)
+    assert (whole.body == BIG_BODY, whole.truncated) == (True, False)
+
+
+@pytest.mark.anyio
+async def test_a_request_cannot_raise_the_byte_cap(site: Site) -> None:
+    async with GuardedClient(_capped(2**20), resolver=FakeDNS(DNS)) as client:
+        fetched = await client.request("GET", site.url("/big", "site.test"), max_bytes=len(BIG_BODY))
+    assert (fetched.body, fetched.truncated) == (BIG_BODY[: 2**20], True)
+
+
+@pytest.mark.anyio
+async def test_a_request_may_shorten_the_deadline(site: Site) -> None:
+    async with GuardedClient(TRUSTING_SITE, resolver=FakeDNS(DNS)) as client:
+        with pytest.raises(LimitExceeded, match=r"/drip did not finish within the 0.3 s limit"):
+            await client.request("GET", site.url("/drip", "site.test"), timeout=0.3)
+        # The same client, without its own deadline, still has the policy's.
+        assert (await client.request("GET", site.url("/page", "site.test"))).text() == PAGE_TEXT
+
+
+@pytest.mark.anyio
+async def test_a_request_cannot_lengthen_the_deadline(site: Site) -> None:
+    async with GuardedClient(_capped(2**20, total_timeout=0.3), resolver=FakeDNS(DNS)) as client:
+        with pytest.raises(LimitExceeded, match=r"/drip did not finish within the 0.3 s limit"):
+            await client.request("GET", site.url("/drip", "site.test"), timeout=3600)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("option", "value"), [("max_bytes", 0), ("max_bytes", -5), ("timeout", 0.0)])
+async def test_a_request_limit_must_be_positive(site: Site, option: str, value: float) -> None:
+    options: dict[str, Any] = {option: value}
+    with pytest.raises(InvalidInput, match=f"{option} must be a positive number"):
+        await fetch(site.url("/page", "site.test"), **options)
+    assert site.connections == 0
+
+
+class _Progress:
+    """Records what a request tells its progress callback."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int | None]] = []
+
+    def __call__(self, received: int, total: int | None) -> None:
+        self.calls.append((received, total))
+
+    @property
+    def counts(self) -> list[int]:
+        return [received for received, _ in self.calls]
+
+    @property
+    def totals(self) -> set[int | None]:
+        return {total for _, total in self.calls}
+
+
+@pytest.mark.anyio
+async def test_progress_counts_up_to_the_content_length(site: Site) -> None:
+    progress = _Progress()
+    fetched = await fetch(site.url("/big", "site.test"), on_progress=progress)
+    assert len(progress.calls) > 1  # told as the body streams in, not once at the end
+    assert progress.counts == sorted(set(progress.counts))
+    assert (progress.calls[-1], progress.totals) == ((len(BIG_BODY), len(BIG_BODY)), {len(BIG_BODY)})
+    assert len(fetched.body) == len(BIG_BODY)
+
+
+@pytest.mark.anyio
+async def test_progress_expects_no_more_than_the_cap(site: Site) -> None:
+    progress = _Progress()
+    await fetch(site.url("/big", "site.test"), max_bytes=2**20, on_progress=progress)
+    assert (progress.calls[-1], progress.totals) == ((2**20, 2**20), {2**20})
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("path", "last"), [("/gzip-members", len("first member, second member")), ("/endless", 256 * 1024)]
+)
+async def test_progress_has_no_total_for_compressed_or_unsized_bodies(
+    site: Site, path: str, last: int
+) -> None:
+    progress = _Progress()
+    await fetch(site.url(path, "site.test"), max_bytes=256 * 1024, on_progress=progress)
+    assert (progress.counts[-1], progress.totals) == (last, {None})
+
+
+@pytest.mark.anyio
+async def test_progress_reports_only_the_final_body_of_a_redirect(site: Site) -> None:
+    progress = _Progress()
+    await fetch(_redirect(site, "/big"), on_progress=progress)
+    assert progress.calls[-1] == (len(BIG_BODY), len(BIG_BODY))
+    assert progress.totals == {len(BIG_BODY)}
 
 
 # --- connecting -----------------------------------------------------------------------------------
@@ -884,7 +911,7 @@ async def test_a_refused_connection_fails_clearly() -> None:
 
 @pytest.mark.anyio
 async def test_proxies_from_the_environment_are_ignored(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
-    for proxy in _serve(Site()):
+    for proxy in serve(Site()):
         for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
             monkeypatch.setenv(variable, proxy.url(""))
         await fetch(site.url("/page", "site.test"))
@@ -902,61 +929,11 @@ async def test_cookies_are_not_carried_from_one_request_to_the_next(site: Site) 
 # --- TLS ------------------------------------------------------------------------------------------
 
 
-def _certificate_authority(tmp_path: Path, host: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
-    """A CA and a server certificate for `host`: (server context, client context trusting the CA)."""
-    now = datetime.datetime.now(datetime.timezone.utc)
-
-    def certificate(
-        subject: str,
-        key: ec.EllipticCurvePrivateKey,
-        issuer: str,
-        signer: ec.EllipticCurvePrivateKey,
-        ca: bool,
-    ) -> x509.Certificate:
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(hours=1))
-            .not_valid_after(now + datetime.timedelta(hours=1))
-            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()), critical=False
-            )
-        )
-        if ca:
-            builder = builder.add_extension(
-                x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-            )
-        else:
-            builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
-        return builder.sign(signer, hashes.SHA256())
-
-    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_cert = certificate("Moorings test CA", ca_key, "Moorings test CA", ca_key, ca=True)
-    leaf_cert = certificate(host, leaf_key, "Moorings test CA", ca_key, ca=False)
-    (tmp_path / "leaf.pem").write_bytes(leaf_cert.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "leaf.key").write_bytes(
-        leaf_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server.load_cert_chain(tmp_path / "leaf.pem", tmp_path / "leaf.key")
-    client = ssl.create_default_context(cadata=ca_cert.public_bytes(serialization.Encoding.PEM).decode())
-    return server, client
-
-
 @pytest.fixture
 def tls_site(tmp_path: Path) -> Iterator[tuple[Site, ssl.SSLContext]]:
-    server_context, client_context = _certificate_authority(tmp_path, "site.test")
-    site = Site()
-    site.socket = server_context.wrap_socket(site.socket, server_side=True)
-    for running in _serve(site):
-        yield running, client_context
+    authority = CertificateAuthority(tmp_path)
+    for running in serve(tls_server(Site(), authority.server_context("site.test"))):
+        yield running, authority.client_context()
 
 
 @pytest.mark.anyio

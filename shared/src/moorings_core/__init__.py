@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         OperationFailed,
     )
     from moorings_core.limits import Truncated, truncate_text
+    from moorings_core.outbound import OutboundSettings
     from moorings_core.paging import NOTE_ROOM, Page, Pager, PageRequest
     from moorings_core.program import ServerProgram, run_program
     from moorings_core.sandbox.git import GitSandbox
@@ -83,6 +84,7 @@ _HOMES = {
     "moorings_core.blocking": ("run_blocking", "work_deadline"),
     "moorings_core.commands": ("CommandResult", "run_command"),
     "moorings_core.limits": ("Truncated", "truncate_text"),
+    "moorings_core.outbound": ("OutboundSettings",),
     "moorings_core.paging": ("NOTE_ROOM", "Page", "PageRequest", "Pager"),
     "moorings_core.program": ("ServerProgram", "run_program"),
     "moorings_core.sandbox.git": ("GitSandbox",),
@@ -133,6 +135,7 @@ __all__ = [
     "NetworkPolicy",
     "NotFound",
     "OperationFailed",
+    "OutboundSettings",
     "Output",
     "Page",
     "PageRequest",

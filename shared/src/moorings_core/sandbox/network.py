@@ -1,7 +1,8 @@
 """Outbound HTTP under a policy: public addresses only, pinned connections, bounded bodies.
 
 The fetch and openapi servers import this module on first use (it pulls in
-httpx), never at start-up. How the policy holds:
+httpx), never at start-up; their settings (`moorings_core.outbound`) validate
+--allow-host and --header without it. How the policy holds:
 
 - `NetworkPolicy.check_url` refuses what needs no DNS: schemes other than http
   and https, credentials in the URL, malformed hosts, and IP literals in any
@@ -16,40 +17,63 @@ httpx), never at start-up. How the policy holds:
   httpcore passes to `start_tls` as `server_hostname`.
 - Proxies from the environment are ignored (`trust_env=False`): a proxy would
   resolve names out of our sight.
+- The operator's own proxy (`proxy_url`, http:// or https://) is given addresses,
+  never names (`_proxy.py`): the destination is resolved and checked here, as
+  without a proxy, then an https request goes through `CONNECT ip:port` with TLS
+  inside the tunnel checked against the real host name, and an http request is
+  sent as `GET http://ip:port/path` with the name in its Host header. So the
+  proxy sees the address and port of an https destination and the whole of an
+  http request (it could also read the name in the TLS ClientHello's SNI, as any
+  network in between could). Through the proxy, an http request goes to the
+  first address the name resolved to; an https one tries each in turn.
 - Redirects are followed here, not by httpx, so each hop is checked before it
   is requested and credentials do not travel to another origin.
+- Operator headers (`operator_headers`, --header) are for the hosts the
+  operator named: they are added, replacing the caller's header of that name,
+  only to a request whose URL host and port an --allow-host rule covers (a rule
+  for an address covers that address however the URL spells it, not a name that
+  resolves to it), and to every request only when there are no rules at all. They
+  are decided per hop, so a redirect to a host no rule covers goes without them.
+  The caller's own headers, which may be credentials under any name, go to
+  another origin only if they are harmless (Accept, Content-Type, ...); a caller's
+  Host header is never sent (the URL says where the request goes).
 - The body is streamed under a byte cap that counts both the bytes on the wire
-  and the decoded bytes, and one deadline covers the whole exchange.
+  and the decoded bytes (gzip, deflate and br are decoded a bounded piece at a
+  time, `_content_decoding.py`), and one deadline covers the whole exchange.
+  A request may ask for a smaller cap and a shorter deadline than the policy's.
+- `Fetched.text()` reads the charset as a browser would (`moorings_core.charsets`).
 """
 
 from __future__ import annotations
 
-import codecs
 import functools
 import http.cookiejar
-import re
 import socket
 import ssl
-import zlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from ipaddress import ip_address
 from types import TracebackType
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import anyio
 import httpcore
 import httpx
 
+from moorings_core.charsets import decode_text
 from moorings_core.errors import AccessDenied, InvalidInput, LimitExceeded, MooringsError, OperationFailed
 from moorings_core.sandbox._addresses import IPAddress, is_cloud_metadata, non_public_kind, parse_ip_literal
-from moorings_core.sandbox._content_decoding import ACCEPT_ENCODING, decoder_for
+from moorings_core.sandbox._content_decoding import ACCEPT_ENCODING, DecodingError, decoder_for
+from moorings_core.sandbox._hosts import HostRule, is_host_name, parse_host_rule
+from moorings_core.sandbox._operator_headers import check_operator_header
+from moorings_core.sandbox._proxy import ProxyServer, forward_transport, open_tunnel, parse_proxy_url
 
 __all__ = [
     "DEFAULT_USER_AGENT",
     "Fetched",
     "GuardedClient",
     "NetworkPolicy",
+    "ProgressCallback",
     "Resolver",
     "resolve_destination",
     "system_resolver",
@@ -60,8 +84,10 @@ DEFAULT_USER_AGENT = "Moorings (+https://github.com/moorings)"
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 """Resolves (host, port) to IP address strings; raises OSError when the name does not resolve."""
 
+ProgressCallback = Callable[[int, "int | None"], None]
+"""Told (content bytes read so far, content bytes expected or None) as a response body streams in."""
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_HOST_NAME = re.compile(r"(?:[a-z0-9_-]{1,63}\.)*[a-z0-9_-]{1,63}\.?")
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Headers a caller set may be credentials under any name (X-Api-Key): only these follow a redirect to
 # another origin.
@@ -72,16 +98,7 @@ _BODY_HEADERS = frozenset(
 # Room for compression framing, so that an incompressible gzip body that fits the cap is not called truncated.
 _WIRE_SLACK = 64 * 1024
 _MAX_SHOWN_URL = 200
-
-
-class _HostRule(NamedTuple):
-    """One --allow-host entry: a host name or an address, on one port or (None) on every port."""
-
-    host: str | IPAddress
-    port: int | None
-
-    def covers(self, host: str | IPAddress, port: int) -> bool:
-        return self.host == host and self.port in (None, port)
+_N = TypeVar("_N", int, float)
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,11 @@ class NetworkPolicy:
     entry admits that name whatever it resolves to, except a cloud metadata address;
     an address entry admits that address, however the URL spells or reaches it.
     `allow_private_network` admits every address but cloud metadata.
+
+    `operator_headers` are (name, value) pairs sent only to the hosts the rules
+    cover, or everywhere when there are no rules (see the module docstring).
+    `proxy_url` is an http:// or https:// proxy every request goes through,
+    given checked addresses only; it may carry `user:password@`.
     """
 
     allow_private_network: bool = False
@@ -101,7 +123,10 @@ class NetworkPolicy:
     connect_timeout: float = 10.0
     max_redirects: int = 5
     user_agent: str = DEFAULT_USER_AGENT
-    _rules: tuple[_HostRule, ...] = field(init=False, repr=False, compare=False)
+    operator_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # credentials, often
+    proxy_url: str | None = field(default=None, repr=False)  # it may hold a password
+    _rules: tuple[HostRule, ...] = field(init=False, repr=False, compare=False)
+    _proxy_server: ProxyServer | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.max_body_bytes < 1 or self.max_redirects < 0:
@@ -109,8 +134,17 @@ class NetworkPolicy:
         if self.total_timeout <= 0 or self.connect_timeout <= 0:
             raise InvalidInput("total_timeout and connect_timeout must be positive numbers of seconds.")
         object.__setattr__(self, "allowed_hosts", frozenset(self.allowed_hosts))
-        rules = tuple(_parse_host_rule(entry) for entry in sorted(self.allowed_hosts))
+        rules = tuple(_host_rule(entry) for entry in sorted(self.allowed_hosts))
         object.__setattr__(self, "_rules", rules)
+        headers = tuple((str(name), str(value)) for name, value in self.operator_headers)
+        for name, value in headers:
+            try:
+                check_operator_header(name, value)
+            except ValueError as exc:
+                raise InvalidInput(f"Operator header {name[:40]!r}: {exc}.") from None
+        object.__setattr__(self, "operator_headers", headers)
+        proxy = parse_proxy_url(self.proxy_url) if self.proxy_url is not None else None
+        object.__setattr__(self, "_proxy_server", proxy)
 
     def check_url(self, url: str | httpx.URL) -> httpx.URL:
         """Parse `url` and refuse it if it can be refused without DNS; the parsed URL is what to request.
@@ -126,6 +160,16 @@ class NetworkPolicy:
         else:
             self._check_name(host, _port_of(parsed))
         return parsed
+
+    def _headers_for(self, url: httpx.URL) -> tuple[tuple[str, str], ...]:
+        """The operator headers a request to `url` gets: all of them where a rule covers it, else none."""
+        if not self.operator_headers or not self._rules:
+            return self.operator_headers
+        host = url.raw_host.decode("ascii")
+        literal = parse_ip_literal(host)  # check_url has read the host already: this cannot fail
+        target = literal if literal is not None else host.removesuffix(".")
+        port = _port_of(url)
+        return self.operator_headers if any(rule.covers(target, port) for rule in self._rules) else ()
 
     def _check_name(self, host: str, port: int) -> None:
         """Refuse a `localhost` name unless the operator admitted it: no resolver is asked first."""
@@ -200,12 +244,9 @@ class Fetched:
     redirects: tuple[str, ...]
 
     def text(self) -> str:
-        """The body as text: a byte-order mark wins, then the Content-Type charset, then UTF-8."""
-        encoding = _bom_encoding(self.body) or _declared_charset(self.headers.get("content-type", ""))
-        try:
-            return self.body.decode(encoding or "utf-8", errors="replace")
-        except LookupError:  # a codec that is not a text encoding, such as rot13
-            return self.body.decode("utf-8", errors="replace")
+        """The body as text, in the charset a browser would read it in (`moorings_core.charsets`)."""
+        text, _ = decode_text(self.body, self.headers.get("content-type", ""))
+        return text
 
 
 class GuardedClient:
@@ -214,7 +255,8 @@ class GuardedClient:
     Use it as an async context manager; it owns one httpx.AsyncClient (and its
     connection pool). Cookies are never stored: each request stands alone.
     `resolver` replaces the system resolver (tests use it to play DNS);
-    `ssl_context` replaces the default trust store (certifi, or SSL_CERT_FILE).
+    `ssl_context` replaces the default trust store (certifi, or SSL_CERT_FILE),
+    for the origins and for an https proxy alike.
     """
 
     def __init__(
@@ -225,9 +267,20 @@ class GuardedClient:
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self._policy = policy
-        backend = _PinnedBackend(policy, resolver or system_resolver)
+        resolver = resolver or system_resolver
+        context = ssl_context or _default_ssl_context()
+        proxy = policy._proxy_server
+        backend = _PinnedBackend(policy, resolver, _Tunnels(proxy, context) if proxy else None)
+        # Without a proxy every request takes the pinned backend; with one, https does (through a tunnel to
+        # the address it checked) and http takes the forward proxy, given the address it checked.
+        mounts = (
+            {"http://": _ForwardTransport(policy, resolver, forward_transport(proxy, context))}
+            if proxy
+            else {}
+        )
         self._client = httpx.AsyncClient(
-            transport=_PinnedTransport(backend, ssl_context or _default_ssl_context()),
+            transport=_PinnedTransport(backend, context),
+            mounts=mounts,
             trust_env=False,
             follow_redirects=False,
             timeout=httpx.Timeout(policy.total_timeout, connect=policy.connect_timeout),
@@ -255,41 +308,56 @@ class GuardedClient:
         *,
         headers: Mapping[str, str] | None = None,
         content: bytes | None = None,
+        max_bytes: int | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (lowers the deadline, which fail_after enforces)
+        on_progress: ProgressCallback | None = None,
     ) -> Fetched:
         """Send one request, following checked redirects, and read the body under the byte cap.
+
+        `max_bytes` and `timeout` lower the policy's byte cap and deadline for this
+        request (a larger value than the policy's is the policy's). `on_progress` is
+        called as the final body streams in, with the content bytes read so far and
+        the number expected: Content-Length, at most the cap, when the body is not
+        compressed, else None. It runs in the event loop: it must be quick.
 
         Raises InvalidInput or AccessDenied when the policy refuses a URL (the first
         or a redirect), LimitExceeded past the deadline or the redirect limit, and
         OperationFailed when the server cannot be reached or sends something broken.
         """
+        deadline = _at_most(timeout, self._policy.total_timeout, "timeout")
+        limits = _Limits(
+            body_bytes=_at_most(max_bytes, self._policy.max_body_bytes, "max_bytes"),
+            deadline=deadline,
+            connect=min(self._policy.connect_timeout, deadline),
+        )
         hop = _Hop(method.upper(), self._policy.check_url(url), _request_headers(headers), content)
-        progress = _Progress(str(hop.url))
+        progress = _Progress(str(hop.url), on_progress)
         try:
-            with anyio.fail_after(self._policy.total_timeout):
-                return await self._follow(hop, progress)
+            with anyio.fail_after(limits.deadline):
+                return await self._follow(hop, progress, limits)
         except TimeoutError:
             raise LimitExceeded(
-                f"Fetching {_shown(progress.url)} did not finish within the {self._policy.total_timeout:g} s"
+                f"Fetching {_shown(progress.url)} did not finish within the {limits.deadline:g} s"
                 f" limit ({progress.received:,} bytes of the response had arrived).",
                 hint="The server is slow or its body never ends; try later or fetch a smaller resource.",
             ) from None
         except httpx.ConnectTimeout as exc:
             raise OperationFailed(
-                f"Could not connect to {_shown(progress.url)} within {self._policy.connect_timeout:g} s."
+                f"Could not connect to {_shown(progress.url)} within {limits.connect:g} s."
             ) from exc
         except httpx.HTTPError as exc:
             reason = str(exc) or type(exc).__name__
             raise OperationFailed(f"The request to {_shown(progress.url)} failed: {reason}.") from exc
 
-    async def _follow(self, hop: _Hop, progress: _Progress) -> Fetched:
+    async def _follow(self, hop: _Hop, progress: _Progress, limits: _Limits) -> Fetched:
         redirects: list[str] = []
         while True:
             progress.url = str(hop.url)
-            response = await self._send(hop, redirects)
+            response = await self._send(hop, redirects, limits)
             try:
                 location = _redirect_location(response)
                 if location is None:
-                    body, truncated = await _read_capped(response, self._policy.max_body_bytes, progress)
+                    body, truncated = await _read_capped(response, limits.body_bytes, progress)
                     return Fetched(
                         url=str(hop.url),
                         status=response.status_code,
@@ -310,8 +378,18 @@ class GuardedClient:
                 )
             hop = _next_hop(hop, response.status_code, target)
 
-    async def _send(self, hop: _Hop, redirects: list[str]) -> httpx.Response:
-        request = self._client.build_request(hop.method, hop.url, headers=hop.headers, content=hop.content)
+    async def _send(self, hop: _Hop, redirects: list[str], limits: _Limits) -> httpx.Response:
+        # The operator's headers are decided for this hop's URL alone, and replace the caller's of that name.
+        operator = self._policy._headers_for(hop.url)
+        replaced = {name.lower() for name, _ in operator}
+        headers = [(k, v) for k, v in hop.headers.multi_items() if k not in replaced] + list(operator)
+        request = self._client.build_request(
+            hop.method,
+            hop.url,
+            headers=headers,
+            content=hop.content,
+            timeout=httpx.Timeout(limits.deadline, connect=limits.connect),
+        )
         try:
             return await self._client.send(request, stream=True)
         except MooringsError as exc:  # refused or unresolvable at connect time
@@ -337,16 +415,24 @@ class GuardedClient:
             raise _in_redirect(exc, str(source), target) from exc
 
 
+class _Tunnels(NamedTuple):
+    """Where a pinned backend opens its connections instead of connecting directly: CONNECT tunnels."""
+
+    proxy: ProxyServer
+    ssl_context: ssl.SSLContext  # for an https proxy's own certificate
+
+
 class _PinnedBackend(httpcore.AnyIOBackend):
-    """Resolves through the policy and connects to an address it admitted.
+    """Resolves through the policy and connects to an address it admitted, directly or through a tunnel.
 
     This is the only DNS lookup a connection makes.
     """
 
-    def __init__(self, policy: NetworkPolicy, resolver: Resolver) -> None:
+    def __init__(self, policy: NetworkPolicy, resolver: Resolver, tunnels: _Tunnels | None = None) -> None:
         super().__init__()
         self._policy = policy
         self._resolver = resolver
+        self._tunnels = tunnels
 
     async def connect_tcp(
         self,
@@ -360,7 +446,7 @@ class _PinnedBackend(httpcore.AnyIOBackend):
         try:
             with anyio.fail_after(timeout):
                 addresses = await resolve_destination(self._policy, host, port, self._resolver)
-                return await self._connect_to_any(addresses, port, local_address, socket_options)
+                return await self._connect_to_any(addresses, port, timeout, local_address, socket_options)
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"no connection to {host}:{port} within {timeout} s") from None
 
@@ -368,16 +454,29 @@ class _PinnedBackend(httpcore.AnyIOBackend):
         self,
         addresses: list[IPAddress],
         port: int,
+        connect_timeout: float | None,
         local_address: str | None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None,
     ) -> httpcore.AsyncNetworkStream:
-        failure = httpcore.ConnectError("no address to connect to")
+        failure: httpcore.NetworkError | httpcore.ProxyError = httpcore.ConnectError(
+            "no address to connect to"
+        )
         for address in addresses:
             try:
-                return await super().connect_tcp(
-                    str(address), port, local_address=local_address, socket_options=socket_options
+                if self._tunnels is None:
+                    return await super().connect_tcp(
+                        str(address), port, local_address=local_address, socket_options=socket_options
+                    )
+                return await open_tunnel(
+                    self._tunnels.proxy,
+                    address,
+                    port,
+                    ssl_context=self._tunnels.ssl_context,
+                    timeout=connect_timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
                 )
-            except httpcore.ConnectError as exc:
+            except (httpcore.ConnectError, httpcore.ProxyError) as exc:
                 failure = exc
         raise failure
 
@@ -392,6 +491,42 @@ class _PinnedTransport(httpx.AsyncHTTPTransport):
         self._pool = httpcore.AsyncConnectionPool(ssl_context=ssl_context, network_backend=backend)
 
 
+class _ForwardTransport(httpx.AsyncBaseTransport):
+    """http:// through the operator's proxy, as the address the policy admitted.
+
+    Each request is resolved and checked here, then handed to httpx's forward proxy as
+    `http://ip:port/path`, its Host header still naming the host.
+    """
+
+    def __init__(self, policy: NetworkPolicy, resolver: Resolver, proxied: httpx.AsyncHTTPTransport) -> None:
+        self._policy = policy
+        self._resolver = resolver
+        self._proxied = proxied
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        host, port = request.url.raw_host.decode("ascii"), _port_of(request.url)
+        timeout = request.extensions.get("timeout", {}).get("connect")
+        try:
+            with anyio.fail_after(timeout):
+                addresses = await resolve_destination(self._policy, host, port, self._resolver)
+        except TimeoutError:
+            raise httpx.ConnectTimeout(
+                f"{host} did not resolve within {timeout} s", request=request
+            ) from None
+        # The Host header httpx derived from the URL stays: the server is addressed by name.
+        pinned = httpx.Request(
+            request.method,
+            request.url.copy_with(host=str(addresses[0])),
+            headers=request.headers,
+            stream=request.stream,
+            extensions=request.extensions,
+        )
+        return await self._proxied.handle_async_request(pinned)
+
+    async def aclose(self) -> None:
+        await self._proxied.aclose()
+
+
 class _Hop(NamedTuple):
     method: str
     url: httpx.URL
@@ -399,12 +534,21 @@ class _Hop(NamedTuple):
     content: bytes | None
 
 
-class _Progress:
-    """What the deadline message reports: the URL being fetched and the bytes received from it."""
+class _Limits(NamedTuple):
+    """One request's byte cap and deadline (at most the policy's), and its connect timeout."""
 
-    def __init__(self, url: str) -> None:
+    body_bytes: int
+    deadline: float
+    connect: float
+
+
+class _Progress:
+    """The URL being fetched and the bytes received from it (for the deadline message), told to a callback."""
+
+    def __init__(self, url: str, callback: ProgressCallback | None) -> None:
         self.url = url
         self.received = 0
+        self.callback = callback
 
 
 @functools.cache
@@ -437,21 +581,42 @@ async def _read_capped(response: httpx.Response, limit: int, progress: _Progress
     if decoder is None:
         raise OperationFailed(
             f"{_shown(progress.url)} answered with Content-Encoding {content_encoding!r}, which cannot be"
-            f" decoded; only gzip and deflate are supported."
+            f" decoded; only gzip, deflate and br are supported."
         )
+    expected = _expected_length(response, limit)
     body = bytearray()
     try:
         async for chunk in response.aiter_raw():
             progress.received += len(chunk)
             # Ask for one byte beyond the room left: getting it means the body overflows the cap.
-            body += decoder.decode(chunk, limit + 1 - len(body))
+            decoded = decoder.decode(chunk, limit + 1 - len(body))
+            body += decoded
+            if decoded and progress.callback is not None:
+                progress.callback(min(len(body), limit), expected)
             if len(body) > limit or progress.received > limit + _WIRE_SLACK:
                 return bytes(body[:limit]), True
-    except zlib.error as exc:
+    except DecodingError as exc:
         raise OperationFailed(
             f"The body of {_shown(progress.url)} is not valid {content_encoding} data ({exc})."
         ) from exc
     return bytes(body), False
+
+
+def _expected_length(response: httpx.Response, limit: int) -> int | None:
+    """How many content bytes the body will give, if the wire says: Content-Length of an uncompressed body."""
+    if response.headers.get("content-encoding", "identity").strip().lower() != "identity":
+        return None
+    length = response.headers.get("content-length", "")
+    return min(int(length), limit) if length.isascii() and length.isdigit() else None
+
+
+def _at_most(requested: float | None, policy_limit: _N, name: str) -> _N:
+    """A request's own limit, which may only lower the policy's."""
+    if requested is None:
+        return policy_limit
+    if not requested > 0:
+        raise InvalidInput(f"{name} must be a positive number, not {requested!r}.")
+    return min(type(policy_limit)(requested), policy_limit)
 
 
 def _parse_url(url: str | httpx.URL) -> httpx.URL:
@@ -493,7 +658,7 @@ def _host_address(host: str, url: str | httpx.URL) -> IPAddress | None:
         raise InvalidInput(
             f"The host {host!r} in {_shown(str(url))!r} is written like an IP address but is not a valid one."
         ) from None
-    if literal is None and not (_HOST_NAME.fullmatch(host) and len(host) <= 254):
+    if literal is None and not is_host_name(host):
         raise InvalidInput(f"The host {host!r} in {_shown(str(url))!r} is not a valid host name.")
     return literal
 
@@ -526,38 +691,11 @@ def _address_refusal(
     )
 
 
-def _parse_host_rule(entry: str) -> _HostRule:
-    """Read an --allow-host entry: HOST, HOST:PORT, IPv6, or [IPv6]:PORT."""
-    text = entry.strip().lower()
-    if text.startswith("["):
-        host, bracket, rest = text[1:].partition("]")
-        if not bracket or (rest and not rest.startswith(":")):
-            raise InvalidInput(f"--allow-host {entry!r} is not HOST or HOST:PORT.")
-        port_text = rest[1:] or None
-    elif text.count(":") == 1:
-        host, port_text = text.split(":")
-    else:  # a name, an IPv4 address or a bare IPv6 address
-        host, port_text = text, None
-    port = _parse_port(port_text, entry)
+def _host_rule(entry: str) -> HostRule:
     try:
-        # The same normalization (case, IDNA) as the URLs the rule will be compared with.
-        normalized = httpx.URL(f"http://[{host}]/" if ":" in host else f"http://{host}/").raw_host.decode(
-            "ascii"
-        )
-    except httpx.InvalidURL:
-        normalized = ""
-    if not normalized:
-        raise InvalidInput(f"--allow-host {entry!r} does not name a valid host.")
-    literal = _host_address(normalized, entry)
-    return _HostRule(literal if literal is not None else normalized.removesuffix("."), port)
-
-
-def _parse_port(text: str | None, entry: str) -> int | None:
-    if text is None:
-        return None
-    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 65535):
-        raise InvalidInput(f"--allow-host {entry!r} has an invalid port; a port is a number from 1 to 65535.")
-    return int(text)
+        return parse_host_rule(entry)
+    except ValueError as exc:
+        raise InvalidInput(f"--allow-host {entry!r} {exc}.") from None
 
 
 def _port_of(url: httpx.URL) -> int:
@@ -565,8 +703,9 @@ def _port_of(url: httpx.URL) -> int:
 
 
 def _request_headers(headers: Mapping[str, str] | None) -> httpx.Headers:
-    """The caller's headers, less Accept-Encoding: the client's own value says what we can decode."""
-    return httpx.Headers([(k, v) for k, v in httpx.Headers(headers).multi_items() if k != "accept-encoding"])
+    """The caller's headers, less Accept-Encoding (ours says what we can decode) and Host (the URL's)."""
+    dropped = ("accept-encoding", "host")
+    return httpx.Headers([(k, v) for k, v in httpx.Headers(headers).multi_items() if k not in dropped])
 
 
 def _redirect_location(response: httpx.Response) -> str | None:
@@ -597,25 +736,6 @@ def _origin(url: httpx.URL) -> tuple[str, bytes, int]:
 def _in_redirect(exc: MooringsError, source: str, target: httpx.URL) -> MooringsError:
     """The same refusal, saying that a redirect led there (the model asked for another URL)."""
     return type(exc)(f"{_shown(source)} redirected to {_shown(str(target))}. {exc.message}", hint=exc.hint)
-
-
-def _bom_encoding(body: bytes) -> str | None:
-    if body.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    return None
-
-
-def _declared_charset(content_type: str) -> str | None:
-    for parameter in content_type.split(";")[1:]:
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "charset":
-            try:
-                return codecs.lookup(value.strip().strip("\"'")).name
-            except LookupError:
-                return None
-    return None
 
 
 def _shown(url: str) -> str:
