@@ -29,10 +29,10 @@ import json
 from dataclasses import dataclass
 from typing import Literal
 
+from moorings_core.charsets import decode_text
 from moorings_core.errors import OperationFailed
 from moorings_core.media import sniff
 from moorings_fetch import markdown, pdf
-from moorings_fetch._decoding import decode_text
 
 __all__ = ["Document", "Mode", "convert"]
 
