@@ -57,8 +57,8 @@ __all__ = [
     "RobotsRules",
 ]
 
-ROBOTS_MAX_BYTES = MAX_PARSED_BYTES  # the body cap for robots.txt, once the client takes one
-ROBOTS_TIMEOUT = 10.0  # seconds for the whole robots.txt exchange, once the client takes one
+ROBOTS_MAX_BYTES = MAX_PARSED_BYTES  # the body cap for robots.txt (RFC 9309 §2.5: at least 500 KiB)
+ROBOTS_TIMEOUT = 10.0  # seconds for the whole robots.txt exchange
 RULES_TTL = 24 * 3600.0
 FAILURE_TTL = 60.0
 MAX_ORIGINS = 1024
@@ -229,10 +229,13 @@ class RobotsRules:
 
     async def _request(self, robots_url: str) -> Fetched:
         """The one robots.txt request, as the crawler the rules will be matched for."""
-        # TODO(robots-limits): when GuardedClient.request takes max_bytes= and timeout=, pass
-        # max_bytes=ROBOTS_MAX_BYTES and timeout=ROBOTS_TIMEOUT here. Until then the policy's body cap
-        # and deadline apply, and read_robots_txt parses only the first MAX_PARSED_BYTES of the body.
-        return await self._client.request("GET", robots_url, headers={"User-Agent": self._user_agent})
+        return await self._client.request(
+            "GET",
+            robots_url,
+            headers={"User-Agent": self._user_agent},
+            max_bytes=ROBOTS_MAX_BYTES,
+            timeout=ROBOTS_TIMEOUT,
+        )
 
     async def _interpret(self, robots_url: str, fetched: Fetched) -> tuple[_Answer, float]:
         status = fetched.status

@@ -1,0 +1,1 @@
+"""The fetch tool; its module's `register(server, reader)` adds it."""
