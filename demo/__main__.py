@@ -15,8 +15,10 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 from collections.abc import Awaitable, Callable
 from contextlib import closing
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -288,11 +290,85 @@ async def git_demo(workdir: Path) -> None:
     )
 
 
+HARBOUR_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Leith Harbour: tide notice</title>
+<style>body { font-family: serif }</style><script>var tracking = true;</script></head>
+<body><nav><a href="/">Home</a> · <a href="/berths">Berths</a> · <a href="/contact">Contact</a></nav>
+<main><article><h1>Spring tides this week</h1>
+<p>The <strong>spring tides</strong> reach 5.9 m on Thursday. Vessels over 4 m draught should use
+the <a href="/locks">outer lock</a> two hours either side of high water.</p>
+<h2>High water</h2>
+<table><tr><th>Day</th><th>Time</th><th>Height</th></tr>
+<tr><td>Wednesday</td><td>11:42</td><td>5.7 m</td></tr>
+<tr><td>Thursday</td><td>12:25</td><td>5.9 m</td></tr>
+<tr><td>Friday</td><td>13:08</td><td>5.8 m</td></tr></table>
+<h2>Berthing</h2>
+<ul><li>Puffin moves to berth 1.</li><li>Shearwater waits at the pier head.</li>
+<li>Guillemot leaves for Mallaig on the morning tide.</li></ul>
+<p>Questions go to the harbour office on channel 12.</p></article></main>
+<footer>© Leith Harbour Office · <a href="/privacy">Privacy</a></footer></body></html>
+"""
+
+
+def harbour_site() -> tuple[ThreadingHTTPServer, list[str]]:
+    """A small web site on 127.0.0.1: a page, JSON, and a robots.txt that keeps robots out of /office/."""
+    pages = {
+        "/": ("text/html; charset=utf-8", HARBOUR_PAGE),
+        "/tides.json": ("application/json", '{"port":"Leith","high_water":["11:42","12:25","13:08"]}'),
+        "/robots.txt": ("text/plain", "User-agent: *\nDisallow: /office/\n"),
+        "/office/ledger": ("text/plain", "harbour dues owed"),
+    }
+    served: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            served.append(self.path)
+            content_type, text = pages.get(self.path, ("text/plain", "not found"))
+            body = text.encode()
+            self.send_response(200 if self.path in pages else 404)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    site = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    return site, served
+
+
+async def fetch_demo(workdir: Path) -> None:
+    site, served = harbour_site()
+    host = f"127.0.0.1:{site.server_address[1]}"
+    home = f"http://{host}/"
+    print(f"  $ moorings-fetch --allow-host {host}   {DIM}# a local site stands in for the web{RESET}")
+    try:
+        async with connect_stdio("moorings-fetch", "--allow-host", host, era=MODERN) as client:
+            await show_handshake(client)
+            await show_tools(client)
+            await call(client, "fetch", {"url": home, "max_length": 400}, "the main content, as markdown")
+            await call(client, "fetch", {"url": home, "max_length": 400, "start_index": 400},
+                       "the next part: from the cache, not downloaded again")  # fmt: skip
+            await call(client, "fetch", {"url": f"http://{host}/tides.json"}, "JSON comes pretty-printed")
+            await call(client, "fetch", {"url": f"http://{host}/office/ledger"}, "robots.txt forbids it")
+            await call(client, "fetch", {"url": "http://169.254.169.254/latest/meta-data/"},
+                       "the cloud metadata address: refused before anything is sent")  # fmt: skip
+            await call(client, "fetch", {"url": f"http://localhost:{site.server_address[1]}/"},
+                       "localhost by name: refused, only 127.0.0.1 on that port was allowed")  # fmt: skip
+    finally:
+        site.shutdown()
+        site.server_close()
+    print(f"\n  {DIM}The site was asked for: {', '.join(served)} (the page once, robots.txt once).{RESET}")
+
+
 DEMOS: dict[str, Callable[[Path], Awaitable[None]]] = {
     "moorings-filesystem": filesystem_demo,
     "moorings-sqlite": sqlite_demo,
     "moorings-postgres": postgres_demo,
     "moorings-git": git_demo,
+    "moorings-fetch": fetch_demo,
 }
 
 

@@ -20,6 +20,7 @@ START_ARGS = {
     # Nothing listens on port 9: the server starts anyway, as it does when its database is down.
     "postgres": ["postgresql://postgres@127.0.0.1:9/packaging"],
     "git": ["--repository", "{tmp}"],
+    "fetch": [],
 }
 
 
