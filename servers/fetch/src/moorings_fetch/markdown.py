@@ -1,28 +1,30 @@
 """An HTML page as the text a model reads: its main content or the whole page, as markdown or plain text.
 
-Three ways through, chosen for what each costs on a page of up to 5 MB:
+The page is parsed with lxml and cut to what a reader sees (no scripts, styles, `<noscript>`,
+templates, inline SVG, frames; nothing nested deeper than `MAX_DEPTH` keeps its tags). Then:
 
-- `full`, and any page whose main content cannot be found: html-to-markdown (Rust) converts the
-  page as it came, links made absolute against its `<base href>` or URL, with its own clean-up
-  switched off (it would drop navigation, which a reader of the whole page sees). Scripts, styles
-  and hidden content are never written. 0.6 s of CPU for 5 MB.
 - `readable` and `text` (the same content, with and without markdown syntax), pages with up to
   `TRAFILATURA_LIMIT` characters of text, which is nearly every page: trafilatura finds the main
-  content (see the README's study on 181 real article pages), and html-to-markdown writes what it
-  found, so both ways give the same markdown and the same plain text. The page is parsed once with
-  lxml, cut to what a reader sees and its links made absolute first: trafilatura resolves `../x`
-  against the site, not the page.
+  content (it scored best on 181 real article pages, see the README), its links made absolute
+  first (trafilatura resolves `../x` against the site, not the page).
 - `readable` and `text`, larger pages (long documents, specifications, logs, where the content is
-  nearly the whole page): trafilatura would take seconds, about 1.4 us of CPU a character and
-  more beyond, so the main element is chosen by the page's own markup (`<main>`, `role="main"`,
-  the largest `<article>`, else the body without its page header and footer), cleared of
-  navigation, forms, sidebars, comment sections and hidden content, and html-to-markdown writes it.
-  1 s of CPU for 5 MB. Its lxml tree is let go before the conversion, which needs the memory.
+  nearly the whole page): trafilatura would take seconds, about 1.4 us of CPU a character and more
+  beyond, so the main element is chosen by the page's own markup (`<main>`, `role="main"`, the
+  largest `<article>`, else the body without its page header and footer) and cleared of
+  navigation, forms, sidebars, comment sections and hidden content.
+- `full`, and a page whose main content cannot be found: the whole body, navigation and footer
+  included, as a reader of the whole page sees them.
 
-Links whose target is `javascript:` or nothing are written as their words alone: they lead nowhere.
+html-to-markdown (Rust) writes the result in every case, so markdown and plain text look the same
+whichever way the content was found; its own clean-up is off (it would drop navigation), and it
+makes links absolute against the page's `<base href>` or URL. Its memory grows with its input (70
+MB for 5 MB at once), so a large page is cut between block elements into parts of `PART_CHARS`,
+converted one after the other once lxml's tree is let go. A 5 MB page takes about 1 s of CPU and
+60 MB readable, 0.55 s and 60 MB full. Links whose target is `javascript:` or nothing are written
+as their words alone: they lead nowhere.
 
-The title is the page's `og:title`, else its `<title>`, else its first `<h1>`, read from the page's
-head without parsing the rest; readable and full text start with it as a heading (plain text: as a
+The title is the page's `og:title`, else its `<title>`, else its first `<h1>`, read from the head
+without parsing the rest; readable and full text start with it as a heading (plain text: as a
 line) unless the content already does.
 
 The heavy libraries (lxml, trafilatura, html-to-markdown) are imported on the first page, not when
