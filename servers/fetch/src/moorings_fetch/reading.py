@@ -18,6 +18,7 @@ concurrent calls for the same page download it once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from moorings_core import NO_PROGRESS, OperationFailed, Progress, run_blocking
+from moorings_core import NO_PROGRESS, OperationFailed, Progress, run_blocking, work_deadline
 from moorings_fetch.cache import CachedPage, PageCache
 from moorings_fetch.documents import Document, Mode, convert
 from moorings_fetch.freshness import Freshness, freshness_of
@@ -105,7 +106,9 @@ class PageReader:
                 page = await self._download(client, target, by_user=by_user, progress=progress)
             document = page.documents.get(mode)
             if document is None:
-                document = await run_blocking(convert, page.body, page.content_type, page.final_url, mode)
+                # A hostile PDF could take minutes: the conversion stops itself at the call's deadline.
+                work = functools.partial(convert, deadline=work_deadline())
+                document = await run_blocking(work, page.body, page.content_type, page.final_url, mode)
                 self.cache.add_document(page, mode, document)
         return Reading(page, document, from_cache)
 
