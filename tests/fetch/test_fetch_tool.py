@@ -236,6 +236,9 @@ async def test_the_tool_is_described_for_a_model() -> None:
     assert tool.annotations.open_world_hint is True
     properties = tool.input_schema["properties"]
     assert properties["max_length"]["default"] == 5000
+    # Inclusive bounds, as the reference's: some clients refuse exclusiveMinimum and exclusiveMaximum.
+    assert (properties["max_length"]["minimum"], properties["max_length"]["maximum"]) == (1, 999_999)
+    assert not {"exclusiveMinimum", "exclusiveMaximum"} & properties["max_length"].keys()
     assert properties["start_index"]["default"] == 0
     assert properties["raw"]["default"] is False
     assert tool.input_schema["required"] == ["url"]

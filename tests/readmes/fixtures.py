@@ -2,14 +2,17 @@
 
 Each server's README shows calls on data of its own (the sqlite README's `users` and `orders`
 tables, the filesystem README's `logs/app.log` and `src/app.py`, the postgres README's shop
-database, the git README's project and its history); `SERVERS` lays out that data and starts the
-server over it as its console script would, from a command line (the server's default one, or with
-a README example's flags added), in process. Files live in a temporary home directory that the
-READMEs call `/home/me` (`HOME_SHOWN`): `shown` rewrites real output to that spelling before it is
-compared. The postgres data is a database of the home's own on the tests' PostgreSQL
-(tests/postgres/conftest.py: skipped with the reason when it is unreachable, a failure in CI),
-dropped when the example is done with it; the READMEs call it
-`postgresql://me@localhost:5432/shop` (`DATABASE_SHOWN`), and `shown` does too.
+database, the git README's project and its history, the fetch README's harbour web site); `SERVERS`
+lays out that data and starts the server over it as its console script would, from a command line
+(the server's default one, or with a README example's flags added), in process. Files live in a
+temporary home directory that the READMEs call `/home/me` (`HOME_SHOWN`): `shown` rewrites real
+output to that spelling before it is compared. The postgres data is a database of the home's own
+on the tests' PostgreSQL (tests/postgres/conftest.py: skipped with the reason when it is
+unreachable, a failure in CI), dropped when the example is done with it; the READMEs call it
+`postgresql://me@localhost:5432/shop` (`DATABASE_SHOWN`), and `shown` does too. The harbour site
+is served on 127.0.0.1 at a port of its own for as long as the server runs, which the fetch README
+calls `127.0.0.1:8000` (`SITE_SHOWN`): `unshown` rewrites a call's arguments from that spelling to
+the real one, and `shown` the output back.
 """
 
 from __future__ import annotations
@@ -35,20 +38,35 @@ from moorings_core.config import ServerSettings, load_settings
 from moorings_core.program import ServerProgram
 from moorings_core.server import MooringsServer
 from moorings_core.testing import connect
+from moorings_fetch.server import PROGRAM as FETCH
 from moorings_filesystem.server import PROGRAM as FILESYSTEM
 from moorings_git.server import PROGRAM as GIT
 from moorings_postgres.dsn import parse_dsn
 from moorings_postgres.server import PROGRAM as POSTGRES
 from moorings_sqlite.server import PROGRAM as SQLITE
+from tests.fetch.pdf_files import text_pdf
+from tests.fetch.site import serve_site
 from tests.postgres.conftest import ADMIN_DSN, dsn_for, unreachable
 
-__all__ = ["DATABASE_SHOWN", "HOME_SHOWN", "SERVERS", "ReadmeServer", "serving", "shown"]
+__all__ = [
+    "DATABASE_SHOWN",
+    "HOME_SHOWN",
+    "SERVERS",
+    "SITE_SHOWN",
+    "ReadmeServer",
+    "serving",
+    "shown",
+    "unshown",
+]
 
 HOME_SHOWN = "/home/me"
 """The home directory as the READMEs write it; the fixtures' data lives in a temporary one."""
 
 DATABASE_SHOWN = "postgresql://me@localhost:5432/shop"
 """The PostgreSQL database as the READMEs write it; the fixtures' is one of the home's own."""
+
+SITE_SHOWN = "127.0.0.1:8000"
+"""The harbour web site's address as the fetch README writes it; the fixtures' has a port of its own."""
 
 # What servers/sqlite/README.md queries: `orders` exactly as its describe_table example shows it,
 # more than two users who joined in 2024 (a page of two has more after it), an order 7 to update.
@@ -281,6 +299,60 @@ def _write(root: Path, files: dict[str, str]) -> None:
         (root / name).write_text(content, encoding="utf-8")
 
 
+# What servers/fetch/README.md fetches: a harbour's web site, served on 127.0.0.1 for as long as the
+# server runs, which the server is allowed to reach (--allow-host with its address and port). Each
+# path answers (content type, body, headers); any other path is a 404. The tide notice is long enough
+# to come in parts; robots.txt keeps robots out of /office/.
+_TIDES_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Spring tides this week</title>
+<style>body { font-family: serif }</style><script>var tracking = true;</script></head>
+<body><nav><a href="/">Home</a> · <a href="/berths">Berths</a> · <a href="/contact">Contact</a></nav>
+<main><article><h1>Spring tides this week</h1>
+<p>The <strong>spring tides</strong> reach 5.9 m on Thursday. Vessels drawing more than 4 m use the \
+outer lock within two hours of high water.</p>
+<h2>High water</h2>
+<table><tr><th>Day</th><th>Time</th><th>Height</th></tr>
+<tr><td>Wednesday</td><td>11:42</td><td>5.7 m</td></tr>
+<tr><td>Thursday</td><td>12:25</td><td>5.9 m</td></tr>
+<tr><td>Friday</td><td>13:08</td><td>5.8 m</td></tr></table>
+<h2>Berthing</h2>
+<ul><li>Puffin moves to berth 1.</li><li>Shearwater waits at the pier head.</li>
+<li>Guillemot leaves for Mallaig on the morning tide.</li></ul>
+<p>Questions go to the harbour office on channel 12.</p></article></main>
+<footer>© Leith Harbour Office · <a href="/privacy">Privacy</a></footer></body></html>
+"""
+_TIDES_JSON = (
+    '{"port":"Leith","high_water":[{"day":"Wednesday","time":"11:42","metres":5.7},'
+    '{"day":"Thursday","time":"12:25","metres":5.9}]}'
+)
+_HARBOUR: dict[str, tuple[str, str | bytes, dict[str, str]]] = {
+    "/tides": ("text/html; charset=utf-8", _TIDES_HTML, {}),
+    "/tides.json": ("application/json", _TIDES_JSON, {}),
+    "/berths.csv": ("text/csv", "berth,vessel\n1,Puffin\n2,Shearwater\n", {}),
+    "/notices/lock.pdf": (
+        "application/pdf",
+        text_pdf(
+            [["The outer lock is closed for repairs", "from 3 to 5 November."], ["Use the inner lock."]],
+            title="Notice 14: the outer lock",
+        ),
+        {},
+    ),
+    "/robots.txt": ("text/plain", "User-agent: *\nDisallow: /office/\n", {}),
+    "/office/ledger": ("text/plain", "harbour dues owed\n", {}),
+}
+_SITE_ADDRESS = "site-address"  # the file in the home that says where the site is served
+
+
+@contextmanager
+def _harbour_site(home: Path) -> Iterator[list[str]]:
+    home.mkdir(parents=True, exist_ok=True)
+    with serve_site() as site:
+        for path, (content_type, body, headers) in _HARBOUR.items():
+            site.page(path, body, content_type, headers=headers)
+        (home / _SITE_ADDRESS).write_text(site.host, encoding="utf-8")
+        yield ["--allow-host", site.host]
+
+
 @dataclass(frozen=True)
 class ReadmeServer:
     """A server as the READMEs run it: its program, the data its examples describe, and the flags
@@ -294,6 +366,8 @@ class ReadmeServer:
 
 
 SERVERS = {
+    # No flag changes what the fetch server lists.
+    "fetch": ReadmeServer(FETCH, _harbour_site, tool_flags=()),
     "filesystem": ReadmeServer(FILESYSTEM, _project, tool_flags=("--read-only",)),
     # --allow-network adds the tools that talk to remotes; --read-only takes away every tool that
     # changes anything (those tools too).
@@ -336,14 +410,38 @@ def shown(value: Any, home: Path) -> Any:
     return value
 
 
+def unshown(value: Any, home: Path) -> Any:
+    """`value` (a call's arguments) with the web site's address, as the README writes it, made real."""
+    site = _site_address(home)
+    if site is None:
+        return value
+    if isinstance(value, str):
+        return value.replace(SITE_SHOWN, site)
+    if isinstance(value, list):
+        return [unshown(item, home) for item in value]
+    if isinstance(value, dict):
+        return {key: unshown(item, home) for key, item in value.items()}
+    return value
+
+
 def _spellings(home: Path) -> list[tuple[str, str]]:
     """What `shown` replaces, in order: whole URIs before the database's bare name. The home is
     also written percent-encoded whole, as a `git://` URI names a repository."""
     real, written = parse_dsn(dsn_for(_database_of(home))), parse_dsn(DATABASE_SHOWN)
+    site = _site_address(home)
     return [
         (str(home.resolve()), HOME_SHOWN),
         (quote(str(home.resolve()), safe=""), quote(HOME_SHOWN, safe="")),
         (real.shown, written.shown),
         (real.resource_base, written.resource_base),
         (str(real.database), str(written.database)),
+        *([(site, SITE_SHOWN)] if site is not None else []),
     ]
+
+
+def _site_address(home: Path) -> str | None:
+    """Where the harbour site of `home` was served (`127.0.0.1:PORT`), if it was."""
+    try:
+        return (home / _SITE_ADDRESS).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None

@@ -6,7 +6,7 @@ changes its tools (`fixtures.ReadmeServer.tool_flags`), and what `tools/list`, `
 `resources/templates/list` return is held against:
 
 - the top README's server table, whose status cell states the count of each configuration:
-  `21 tools; 11 with `--read-only`` (the first number is the default's);
+  `21 tools; 11 with `--read-only`` (the first number is the default's; `1 tool` for one);
 - each server README's tool tables (`| tool | parameters | ... |`): every tool listed, none more;
   the parameters column names each parameter (`name`, `name?` when optional, `(`a`/`b`)` for its
   choices, `name[{field, other?}]` for the fields of a list's items, `—` for none, `as `tool``
@@ -133,7 +133,7 @@ def test_the_top_readme_gives_the_tool_count_of_each_configuration(
 
 def _documented_counts(status: str) -> dict[Configuration, int]:
     counts: dict[Configuration, int] = {}
-    if default := re.search(r"(\d+) tools", status):
+    if default := re.search(r"(\d+) tools?\b", status):
         counts[()] = int(default.group(1))
     for count, flag in re.findall(r"(\d+) with `(--[\w-]+)`", status):
         counts[(flag,)] = int(count)

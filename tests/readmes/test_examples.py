@@ -9,8 +9,10 @@ server's README, and the blocks right after it in the same section, which show i
 
 The call runs on that server started over the data its README describes (`fixtures.SERVERS`), with
 the server's default command line, or with more flags when the call is marked `<!-- example: run
-with FLAGS -->`. A call whose result is not shown must succeed. The comparison is exact apart from
-what an example elides with `…` and the keys whose values vary (`elision` says how).
+with FLAGS -->`; its arguments name that data as the README does (`fixtures.unshown` makes them
+real: the fetch README's web site has a port of its own in each test). A call whose result is not
+shown must succeed. The comparison is exact apart from what an example elides with `…` and the keys
+whose values vary (`elision` says how).
 
 A console example is a `$ moorings-<server> ...` line in a ```` ```console ```` block and the lines
 after it, its output (stdout and stderr). It runs the installed script with `HOME` set to the
@@ -36,7 +38,7 @@ import pytest
 
 from moorings_core.testing import HANG_LIMIT, installed_script, text_of
 from tests.readmes.elision import json_mismatches, parse_example_json, text_mismatch
-from tests.readmes.fixtures import SERVERS, serving, shown
+from tests.readmes.fixtures import SERVERS, serving, shown, unshown
 from tests.readmes.markdown import READMES, Block, blocks, server_of
 
 NOT_CHECKED = "not checked: "
@@ -215,7 +217,7 @@ async def test_a_tool_example_shows_the_real_result(example: ToolExample, tmp_pa
     home = tmp_path / "home"
     async with serving(server, home, example.flags) as client:
         with anyio.fail_after(HANG_LIMIT):
-            result = await client.call_tool(example.name, example.arguments)
+            result = await client.call_tool(example.name, unshown(example.arguments, home))
     text, structured = shown(text_of(result), home), shown(result.structured_content, home)
     if not example.results:
         assert not result.is_error, f"{example.call.where}: the call failed: {text}"

@@ -71,7 +71,8 @@ class FetchedPage(Output):
 
 
 Url = Annotated[str, Field(min_length=1, max_length=8192, description="URL to fetch")]
-MaxLength = Annotated[int, Field(gt=0, lt=1_000_000, description="Maximum number of characters to return.")]
+# Inclusive bounds, as the reference gives them: some clients refuse exclusiveMinimum/exclusiveMaximum.
+MaxLength = Annotated[int, Field(ge=1, le=999_999, description="Maximum number of characters to return.")]
 StartIndex = Annotated[
     int,
     Field(
@@ -89,8 +90,8 @@ ModeArgument = Annotated[
     Field(
         description="readable: the main content as markdown (the default); full: the whole page as "
         "markdown, menus and footers included; text: plain text without markup; raw: the content as "
-        "received (the same as raw=true). JSON is pretty-printed and PDF text extracted in every mode "
-        "but raw."
+        "received (the same as raw=true). JSON is pretty-printed in every mode but raw; a PDF gives its "
+        "extracted text in every mode."
     ),
 ]
 
