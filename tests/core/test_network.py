@@ -464,6 +464,33 @@ async def test_each_redirect_hop_is_checked_before_it_is_requested(
 
 
 @pytest.mark.anyio
+async def test_a_callers_own_check_sees_each_hop_before_it_is_requested(site: Site) -> None:
+    seen: list[str] = []
+
+    async def note(target: httpx.URL) -> None:
+        seen.append(str(target))
+
+    start = _redirect(site, _redirect(site, "/page"))
+    fetched = await fetch(start, before_redirect=note)
+    assert seen == [fetched.redirects[1], fetched.url]
+    assert fetched.text() == PAGE_TEXT
+
+
+@pytest.mark.anyio
+async def test_a_callers_own_check_refuses_a_hop_before_it_is_requested(site: Site) -> None:
+    async def refuse(target: httpx.URL) -> None:
+        raise AccessDenied(f"{target} is off limits.", hint="Ask the site.")
+
+    start = _redirect(site, "/page")
+    with pytest.raises(AccessDenied) as refusal:
+        await fetch(start, before_redirect=refuse)
+    assert str(refusal.value).startswith(f"{start} redirected to {site.url('/page', 'site.test')}. ")
+    assert "is off limits" in str(refusal.value)
+    assert refusal.value.hint == "Ask the site."
+    assert site.connections == 1
+
+
+@pytest.mark.anyio
 @pytest.mark.parametrize("location", ["data:,x", "data:text/html,<p>x", "http:127.0.0.1:{port}/page"])
 async def test_a_redirect_to_an_unparsable_location_fails_clearly(site: Site, location: str) -> None:
     for canary in serve(Site()):

@@ -34,6 +34,12 @@ def test_the_reference_servers_flags_are_accepted() -> None:
     assert config.proxy_url == "http://proxy.internal:3128"
 
 
+def test_the_reference_servers_private_address_flag_means_ours() -> None:
+    assert settings("--allow-private-ips").network_policy("agent").allow_private_network is True
+    assert settings("--allow-private-network").network_policy("agent").allow_private_network is True
+    assert settings().network_policy("agent").allow_private_network is False
+
+
 def test_repeated_flags_and_the_environment() -> None:
     config = settings(
         "--allow-host", "intranet.example:8080", "--allow-host", "10.0.0.5",

@@ -255,7 +255,7 @@ async def test_the_prompt_gives_the_page_as_the_reference_does(site: Site) -> No
     assert prompt.name == "fetch"
     assert [a.name for a in prompt.arguments or []] == ["url"]
     text = result.messages[0].content.text  # type: ignore[union-attr]
-    assert text.startswith(f"Contents of {site.url('/tides')}:\n")
+    assert text.startswith("# Tides of the North Sea")  # the page itself, as the reference's prompt gives it
     assert "Paragraph 399" in text
     assert failed.messages[0].content.text.startswith("Failed to fetch http://10.1.2.3/: Refused")  # type: ignore[union-attr]
 
@@ -280,3 +280,22 @@ async def test_a_large_download_reports_its_progress(site: Site) -> None:
     log.assert_last(
         len(body), len(body), f"{len(body) / 1024:,.0f} of {len(body) / 1024:,.0f} KiB downloaded"
     )
+
+
+async def test_a_redirect_hop_needs_its_own_robots_leave_before_it_is_requested(site: Site) -> None:
+    site.page("/robots.txt", "User-agent: *\nDisallow: /office/\n", content_type="text/plain")
+    site.page("/notice", b"", status=302, headers={"Location": "/office/ledger"}, content_type="")
+    site.page("/office/ledger", "<p>harbour dues</p>")
+    async with connect(server_for(site)) as client:
+        message = refusal(await client.call_tool("fetch", {"url": site.url("/notice")}))
+        prompt = await client.get_prompt("fetch", {"url": site.url("/notice")})
+    assert message.startswith(f"Error executing tool fetch: {site.url('/notice')} redirected to ")
+    assert "robots.txt" in message
+    assert "Disallow: /office/" in message
+    assert [request.path for request in site.requests()] == [
+        "/robots.txt",
+        "/notice",
+        "/notice",
+        "/office/ledger",
+    ]
+    assert "harbour dues" in prompt.messages[0].content.text  # type: ignore[union-attr]

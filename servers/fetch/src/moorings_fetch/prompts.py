@@ -1,8 +1,9 @@
 """The fetch prompt: a page a user asks for by hand, as the reference server's prompt gives it.
 
 A user starting the prompt is not an automated client, so robots.txt does not apply and the
-request says User-Specified in its User-Agent. The page comes whole up to the server's output
-budget; a longer one ends with the start_index the fetch tool can continue from.
+request says User-Specified in its User-Agent. The message is the reference's: the note on text
+that is not HTML, then the page, whole up to the server's output budget; a longer one ends with the
+start_index the fetch tool can continue from.
 """
 
 from __future__ import annotations
@@ -37,4 +38,4 @@ def register(server: MooringsServer, reader: PageReader) -> None:
         part = slice_text(reading.document.text, 0, budget)
         note = f"{reading.document.note}\n" if reading.document.note else ""
         more = f"\n\n{continuation(part.next_start)}" if part.next_start is not None else ""
-        return f"{note}Contents of {url}:\n{part.text}{more}"
+        return f"{note}{part.text}{more}"

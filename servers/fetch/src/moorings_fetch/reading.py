@@ -7,9 +7,9 @@
    user starts by hand, skips it, as the reference server does.
 3. The cache answers if it can (see `cache`); a stale page with a validator is revalidated with a
    conditional request, so a 304 costs no body.
-4. Otherwise the page is downloaded under the policy (every redirect hop checked, the body capped,
-   one deadline) and kept. If redirects led to another site, that site's robots.txt must allow the
-   final URL too.
+4. Otherwise the page is downloaded under the policy (the body capped, one deadline) and kept.
+   Each redirect hop is checked against the policy and, for the tool, against its own site's
+   robots.txt, before it is requested.
 5. The body is converted in a worker thread, once per mode, and the text kept with the page.
 
 Reads of one URL take turns, and a read that waited for another takes the page that one got, so
@@ -121,15 +121,18 @@ class PageReader:
         if stale is not None:
             headers.update(stale.freshness.conditional_headers())
         fetched = await client.request(
-            "GET", key, headers=headers, on_progress=lambda done, total: progress.update(done, total)
+            "GET",
+            key,
+            headers=headers,
+            on_progress=lambda done, total: progress.update(done, total),
+            # Each hop of a redirect needs its own site's leave, asked before the hop is requested.
+            before_redirect=self._robots_rules().check if self._robots_apply(by_user) else None,
         )
         if fetched.status == 304 and stale is not None:
             self.cache.revalidated(stale, _renewed(stale.freshness, freshness_of(fetched.headers)))
             return stale
         if fetched.status >= 400:
             raise OperationFailed(f"Failed to fetch {key} - status code {fetched.status}")
-        if self._robots_apply(by_user) and _origin(fetched.url) != _origin(key):
-            await self._robots_rules().check(self._network_policy().check_url(fetched.url))
         page = _page_of(fetched, key, self.cache.now())
         self.cache.store(page)
         return page
@@ -191,8 +194,3 @@ def _renewed(stored: Freshness, answer: Freshness) -> Freshness:
         etag=answer.etag or stored.etag,
         last_modified=answer.last_modified or stored.last_modified,
     )
-
-
-def _origin(url: str) -> str:
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest.split('/', 1)[0]}"

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator
 
 from moorings_core import OutboundSettings
+
+if TYPE_CHECKING:
+    from moorings_core.sandbox.network import NetworkPolicy
 
 __all__ = ["FetchSettings"]
 
@@ -19,6 +24,11 @@ class FetchSettings(OutboundSettings):
 
     ignore_robots_txt: bool = Field(
         default=False, description="Fetch what a site's robots.txt forbids to automated clients."
+    )
+    allow_private_ips: bool = Field(
+        default=False,
+        description="The reference server's name for --allow-private-network, accepted so that its "
+        "command lines work unchanged; it means the same (cloud metadata stays refused).",
     )
     cache_size: int = Field(
         default=64,
@@ -35,3 +45,9 @@ class FetchSettings(OutboundSettings):
         if value is not None and not _PRODUCT_TOKEN.match(value):
             raise ValueError("must start with a product name for robots.txt rules, such as MyFetcher/1.0")
         return value
+
+    def network_policy(self, default_user_agent: str) -> NetworkPolicy:
+        policy = super().network_policy(default_user_agent)
+        if self.allow_private_ips and not policy.allow_private_network:
+            return dataclasses.replace(policy, allow_private_network=True)
+        return policy

@@ -74,6 +74,7 @@ __all__ = [
     "GuardedClient",
     "NetworkPolicy",
     "ProgressCallback",
+    "RedirectCheck",
     "Resolver",
     "resolve_destination",
     "system_resolver",
@@ -86,6 +87,8 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 ProgressCallback = Callable[[int, "int | None"], None]
 """Told (content bytes read so far, content bytes expected or None) as a response body streams in."""
+RedirectCheck = Callable[[httpx.URL], Awaitable[None]]
+"""A caller's own check of a redirect target, awaited before the hop is requested; raises to refuse it."""
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -311,6 +314,7 @@ class GuardedClient:
         max_bytes: int | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 (lowers the deadline, which fail_after enforces)
         on_progress: ProgressCallback | None = None,
+        before_redirect: RedirectCheck | None = None,
     ) -> Fetched:
         """Send one request, following checked redirects, and read the body under the byte cap.
 
@@ -319,6 +323,9 @@ class GuardedClient:
         called as the final body streams in, with the content bytes read so far and
         the number expected: Content-Length, at most the cap, when the body is not
         compressed, else None. It runs in the event loop: it must be quick.
+        `before_redirect` is awaited with each redirect's target once the policy has
+        admitted it and before it is requested: a caller's own rule (robots.txt) refuses
+        the hop by raising a MooringsError, which is reported as the redirect's.
 
         Raises InvalidInput or AccessDenied when the policy refuses a URL (the first
         or a redirect), LimitExceeded past the deadline or the redirect limit, and
@@ -334,7 +341,7 @@ class GuardedClient:
         progress = _Progress(str(hop.url), on_progress)
         try:
             with anyio.fail_after(limits.deadline):
-                return await self._follow(hop, progress, limits)
+                return await self._follow(hop, progress, limits, before_redirect)
         except TimeoutError:
             raise LimitExceeded(
                 f"Fetching {_shown(progress.url)} did not finish within the {limits.deadline:g} s"
@@ -349,7 +356,9 @@ class GuardedClient:
             reason = str(exc) or type(exc).__name__
             raise OperationFailed(f"The request to {_shown(progress.url)} failed: {reason}.") from exc
 
-    async def _follow(self, hop: _Hop, progress: _Progress, limits: _Limits) -> Fetched:
+    async def _follow(
+        self, hop: _Hop, progress: _Progress, limits: _Limits, before_redirect: RedirectCheck | None
+    ) -> Fetched:
         redirects: list[str] = []
         while True:
             progress.url = str(hop.url)
@@ -376,6 +385,11 @@ class GuardedClient:
                     f" (the last hop pointed to {_shown(str(target))}), so it was not followed further.",
                     hint="Fetch the final URL directly if you know it.",
                 )
+            if before_redirect is not None:
+                try:
+                    await before_redirect(target)
+                except MooringsError as exc:
+                    raise _in_redirect(exc, redirects[-1], target) from exc
             hop = _next_hop(hop, response.status_code, target)
 
     async def _send(self, hop: _Hop, redirects: list[str], limits: _Limits) -> httpx.Response:
