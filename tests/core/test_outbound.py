@@ -106,6 +106,10 @@ def test_settings_from_a_file(tmp_path: Path) -> None:
         (["--allow-host", "ok.test", "--allow-host", "h:99999"], "--allow-host item 2: has an invalid port"),
         (["--allow-host", "[::1"], "--allow-host item 1: is not HOST or HOST:PORT"),
         (["--allow-host", "1.2.3.4.5"], "--allow-host item 1: does not name a valid host"),
+        (
+            ["--allow-host", "http://wiki.test:8080"],
+            "--allow-host item 1: is a URL or a path; give the host alone",
+        ),
         (["--max-bytes", "1000"], "--max-bytes: must be an integer >= 1024, got '1000'"),
         (["--timeout", "0"], "--timeout: must be a number > 0, got '0'"),
         (

@@ -50,6 +50,10 @@ def parse_host_rule(entry: str) -> HostRule:
     Raises ValueError with a reason that reads after the entry ("does not name a valid host").
     """
     text = entry.strip().lower()
+    if "/" in text:  # `http://intranet:8080` or `intranet/wiki`: a URL, where a host is wanted
+        raise ValueError(
+            "is a URL or a path; give the host alone, as HOST or HOST:PORT (intranet.example:8080)"
+        )
     if text.startswith("["):
         host, bracket, rest = text[1:].partition("]")
         if not bracket or (rest and not rest.startswith(":")):
