@@ -1,4 +1,4 @@
-"""Fixtures for the fetch tests: a real web site on 127.0.0.1 and servers allowed to reach it."""
+"""Fixtures for the fetch tests: a real web site on 127.0.0.1, and a canary listener beside it."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.fetch.hostile import Canary, serve_canary
 from tests.fetch.site import Site, serve_site
 
 
@@ -13,3 +14,10 @@ from tests.fetch.site import Site, serve_site
 def site() -> Iterator[Site]:
     with serve_site() as served:
         yield served
+
+
+@pytest.fixture
+def canary() -> Iterator[Canary]:
+    """A listener on 127.0.0.1 that no fetch server in the tests is allowed to reach."""
+    with serve_canary() as listening:
+        yield listening

@@ -7,60 +7,33 @@ fuzzer draws: loopback in every spelling, localhost names, other schemes, redire
 
 from __future__ import annotations
 
-import socket
-import threading
-from collections.abc import AsyncIterator, Iterable, Iterator
-from contextlib import ExitStack, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Iterable
+from contextlib import ExitStack, asynccontextmanager
 
 from moorings_core.server import MooringsServer
 from moorings_core.testing import Sandbox, fuzz_test
 from tests.fetch.helpers import server_for
+from tests.fetch.hostile import Canary, serve_canary
 from tests.fetch.site import Site, serve_site
 
 # The fuzzer asks for the strings before it builds the server, so the site and the canary start with
 # the strings and stop with the server.
-_worlds: dict[str, tuple[ExitStack, Site, int, list[object]]] = {}
+_worlds: dict[str, tuple[ExitStack, Site, Canary]] = {}
 
 
-def _world(box: Sandbox) -> tuple[ExitStack, Site, int, list[object]]:
+def _world(box: Sandbox) -> tuple[ExitStack, Site, Canary]:
     if str(box.root) not in _worlds:
         stack = ExitStack()
         site = stack.enter_context(serve_site())
-        port, connections = stack.enter_context(canary())
-        _worlds[str(box.root)] = (stack, site, port, connections)
+        canary = stack.enter_context(serve_canary())
+        _worlds[str(box.root)] = (stack, site, canary)
     return _worlds[str(box.root)]
-
-
-@contextmanager
-def canary() -> Iterator[tuple[int, list[object]]]:
-    """A listener that records every connection made to it."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    connections: list[object] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                continue
-            connections.append(connection)
-            connection.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1], connections
-    finally:
-        stop.set()
-        thread.join()
-        listener.close()
 
 
 @asynccontextmanager
 async def fetch_server(box: Sandbox) -> AsyncIterator[MooringsServer]:
-    stack, site, port, connections = _world(box)
+    stack, site, canary = _world(box)
+    port = canary.port
     with stack:
         site.page("/", "<html><head><title>Home</title></head><body><p>Harbour news.</p></body></html>")
         site.page("/data.json", '{"tide": "high"}', content_type="application/json")
@@ -69,12 +42,13 @@ async def fetch_server(box: Sandbox) -> AsyncIterator[MooringsServer]:
         )
         site.page("/robots.txt", "User-agent: *\nDisallow: /private\n", content_type="text/plain")
         yield server_for(site, call_timeout=10, timeout=5)
-        assert connections == [], "the canary listener was reached"
+        assert canary.connections == 0, "the canary listener was reached"
     del _worlds[str(box.root)]
 
 
 def fetch_strings(box: Sandbox) -> Iterable[str]:
-    _, site, port, _ = _world(box)
+    _, site, canary = _world(box)
+    port = canary.port
     return [
         site.url("/"), site.url("/data.json"), site.url("/away"), site.url("/private/x"),
         site.url("/missing"),

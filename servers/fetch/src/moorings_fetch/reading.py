@@ -35,7 +35,7 @@ from moorings_fetch.settings import FetchSettings
 if TYPE_CHECKING:  # httpx and the network policy are imported on the first fetch, not at start-up
     import httpx
 
-    from moorings_core.sandbox.network import Fetched, GuardedClient, NetworkPolicy
+    from moorings_core.sandbox.network import Fetched, GuardedClient, NetworkPolicy, Resolver
     from moorings_fetch.robots import RobotsRules
 
 __all__ = ["PageReader", "Reading", "user_agents"]
@@ -61,10 +61,15 @@ class Reading:
 
 
 class PageReader:
-    """Turns URLs into documents for one server; `serving()` holds its HTTP client open."""
+    """Turns URLs into documents for one server; `serving()` holds its HTTP client open.
 
-    def __init__(self, settings: FetchSettings, *, version: str) -> None:
+    `resolver` replaces the system resolver of its HTTP client: it is the tests' way to play DNS
+    (a name that resolves to a private address, or answers differently the second time).
+    """
+
+    def __init__(self, settings: FetchSettings, *, version: str, resolver: Resolver | None = None) -> None:
         self._settings = settings
+        self._resolver = resolver
         self._autonomous, self._user_specified = user_agents(settings, version)
         self.cache = PageCache(settings.cache_size * 2**20)
         self._client: GuardedClient | None = None
@@ -152,7 +157,7 @@ class PageReader:
         if self._client is None:
             from moorings_core.sandbox.network import GuardedClient
 
-            client = GuardedClient(self._network_policy())
+            client = GuardedClient(self._network_policy(), resolver=self._resolver)
             self._client = await client.__aenter__()
         return self._client
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from moorings_core import MooringsServer, ServerProgram
 from moorings_fetch import prompts
 from moorings_fetch.reading import PageReader
 from moorings_fetch.settings import FetchSettings
 from moorings_fetch.tools import fetch
+
+if TYPE_CHECKING:
+    from moorings_core.sandbox.network import Resolver
 
 __all__ = ["PROGRAM", "build_server"]
 
@@ -18,10 +23,10 @@ operator allowed more, and a site's robots.txt is respected; refusals say why an
 can do."""
 
 
-def build_server(settings: FetchSettings) -> MooringsServer:
-    """The fetch server, ready to serve."""
+def build_server(settings: FetchSettings, *, resolver: Resolver | None = None) -> MooringsServer:
+    """The fetch server, ready to serve; `resolver` replaces the system resolver (tests play DNS with it)."""
     server = MooringsServer("fetch", settings=settings, instructions=INSTRUCTIONS)
-    reader = PageReader(settings, version=server.version)
+    reader = PageReader(settings, version=server.version, resolver=resolver)
     server.hold_while_serving(reader.serving)
     fetch.register(server, reader)
     prompts.register(server, reader)
