@@ -7,7 +7,10 @@ so that a noisy machine slows every server alike instead of whichever happened t
 
 Peak RSS is the server process's own high-water mark (`VmHWM` in /proc), read after the
 scenario's last response and before shutdown: `getrusage(RUSAGE_CHILDREN)` would mix every
-child of this process, and `wait4` would fold in the server's own children.
+child of this process, and `wait4` would fold in the server's own children. A scenario that
+sets `rss_with_children` gets the peak of the server and its descendants together instead,
+sampled while it measures (`benchmarks.memory.TreeSampler`): for servers that do their work in
+child processes.
 
 A scenario that `keeps_servers` spawns each server once instead, on its first turn, and measures
 that same process in every round (`_KeptServer`); the interleaving is the same. Each is shut
@@ -33,6 +36,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from benchmarks.baselines import CommandFailed, run_command
+from benchmarks.memory import TreeSampler, high_water_mark
 from benchmarks.rpc import ConnectionClosed, JsonRpcClient, RpcError
 from benchmarks.scenarios import Unsupported
 
@@ -119,14 +123,7 @@ class Server:
 
     def peak_rss(self) -> int | None:
         """The process's peak resident set size in bytes, or None once it has exited."""
-        try:
-            status = Path(f"/proc/{self.process.pid}/status").read_text()
-        except OSError:
-            return None
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-        return None  # a zombie has no memory lines left
+        return high_water_mark(self.process.pid)
 
 
 @dataclass
@@ -206,8 +203,17 @@ def _take_turn(turn: Callable[[], _Measurement], result: Result, measured: bool)
 def _measure_fresh(scenario: Scenario, spec: ServerSpec, root: Path, timeout: float) -> _Measurement:
     """One run on a process of its own: spawned, measured, shut down."""
     with spawn(spec.argv(root), cwd=root, timeout=timeout) as server:
+        timings, rss = _measure(scenario, server, root)
+        return timings, rss, server.returned
+
+
+def _measure(scenario: Scenario, server: Server, root: Path) -> tuple[dict[str, float], int | None]:
+    """`scenario.measure` on `server`, and the peak RSS it reached: its own, or its process tree's."""
+    if not scenario.rss_with_children:
+        return scenario.measure(server, root), server.peak_rss()
+    with TreeSampler(server.process.pid) as sampler:
         timings = scenario.measure(server, root)
-        return timings, server.peak_rss(), server.returned
+    return timings, sampler.peak
 
 
 class _KeptServer:
@@ -234,8 +240,8 @@ class _KeptServer:
         with spawn(spec.argv(root), cwd=root, timeout=timeout) as server:
             scenario.start(server, root)
             while True:
-                timings = scenario.measure(server, root)
-                yield timings, server.peak_rss(), server.returned
+                timings, rss = _measure(scenario, server, root)
+                yield timings, rss, server.returned
 
 
 def _run_baseline_once(

@@ -8,6 +8,8 @@ scenario gets a row of "n/a"; a batch metric gets a calls-per-second column; wha
 back is listed under the tables, so a fast row that did less work is easy to spot. A metric with
 a budget (a margin over the baseline: "at most 50 ms more than a bare SDK server") gets two more
 columns: each row's difference to the baseline's median, and whether that is within the budget.
+A scenario that names a `peer` (the reference server, when the first row is a command-line tool)
+gets a second ratio column against that row, when it has numbers.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from benchmarks.harness import Result
+from benchmarks.memory import SAMPLE_INTERVAL
 from benchmarks.scenarios import Scenario
 
 _MIB = 1024 * 1024
@@ -41,7 +44,8 @@ def render(scenario: Scenario, results: Sequence[Result], *, runs: int, notes: S
     lines = [f"## {scenario.name}: {scenario.description}", ""]
     lines.append(_how_measured(scenario, runs))
     for metric in scenario.metrics:
-        lines += ["", *_metric_table(metric, shown, scenario.calls_timed(metric), scenario.budget(metric))]
+        calls, budget = scenario.calls_timed(metric), scenario.budget(metric)
+        lines += ["", *_metric_table(metric, shown, calls, budget, scenario.peer)]
     returned = [f"{result.server} returned {result.returned}" for result in shown if result.returned]
     failures = [f"{result.server}: failed, {result.failure}" for result in results if result.failure]
     unsupported = [f"{result.server}: n/a, {result.unsupported}" for result in shown if result.unsupported]
@@ -59,18 +63,26 @@ def _how_measured(scenario: Scenario, runs: int) -> str:
     unit = "round" if scenario.keeps_servers else "run"
     counted = f"{runs} {unit}{'' if runs == 1 else 's'}"
     where = " on one process each" if scenario.keeps_servers else ""
-    return f"{counted} per server{where}, interleaved; peak RSS is the median of the per-{unit} peaks."
+    whose = (
+        f" of the server and its child processes together (sampled every {SAMPLE_INTERVAL * 1000:g} ms)"
+        if scenario.rss_with_children
+        else ""
+    )
+    return f"{counted} per server{where}, interleaved; peak RSS is the median of the per-{unit} peaks{whose}."
 
 
 def _metric_table(
-    metric: str, results: Sequence[Result], calls: int | None, budget: float | None
+    metric: str, results: Sequence[Result], calls: int | None, budget: float | None, peer: str | None
 ) -> list[str]:
     measured = [result for result in results if metric in result.timings]
     if not measured:
         return [f"### {metric}", "", "No server produced numbers."]
     summaries = {result.server: Summary.of(result.timings[metric]) for result in measured}
     baseline = measured[0].server
+    if peer == baseline or peer not in summaries:
+        peer = None  # the first ratio column is already against it, or it has no numbers here
     headers = ["median", "min", "max", *(["calls/s"] if calls else []), "peak RSS", f"ratio vs {baseline}"]
+    headers += [f"ratio vs {peer}"] if peer else []
     if budget is not None:
         headers += [f"Δ vs {baseline}", f"within +{budget * 1000:g} ms"]
     rows = [
@@ -90,6 +102,7 @@ def _metric_table(
         if calls:
             cells.append(f"{calls / summary.median:,.0f}")
         cells += [_memory(result.peak_rss), _ratio(summary.median / baseline_median)]
+        cells += [_ratio(summary.median / summaries[peer].median)] if peer else []
         if budget is not None:
             over = summary.median - baseline_median
             cells += ["", ""] if result.server == baseline else [_signed(over), _verdict(over, budget)]

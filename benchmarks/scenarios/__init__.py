@@ -51,6 +51,11 @@ class Scenario(ABC):
     default_runs: ClassVar[int] = 10
     default_timeout: ClassVar[float] = 30.0  # seconds to wait for one response
     keeps_servers: ClassVar[bool] = False  # one process per server for every round (see above)
+    # Peak RSS of the server and its child processes together, sampled while it measures, rather
+    # than the server's own high-water mark: for servers that work in child processes.
+    rss_with_children: ClassVar[bool] = False
+    # A row to show a second ratio column against (the reference server beside a command-line floor).
+    peer: ClassVar[str | None] = None
 
     def prepare(self, root: Path) -> Path | None:
         """Build the fixture that every server of this invocation works on, under `root`.
