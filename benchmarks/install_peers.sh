@@ -22,6 +22,12 @@ PY_PEERS=("mcp-server-git==2026.10.19" "mcp-server-fetch==2026.10.24")
 PY_SQLITE_PEER=("mcp-server-sqlite==2025.4.25" "mcp==1.30.0")
 # Postgres MCP Pro's FastMCP is gone from the SDK 2.x, like the sqlite reference's decorators.
 PY_POSTGRES_PEER=("postgres-mcp==0.3.0" "mcp==1.30.0")
+# mcp-server-fetch simplifies pages with readabilipy, which runs Readability.js under Node when Node is
+# installed, and otherwise falls back to a pure-Python extractor. Its JavaScript dependencies are not in
+# its wheel: readabilipy runs `npm install` (unpinned) in its own package folder on its first call,
+# which would land in the middle of a benchmark. So they are installed here, pinned, up front; the
+# reference then runs as it does for a user with Node.
+READABILIPY_JS=("@mozilla/readability@0.6.0" "jsdom@29.1.1" "minimist@1.2.8")
 # postgres-mcp 0.3.0 pins pglast==7.2.0, which the package index we reach does not serve; every
 # pglast 7.x wraps the same parser (libpg_query for PostgreSQL 17), so a later 7.x stands in.
 PY_POSTGRES_OVERRIDES=("pglast==7.22")
@@ -90,9 +96,36 @@ install_python_venv() {
     fi
 }
 
+# install_readabilipy_js: readabilipy's JavaScript dependencies, into the folder it looks in (node_modules
+# beside its ExtractArticle.js in the .bench/py venv), when Node and npm are there.
+install_readabilipy_js() {
+    local jsdir
+    jsdir="$(compgen -G "$bench/py/lib/python*/site-packages/readabilipy/javascript" | head -n 1)"
+    [[ -n "$jsdir" ]] || return 0
+    local missing=()
+    for package in "${READABILIPY_JS[@]}"; do
+        local name="${package%@*}" version="${package##*@}"
+        local manifest="$jsdir/node_modules/$name/package.json"
+        if [[ -f "$manifest" ]] && grep -q "\"version\": \"$version\"" "$manifest"; then
+            echo "install_peers: readabilipy's $package already installed"
+        else
+            missing+=("$package")
+        fi
+    done
+    ((${#missing[@]})) || return 0
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        echo "install_peers: node or npm not found: mcp-server-fetch will use its pure-Python extractor" >&2
+        return
+    fi
+    echo "install_peers: installing readabilipy's ${missing[*]}"
+    # --no-save: its package.json stays as shipped; the pins are here.
+    npm install --prefix "$jsdir" --no-save --no-audit --no-fund --loglevel=error "${READABILIPY_JS[@]}"
+}
+
 project_python="$("$root/.venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 install_node_peers
 install_python_venv py "$project_python" "${PY_PEERS[@]}"
+install_readabilipy_js
 install_python_venv py-sqlite "$project_python" "${PY_SQLITE_PEER[@]}"
 python312="$(find_python312)"
 if [[ -n "$python312" ]]; then

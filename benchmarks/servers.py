@@ -102,7 +102,8 @@ SERVERS: dict[str, ServerSpec] = {
         # The same server answering in one page what the reference answers in one (a 1,000-commit log,
         # a 5 MB commit): its pages are the default; this measures the work, not the page size.
         _ours("git", "--repository", ROOT_PLACEHOLDER, *_ONE_PAGE, name="git-one-page"),
-        _ours("fetch"),
+        # The fetch benchmarks serve their pages from 127.0.0.1, which both fetch servers refuse by default.
+        _ours("fetch", "--allow-private-network"),
         _ours("openapi"),
         # The reference servers, as hosts run them.
         ServerSpec(
@@ -111,7 +112,7 @@ SERVERS: dict[str, ServerSpec] = {
             _PEERS_HINT,
         ),
         _python_peer("ref-git", "mcp-server-git", "--repository", ROOT_PLACEHOLDER),
-        _python_peer("ref-fetch", "mcp-server-fetch"),
+        _python_peer("ref-fetch", "mcp-server-fetch", "--allow-private-ips"),
         _python_peer(
             "ref-sqlite",
             "mcp-server-sqlite",
