@@ -61,7 +61,11 @@ def text_of(result: dict[str, Any]) -> str:
 
 def text_size(text: str) -> str:
     """The size of `text` in UTF-8, for a person: "512 B", "48 KiB", "162.4 MiB"."""
-    size = len(text.encode())
+    return byte_size(len(text.encode()))
+
+
+def byte_size(size: int) -> str:
+    """A number of bytes for a person: "512 B", "48 KiB", "162.4 MiB"."""
     if size >= 10 * 2**20:
         return f"{size / 2**20:,.1f} MiB"
     return f"{size / 1024:,.0f} KiB" if size >= 1024 else f"{size} B"

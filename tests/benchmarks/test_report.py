@@ -5,6 +5,7 @@ from __future__ import annotations
 from benchmarks.harness import Result
 from benchmarks.report import render
 from benchmarks.scenarios.cold_start import ColdStart
+from benchmarks.scenarios.fetch import Fetch100KB
 from tests.benchmarks.reports import table_rows
 
 
@@ -32,3 +33,25 @@ def test_a_budget_gives_each_row_its_difference_to_the_baseline_and_whether_it_f
         "late": ["+110 ms", "no, 60.0 ms over"],
         "early": ["-80.0 ms", "yes"],
     }
+
+
+def fetched(server: str, seconds: float) -> Result:
+    return Result(server, timings={"first page": [seconds]}, peak_rss=[2**20])
+
+
+def test_a_scenario_with_a_peer_gets_a_second_ratio_column_against_it() -> None:
+    scenario = Fetch100KB()
+    rows = [fetched("curl", 0.02), fetched("ours", 0.5), fetched("ref-fetch", 4.0)]
+
+    with_peer = table_rows(render(scenario, rows, runs=1), "first page")
+    peer_first = table_rows(render(scenario, rows[::-1], runs=1), "first page")
+    without_peer = table_rows(render(scenario, rows[:2], runs=1), "first page")
+
+    assert with_peer["header"][-2:] == ["ratio vs curl", "ratio vs ref-fetch"]
+    assert with_peer["ours"][-2:] == ["25.00×", "0.12×"]
+    assert with_peer["ref-fetch"][-1] == "1.00×"
+    assert peer_first["header"][-1] == "ratio vs ref-fetch"
+    assert len(peer_first["header"]) == len(without_peer["header"]) == 5
+    assert "peak RSS is the median of the per-run peaks of the server and its child processes together" in (
+        render(scenario, rows, runs=1)
+    )
