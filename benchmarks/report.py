@@ -115,6 +115,11 @@ def _row(first: str, cells: Sequence[str]) -> str:
 
 
 def _duration(seconds: float) -> str:
+    # Past ten seconds (a slow server paging a big document), seconds read better than five digits of ms.
+    if seconds >= 100:
+        return f"{seconds:,.0f} s"
+    if seconds >= 10:
+        return f"{seconds:.1f} s"
     milliseconds = seconds * 1000
     if milliseconds >= 100:
         return f"{milliseconds:.0f} ms"

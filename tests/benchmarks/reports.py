@@ -45,6 +45,8 @@ def table_rows(text: str, metric: str) -> dict[str, list[str]]:
 
 
 def milliseconds(cell: str) -> float:
-    match = re.fullmatch(r"([\d.]+) ms", cell)
+    """A table's duration ("8.34 ms", "12.7 s", "1,189 s") in milliseconds."""
+    match = re.fullmatch(r"([\d.,]+) (ms|s)", cell)
     assert match is not None, cell
-    return float(match.group(1))
+    value = float(match.group(1).replace(",", ""))
+    return value if match.group(2) == "ms" else value * 1000

@@ -46,6 +46,8 @@ def test_a_page_is_its_text_between_the_header_and_the_continuation() -> None:
 
     assert read_page(text, 20, 10) == Page("x" * 10, 30)
     assert read_page(f"Contents of {URL}:\nthe end", 30, 10) == Page("the end", None)
+    # A page may end before max_length (at a line, say), if the next starts where it ends.
+    assert read_page(f"Contents of {URL}:\n" + "x" * 7 + TRUNCATED.format(27), 20, 10) == Page("x" * 7, 27)
 
 
 @pytest.mark.parametrize(
@@ -54,10 +56,8 @@ def test_a_page_is_its_text_between_the_header_and_the_continuation() -> None:
         ("Failed to fetch the page", "did not answer with 'Contents of <url>:'"),
         (f"Contents of {URL}:\n<error>No more content available.</error>", "had nothing at start_index 20"),
         (f"Contents of {URL}:\n" + "x" * 11, "returned 11 characters, more than max_length 10"),
-        (
-            f"Contents of {URL}:\n" + "x" * 9 + TRUNCATED.format(29),
-            "returned 9 characters from start_index 20",
-        ),
+        (f"Contents of {URL}:\n" + "x" * 9 + TRUNCATED.format(30), "named 30 as the next"),
+        (f"Contents of {URL}:\n" + TRUNCATED.format(20), "returned 0 characters from start_index 20"),
         (f"Contents of {URL}:\n" + "x" * 10 + TRUNCATED.format(31), "named 31 as the next"),
     ],
 )

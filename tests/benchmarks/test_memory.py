@@ -55,8 +55,13 @@ def test_the_tree_peak_counts_a_child_that_the_process_own_peak_does_not(
 
 
 def test_a_process_without_children_peaks_at_its_own_high_water_mark() -> None:
-    process = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    script = "import sys; print('ready', flush=True); sys.stdin.read()"
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
     try:
+        assert process.stdout.readline() == "ready\n"  # started up: its memory stays as it is
         with TreeSampler(process.pid) as sampler:
             pass
         assert descendants(process.pid) == []

@@ -55,3 +55,25 @@ def test_a_scenario_with_a_peer_gets_a_second_ratio_column_against_it() -> None:
     assert "peak RSS is the median of the per-run peaks of the server and its child processes together" in (
         render(scenario, rows, runs=1)
     )
+
+
+def test_long_durations_are_shown_in_seconds() -> None:
+    rows = [
+        fetched("curl", 0.0123),
+        fetched("ours", 9.87),
+        fetched("ref-fetch", 12.34),
+        fetched("slow", 1234.5),
+    ]
+
+    medians = {
+        server: cells[0]
+        for server, cells in table_rows(render(Fetch100KB(), rows, runs=1), "first page").items()
+    }
+
+    assert medians == {
+        "header": "median",
+        "curl": "12.3 ms",
+        "ours": "9870 ms",
+        "ref-fetch": "12.3 s",
+        "slow": "1,234 s",
+    }
