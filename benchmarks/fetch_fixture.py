@@ -702,7 +702,8 @@ def _code(prose: _Prose) -> str:
 
 def _tags(prose: _Prose) -> str:
     return "".join(
-        f'<li><a href="/tags/{tag}" rel="tag">{tag}</a></li>' for tag in {prose.noun() for _ in range(6)}
+        f'<li><a href="/tags/{tag}" rel="tag">{tag}</a></li>'
+        for tag in dict.fromkeys(prose.noun() for _ in range(6))  # no set: its order changes per process
     )
 
 

@@ -5,16 +5,21 @@ from __future__ import annotations
 import gzip
 import http.client
 import json
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
 from benchmarks.fetch_fixture import MIN_PAGE_BYTES, PageServer, Traffic, generate_page, sections_in
 
 SIZE = 60_000
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class _Outline(HTMLParser):
@@ -92,6 +97,23 @@ def test_a_page_has_exactly_the_size_asked_and_the_same_seed_gives_the_same_byte
     assert generate_page(SIZE, seed=2) != page
     assert len(generate_page(MIN_PAGE_BYTES)) == MIN_PAGE_BYTES
     assert len(generate_page(SIZE + 1)) == SIZE + 1
+
+
+def test_another_process_generates_the_same_bytes(page: bytes) -> None:
+    # String hashing differs per process: a page built in set order would differ too.
+    script = (
+        "import sys; from benchmarks.fetch_fixture import generate_page; "
+        f"sys.stdout.buffer.write(generate_page({SIZE}))"
+    )
+    elsewhere = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "random"},
+    ).stdout
+
+    assert elsewhere == page
 
 
 def test_a_page_too_small_for_its_chrome_is_refused() -> None:
