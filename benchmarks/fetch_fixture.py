@@ -500,11 +500,6 @@ def sections_in(text: str) -> set[int]:
     return {int(number) for number in _SECTION.findall(text)}
 
 
-def section_count(page: bytes) -> int:
-    """How many numbered sections the article of `page` has."""
-    return len(sections_in(page.decode()))
-
-
 _CLOSING = "</body>\n</html>\n"
 
 
