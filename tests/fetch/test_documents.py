@@ -732,3 +732,12 @@ def test_measure_a_page_of_each_size(
         f"(before the page {figures['before_kib'] / 1024:.0f} MiB), "
         f"{figures['chars']:,} characters"
     )
+
+
+def test_a_whole_page_whose_heading_follows_its_menu_is_not_given_its_title_twice() -> None:
+    page = ARTICLE.replace("Tides of the Øresund | The Harbour Gazette", "Tides of the Øresund")
+
+    text = html_doc(page, "full").text
+
+    assert text.count("Tides of the Øresund") == 1
+    assert text.index("Tides of the Øresund") > 0  # the menu comes first, as on the page

@@ -93,6 +93,8 @@ _CHROME_NAMES = re.compile(
 
 _SPACES = re.compile(r"\s+")
 _HEADING_MARKS = re.compile(r"^[#*_\s]+|[#*_\s]+$")
+_FIRST_HEADING = re.compile(r"^#{1,6} .*$", re.MULTILINE)
+_TITLE_WINDOW = 4096  # characters of a page searched for a heading that already gives its title
 
 
 @dataclass(frozen=True)
@@ -496,11 +498,20 @@ def _convert(html: str, base: str, *, markdown: bool) -> str:
 
 
 def _headed(body: str, title: str | None, *, markdown: bool) -> str:
-    """`body` under its title, unless it already opens with it."""
+    """`body` under its title, unless it already opens with it (in markdown: its first heading,
+    which in a whole page often comes after the navigation)."""
     if not title:
         return body
-    first_line = body.split("\n", 1)[0]
-    if _HEADING_MARKS.sub("", first_line).casefold() == title.casefold():
+    if _opening_heading(body, markdown=markdown).casefold() == title.casefold():
         return body
     heading = f"# {title}" if markdown else title
     return f"{heading}\n\n{body}" if body else heading
+
+
+def _opening_heading(body: str, *, markdown: bool) -> str:
+    """The text of the body's first markdown heading near its start, else of its first line."""
+    if markdown:
+        heading = _FIRST_HEADING.search(body, 0, _TITLE_WINDOW)
+        if heading is not None:
+            return _HEADING_MARKS.sub("", heading.group())
+    return _HEADING_MARKS.sub("", body.split("\n", 1)[0])
