@@ -256,6 +256,26 @@ class _Handler(BaseHTTPRequestHandler):
     def page_zstd(self, query: dict[str, str]) -> None:
         self._send(bytes.fromhex("28b52ffd2000010000"), Content_Encoding="zstd")
 
+    def _times_asked(self, path: str) -> int:
+        """How many requests for `path` this site has received, this one included."""
+        with self.server.lock:
+            return sum(1 for asked in self.server.received if urlsplit(asked.target).path == path)
+
+    def page_busy(self, query: dict[str, str]) -> None:
+        """`status` (429) for the first `times` requests, with Retry-After `after` if given; then a page."""
+        if self._times_asked("/busy") > int(query.get("times", "1")):
+            self._send(b"done at last")
+            return
+        headers = {"Retry_After": query["after"]} if "after" in query else {}
+        self._send(b"busy", status=int(query.get("status", "429")), **headers)
+
+    def page_flaky(self, query: dict[str, str]) -> None:
+        """The first `drops` requests are dropped: the connection closes with no answer. Then a page."""
+        if self._times_asked("/flaky") > int(query.get("drops", "1")):
+            self._send(b"answered")
+            return
+        self.close_connection = True
+
 
 def serve(server: ThreadingHTTPServer) -> Iterator[Any]:
     """Run `server` in a thread for as long as the generator is not closed."""

@@ -36,8 +36,9 @@ if TYPE_CHECKING:
     from moorings_core.outbound import OutboundSettings
     from moorings_core.paging import NOTE_ROOM, Page, Pager, PageRequest
     from moorings_core.program import ServerProgram, run_program
+    from moorings_core.ratelimit import RateLimiter
     from moorings_core.sandbox.git import GitSandbox
-    from moorings_core.sandbox.network import GuardedClient, NetworkPolicy
+    from moorings_core.sandbox.network import GuardedClient, NetworkPolicy, RetryPolicy
     from moorings_core.sandbox.paths import PathJail
     from moorings_core.sandbox.postgres import CheckedStatement, StatementRules
     from moorings_core.sandbox.sqlite import Access, SqliteGuard
@@ -88,7 +89,8 @@ _HOMES = {
     "moorings_core.paging": ("NOTE_ROOM", "Page", "PageRequest", "Pager"),
     "moorings_core.program": ("ServerProgram", "run_program"),
     "moorings_core.sandbox.git": ("GitSandbox",),
-    "moorings_core.sandbox.network": ("GuardedClient", "NetworkPolicy"),
+    "moorings_core.ratelimit": ("RateLimiter",),
+    "moorings_core.sandbox.network": ("GuardedClient", "NetworkPolicy", "RetryPolicy"),
     "moorings_core.sandbox.paths": ("PathJail",),
     "moorings_core.sandbox.postgres": ("CheckedStatement", "StatementRules"),
     "moorings_core.sandbox.sqlite": ("Access", "SqliteGuard"),
@@ -144,10 +146,12 @@ __all__ = [
     "PathPart",
     "Positional",
     "Progress",
+    "RateLimiter",
     "RequestContext",
     "ResourceContents",
     "ResourceProvider",
     "ResourceSubscriptions",
+    "RetryPolicy",
     "Secret",
     "ServerProgram",
     "ServerSettings",

@@ -41,6 +41,13 @@ httpx), never at start-up; their settings (`moorings_core.outbound`) validate
   and the decoded bytes (gzip, deflate and br are decoded a bounded piece at a
   time, `_content_decoding.py`), and one deadline covers the whole exchange.
   A request may ask for a smaller cap and a shorter deadline than the policy's.
+- Retrying is opt-in (`retry=RetryPolicy(...)`, `_retries.py` says when): a
+  429 or 503 with a Retry-After the policy accepts, and, for idempotent methods
+  only, a connection that failed before a response. A retry resends the hop that
+  failed, through every check above; waits count against the one deadline, and a
+  wait that would not end before it is not waited. Policy refusals are never retried.
+- A `RateLimiter` given to the client (`moorings_core.ratelimit`) is acquired
+  before every request sent, each redirect hop and retry included.
 - `Fetched.text()` reads the charset as a browser would (`moorings_core.charsets`).
 """
 
@@ -62,11 +69,18 @@ import httpx
 
 from moorings_core.charsets import decode_text
 from moorings_core.errors import AccessDenied, InvalidInput, LimitExceeded, MooringsError, OperationFailed
+from moorings_core.ratelimit import RateLimiter
 from moorings_core.sandbox._addresses import IPAddress, is_cloud_metadata, non_public_kind, parse_ip_literal
 from moorings_core.sandbox._content_decoding import ACCEPT_ENCODING, DecodingError, decoder_for
 from moorings_core.sandbox._hosts import HostRule, is_host_name, parse_host_rule
 from moorings_core.sandbox._operator_headers import check_operator_header
 from moorings_core.sandbox._proxy import ProxyServer, forward_transport, open_tunnel, parse_proxy_url
+from moorings_core.sandbox._retries import (
+    IDEMPOTENT_METHODS,
+    RETRY_AFTER_STATUSES,
+    RetryPolicy,
+    retry_after_seconds,
+)
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -76,6 +90,7 @@ __all__ = [
     "ProgressCallback",
     "RedirectCheck",
     "Resolver",
+    "RetryPolicy",
     "resolve_destination",
     "system_resolver",
 ]
@@ -101,6 +116,9 @@ _BODY_HEADERS = frozenset(
 # Room for compression framing, so that an incompressible gzip body that fits the cap is not called truncated.
 _WIRE_SLACK = 64 * 1024
 _MAX_SHOWN_URL = 200
+# Raised by send before a response's headers arrived: the connection failed, or the server dropped it.
+# (ConnectTimeout is not among them: waiting out another connect timeout would spend the deadline.)
+_CONNECTION_FAILURES = (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
 _N = TypeVar("_N", int, float)
 
 
@@ -236,7 +254,10 @@ class Fetched:
     `truncated` says the server had more. `headers` are the server's, so their
     Content-Encoding and Content-Length describe the wire, not `body`.
     `redirects` lists the URLs that answered with a redirect, in order; `url` is
-    where the chain ended.
+    where the chain ended. `attempts` is 1 plus the retries made (on any hop), and
+    `retry_after` the last Retry-After a 429 or 503 gave, in seconds, when a retry
+    policy was in force. A 429 or 503 returned with `retry_after` set asked for a
+    wait that was not waited: longer than `max_wait`, past the deadline, or no attempts left.
     """
 
     url: str
@@ -245,6 +266,8 @@ class Fetched:
     body: bytes
     truncated: bool
     redirects: tuple[str, ...]
+    attempts: int = 1
+    retry_after: float | None = None
 
     def text(self) -> str:
         """The body as text, in the charset a browser would read it in (`moorings_core.charsets`)."""
@@ -259,7 +282,8 @@ class GuardedClient:
     connection pool). Cookies are never stored: each request stands alone.
     `resolver` replaces the system resolver (tests use it to play DNS);
     `ssl_context` replaces the default trust store (certifi, or SSL_CERT_FILE),
-    for the origins and for an https proxy alike.
+    for the origins and for an https proxy alike. `rate_limiter` is acquired before
+    every request sent (each redirect hop and retry); its waits count against the deadline.
     """
 
     def __init__(
@@ -268,8 +292,10 @@ class GuardedClient:
         *,
         resolver: Resolver | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self._policy = policy
+        self._rate_limiter = rate_limiter
         resolver = resolver or system_resolver
         context = ssl_context or _default_ssl_context()
         proxy = policy._proxy_server
@@ -315,6 +341,7 @@ class GuardedClient:
         timeout: float | None = None,  # noqa: ASYNC109 (lowers the deadline, which fail_after enforces)
         on_progress: ProgressCallback | None = None,
         before_redirect: RedirectCheck | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Fetched:
         """Send one request, following checked redirects, and read the body under the byte cap.
 
@@ -326,6 +353,11 @@ class GuardedClient:
         `before_redirect` is awaited with each redirect's target once the policy has
         admitted it and before it is requested: a caller's own rule (robots.txt) refuses
         the hop by raising a MooringsError, which is reported as the redirect's.
+        `retry` sends a hop again as `_retries.py` describes: after a 429 or 503
+        whose Retry-After is at most `retry.max_wait` and ends before the deadline
+        (any method: the server says it did not process the request), and after a
+        connection failure for idempotent methods only (a POST may have been acted on).
+        Without it every hop is sent once.
 
         Raises InvalidInput or AccessDenied when the policy refuses a URL (the first
         or a redirect), LimitExceeded past the deadline or the redirect limit, and
@@ -339,9 +371,11 @@ class GuardedClient:
         )
         hop = _Hop(method.upper(), self._policy.check_url(url), _request_headers(headers), content)
         progress = _Progress(str(hop.url), on_progress)
+        tries = _Tries(retry)
         try:
-            with anyio.fail_after(limits.deadline):
-                return await self._follow(hop, progress, limits, before_redirect)
+            with anyio.fail_after(limits.deadline) as scope:
+                tries.ends_at = scope.deadline
+                return await self._follow(hop, progress, limits, before_redirect, tries)
         except TimeoutError:
             raise LimitExceeded(
                 f"Fetching {_shown(progress.url)} did not finish within the {limits.deadline:g} s"
@@ -353,16 +387,22 @@ class GuardedClient:
                 f"Could not connect to {_shown(progress.url)} within {limits.connect:g} s."
             ) from exc
         except httpx.HTTPError as exc:
-            reason = str(exc) or type(exc).__name__
-            raise OperationFailed(f"The request to {_shown(progress.url)} failed: {reason}.") from exc
+            reason = str(exc).rstrip(".") or type(exc).__name__
+            sent = f" ({tries.attempts} attempts)" if tries.attempts > 1 else ""
+            raise OperationFailed(f"The request to {_shown(progress.url)} failed{sent}: {reason}.") from exc
 
     async def _follow(
-        self, hop: _Hop, progress: _Progress, limits: _Limits, before_redirect: RedirectCheck | None
+        self,
+        hop: _Hop,
+        progress: _Progress,
+        limits: _Limits,
+        before_redirect: RedirectCheck | None,
+        tries: _Tries,
     ) -> Fetched:
         redirects: list[str] = []
         while True:
             progress.url = str(hop.url)
-            response = await self._send(hop, redirects, limits)
+            response = await self._send_retrying(hop, redirects, limits, tries)
             try:
                 location = _redirect_location(response)
                 if location is None:
@@ -374,6 +414,8 @@ class GuardedClient:
                         body=body,
                         truncated=truncated,
                         redirects=tuple(redirects),
+                        attempts=tries.attempts,
+                        retry_after=tries.retry_after,
                     )
             finally:
                 await response.aclose()
@@ -392,7 +434,28 @@ class GuardedClient:
                     raise _in_redirect(exc, redirects[-1], target) from exc
             hop = _next_hop(hop, response.status_code, target)
 
+    async def _send_retrying(
+        self, hop: _Hop, redirects: list[str], limits: _Limits, tries: _Tries
+    ) -> httpx.Response:
+        """Send `hop`, and again for as long as `tries` says a retry is due; the last response."""
+        while True:
+            try:
+                response = await self._send(hop, redirects, limits)
+            except _CONNECTION_FAILURES:
+                wait = tries.after_connection_failure(hop.method)
+                if wait is None:
+                    raise
+            else:
+                wait = tries.after_response(response)
+                if wait is None:
+                    return response
+                await response.aclose()
+            tries.retries += 1
+            await anyio.sleep(wait)
+
     async def _send(self, hop: _Hop, redirects: list[str], limits: _Limits) -> httpx.Response:
+        if self._rate_limiter is not None:
+            await self._rate_limiter.acquire()
         # The operator's headers are decided for this hop's URL alone, and replace the caller's of that name.
         operator = self._policy._headers_for(hop.url)
         replaced = {name.lower() for name, _ in operator}
@@ -554,6 +617,41 @@ class _Limits(NamedTuple):
     body_bytes: int
     deadline: float
     connect: float
+
+
+class _Tries:
+    """One request's retries so far, its retry policy and deadline: whether the next one is due, and when."""
+
+    def __init__(self, policy: RetryPolicy | None) -> None:
+        self.policy = policy
+        self.ends_at = float("inf")
+        self.retries = 0
+        self.retry_after: float | None = None
+
+    @property
+    def attempts(self) -> int:
+        return 1 + self.retries
+
+    def after_response(self, response: httpx.Response) -> float | None:
+        """The wait before sending again that a 429 or 503 asked for, None to keep this response."""
+        if self.policy is None or response.status_code not in RETRY_AFTER_STATUSES:
+            return None
+        wait = retry_after_seconds(response.headers.get("retry-after"))
+        if wait is None:
+            return None
+        self.retry_after = wait
+        return wait if wait <= self.policy.max_wait and self._may_wait(self.policy, wait) else None
+
+    def after_connection_failure(self, method: str) -> float | None:
+        """The backoff before sending `method` again after a failed connection, None to give up."""
+        if self.policy is None or method not in IDEMPOTENT_METHODS:
+            return None
+        wait = self.policy.connection_wait(self.retries)
+        return wait if self._may_wait(self.policy, wait) else None
+
+    def _may_wait(self, policy: RetryPolicy, wait: float) -> bool:
+        """A retry is left, and the wait ends before the deadline."""
+        return self.attempts < policy.attempts and anyio.current_time() + wait < self.ends_at
 
 
 class _Progress:
