@@ -21,6 +21,7 @@ from moorings_core.server import MooringsServer, Output, ToolContext
 from moorings_core.server.sdk_adapter import (
     LONG_LIVED_REQUESTS,
     SdkContractBroken,
+    advertise_output_schema,
     advertise_truthfully,
     argument_model,
     connection_of,
@@ -28,6 +29,7 @@ from moorings_core.server.sdk_adapter import (
     lowlevel_server,
     progress_requested,
     take_arguments_as_sent,
+    take_whole_arguments,
     trust_own_results,
 )
 from moorings_core.testing import LEGACY, MODERN, connect
@@ -127,6 +129,63 @@ async def test_a_tools_own_result_is_validated_again_unless_trusted() -> None:
 async def _listed_output_schema(server: MCPServer[Any]) -> dict[str, Any] | None:
     async with Client(server) as client:
         return (await client.list_tools()).tools[0].output_schema
+
+
+async def test_a_whole_arguments_tool_receives_the_arguments_object_as_sent() -> None:
+    received: list[dict[str, Any]] = []
+
+    def build(whole: bool) -> MCPServer[Any]:
+        async def whole_call(arguments: dict[str, Any]) -> str:
+            """Record the arguments."""
+            received.append(arguments)
+            return "ok"
+
+        tool = Tool.from_function(whole_call)
+        if whole:
+            take_whole_arguments(tool)
+        return MCPServer(name="probe", tools=[tool])
+
+    sent = {"count": 2, "cursor": "null", "nested": {"a": [1, "[]"]}}
+    async with Client(build(whole=False)) as client:
+        split = await client.call_tool("whole_call", sent)
+    assert received == []
+    assert split.is_error, (
+        "the SDK no longer validates arguments against the function's own parameters: "
+        "take_whole_arguments is moot"
+    )
+    async with Client(build(whole=True)) as client:
+        kept = await client.call_tool("whole_call", sent)
+    assert not kept.is_error, "FuncMetadata.validate_arguments no longer feeds the function's kwargs"
+    assert received == [sent]
+
+    async def two(arguments: dict[str, Any], more: int) -> str:
+        """Two parameters."""
+        return ""
+
+    with pytest.raises(ValueError, match="exactly one argument"):
+        take_whole_arguments(Tool.from_function(two))
+
+
+async def test_an_output_schema_given_as_data_is_listed_and_results_sent_as_they_are() -> None:
+    schema = {"type": "object", "properties": {"count": {"type": "integer"}}, "required": ["count"]}
+
+    async def counted() -> types.CallToolResult:
+        """A result the schema would refuse, sent as it is: the tool's own tests check its output."""
+        return types.CallToolResult(content=[], structured_content={"count": "many"})
+
+    tool = Tool.from_function(counted)
+    advertise_output_schema(tool, schema)
+    server = MCPServer(name="probe", tools=[tool])
+    listed = (await server.list_tools())[0]
+    result = await server.call_tool("counted", {})  # the server's answer, before any client checks it
+    assert isinstance(result, types.CallToolResult)
+    assert listed.output_schema == schema, (
+        "Tool.output_schema no longer comes from FuncMetadata.output_schema: advertise_output_schema fails"
+    )
+    assert not result.is_error
+    assert result.structured_content == {"count": "many"}
+    with pytest.raises(RuntimeError, match="already listed"):
+        advertise_output_schema(tool, None)
 
 
 async def test_every_request_of_a_connection_reaches_the_same_connection() -> None:

@@ -25,6 +25,11 @@ What is reached for, and why:
   `json.loads` on any string argument whose type is not exactly `str`, so a cursor `"null"` became
   no cursor and `"[]"` an unreadable error. The core has already checked the arguments strictly
   (a JSON-encoded list in a string is refused there), so the values reach the tool as sent.
+- The arguments of a tool declared by schema (`take_whole_arguments`, `advertise_output_schema`):
+  the SDK builds a tool only from a Python function, validating and splitting the arguments by its
+  parameters. A tool whose schema is data (from an OpenAPI document) is a function taking one
+  `arguments` parameter that receives the arguments object whole, as sent (the core has checked it
+  against the schema); its output schema is advertised from data, not derived from a return type.
 - The connection behind a request (`connection_of`): the SDK builds a `ServerSession` per
   request and keeps the long-lived `Connection` private; subscriptions and cached client roots
   must outlive a request.
@@ -51,6 +56,7 @@ from pydantic import BaseModel
 __all__ = [
     "LONG_LIVED_REQUESTS",
     "SdkContractBroken",
+    "advertise_output_schema",
     "advertise_truthfully",
     "argument_model",
     "connection_of",
@@ -58,6 +64,7 @@ __all__ = [
     "lowlevel_server",
     "progress_requested",
     "take_arguments_as_sent",
+    "take_whole_arguments",
     "trust_own_results",
 ]
 
@@ -124,6 +131,41 @@ def take_arguments_as_sent(tool: Tool) -> None:
         raise SdkContractBroken("FuncMetadata no longer pre-parses arguments in pre_parse_json")
     fields = {name: getattr(metadata, name) for name in type(metadata).model_fields}
     tool.fn_metadata = _ArgumentsAsSent.model_construct(**fields)
+
+
+class _WholeArguments(FuncMetadata):
+    """A tool's metadata that hands the function the arguments object whole, as `arguments`."""
+
+    def validate_arguments(self, arguments_to_validate: dict[str, Any]) -> dict[str, Any]:
+        return {"arguments": dict(arguments_to_validate)}
+
+
+def take_whole_arguments(tool: Tool) -> None:
+    """Call the tool's function with `arguments=` the whole arguments object as the client sent it.
+
+    The function must have exactly one argument parameter, `arguments` (besides its context).
+    """
+    metadata = tool.fn_metadata
+    if not callable(getattr(metadata, "validate_arguments", None)):
+        raise SdkContractBroken("FuncMetadata no longer validates arguments in validate_arguments")
+    if set(metadata.arg_model.model_fields) != {"arguments"}:
+        raise ValueError(f"tool {tool.name!r}: its function must take exactly one argument, `arguments`")
+    fields = {name: getattr(metadata, name) for name in type(metadata).model_fields}
+    tool.fn_metadata = _WholeArguments.model_construct(**fields)
+
+
+def advertise_output_schema(tool: Tool, schema: dict[str, Any] | None) -> None:
+    """List `schema` as the tool's output schema; the tool's `CallToolResult` is sent as it is.
+
+    Must run before the tool is first listed (`Tool.output_schema` is read once and kept).
+    """
+    metadata = tool.fn_metadata
+    if not hasattr(metadata, "output_schema") or not hasattr(metadata, "output_model"):
+        raise SdkContractBroken("FuncMetadata no longer keeps output_schema and output_model")
+    if "output_schema" in tool.__dict__:
+        raise RuntimeError(f"tool {tool.name!r} was already listed with its output schema")
+    metadata.output_schema = schema
+    metadata.output_model = None
 
 
 def trust_own_results(tool: Tool) -> None:
