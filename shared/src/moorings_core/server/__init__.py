@@ -11,7 +11,7 @@ arguments honest; `Output` and `tool_result` (results) shape what tools return;
 it. Every reach past the SDK's public API is in `sdk_adapter`.
 """
 
-from moorings_core.server.app import MooringsServer, ToolRegistry, package_version
+from moorings_core.server.app import MooringsServer, SchemaToolHandler, ToolRegistry, package_version
 from moorings_core.server.contexts import RequestContext, ToolContext
 from moorings_core.server.progress import NO_PROGRESS, Progress, counted, reporting_progress
 from moorings_core.server.resources import (
@@ -34,6 +34,7 @@ __all__ = [
     "ResourceContents",
     "ResourceProvider",
     "ResourceSubscriptions",
+    "SchemaToolHandler",
     "SubscribableResources",
     "ToolContext",
     "ToolRegistry",

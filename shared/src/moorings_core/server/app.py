@@ -5,9 +5,12 @@ background work) and the SDK server is built from that declaration once, when it
 needed (serving, or a test connecting). On top of the SDK it adds, once for all servers:
 
 - identity from package metadata (`serverInfo.version` is the installed version);
+- tools from Python functions (`tool`) or from JSON Schemas given as data (`schema_tool`, for tools
+  made at start-up from a document such as an OpenAPI description);
 - every tool call guarded (`call_guard`): arguments checked strictly against the advertised
-  schema, which is closed to unknown arguments; a per-call deadline; a last cap on the size of the
-  result's text; a clear answer for a tool the operator left off (`optional_tools`);
+  schema (a function tool's is closed to unknown arguments; a schema tool's is exactly as given);
+  a per-call deadline; a last cap on the size of the result's text; a clear answer for a tool the
+  operator left off (`optional_tools`);
 - tool annotations stated explicitly for every tool;
 - resources from a provider, with subscriptions in both protocol eras and client roots;
 - background work and long-lived contexts started when serving begins, never delaying an answer;
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -38,8 +42,10 @@ from mcp.shared.message import SessionMessage
 from opentelemetry import trace
 
 from moorings_core.config import ServerSettings
+from moorings_core.errors import InvalidInput
 from moorings_core.server import sdk_adapter
-from moorings_core.server.call_guard import CallGuard
+from moorings_core.server.call_guard import ArgumentCheck, CallGuard
+from moorings_core.server.contexts import ToolContext
 from moorings_core.server.resources import (
     ResourceProvider,
     SubscribableResources,
@@ -50,11 +56,18 @@ from moorings_core.server.resources import (
 from moorings_core.server.roots import ClientRoots
 from moorings_core.server.subscriptions import ResourceSubscriptions
 
-__all__ = ["MooringsServer", "ToolRegistry", "package_version"]
+__all__ = ["MooringsServer", "SchemaToolHandler", "ToolRegistry", "package_version"]
 
 logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+SchemaToolHandler = Callable[[dict[str, Any], ToolContext], Awaitable[types.CallToolResult]]
+"""What answers a call of a schema tool: the arguments as sent (checked against its schema) and the
+call's context; raising a `MooringsError` answers with its message as an error result."""
+
+TOOL_NAME = re.compile(r"[A-Za-z0-9._-]{1,128}")
+"""The tool names MCP allows (SEP-986); a schema tool's name comes from data, so it is checked."""
 
 
 def package_version(distribution: str) -> str:
@@ -92,6 +105,21 @@ class ToolRegistry(Protocol):
         name: str | None = None,
     ) -> Callable[[F], F]: ...
 
+    def schema_tool(
+        self,
+        *,
+        name: str,
+        title: str,
+        description: str,
+        input_schema: dict[str, Any],
+        output_schema: dict[str, Any] | None,
+        read_only: bool,
+        destructive: bool = False,
+        idempotent: bool = False,
+        open_world: bool = False,
+        handler: SchemaToolHandler,
+    ) -> None: ...
+
     def run_in_background(self, task: Callable[[], Awaitable[None]]) -> None: ...
 
 
@@ -111,6 +139,7 @@ class MooringsServer:
         self.roots: ClientRoots | None = None
         self._tools: dict[str, Tool] = {}
         self._withheld: dict[str, str] = {}
+        self._checkers: dict[str, ArgumentCheck] = {}
         self._prompts: list[Prompt] = []
         self._resources: ResourceProvider | None = None
         self._resources_list_changes = False
@@ -134,13 +163,7 @@ class MooringsServer:
         Every hint is stated, never left to a client's default: the spec's defaults
         assume a destructive, open-world tool, which would be wrong for most of ours.
         """
-        annotations = types.ToolAnnotations(
-            title=title,
-            read_only_hint=read_only,
-            destructive_hint=destructive and not read_only,
-            idempotent_hint=idempotent or read_only,
-            open_world_hint=open_world,
-        )
+        annotations = _annotations(title, read_only, destructive, idempotent, open_world)
 
         def register(fn: F) -> F:
             self._not_built_yet()
@@ -162,6 +185,54 @@ class MooringsServer:
             return fn
 
         return register
+
+    def schema_tool(
+        self,
+        *,
+        name: str,
+        title: str,
+        description: str,
+        input_schema: dict[str, Any],
+        output_schema: dict[str, Any] | None,
+        read_only: bool,
+        destructive: bool = False,
+        idempotent: bool = False,
+        open_world: bool = False,
+        handler: SchemaToolHandler,
+    ) -> None:
+        """Register a tool whose schemas are data (made at start-up from an OpenAPI document, say).
+
+        It is listed with exactly `input_schema` and `output_schema`, and the hints of `tool()`.
+        A call's arguments are checked against `input_schema` (JSON Schema, 2020-12 unless its
+        `$schema` says otherwise) and reach `handler` as sent; the deadline and output bound of
+        every tool apply. The handler's structured content is sent as it is, not validated again.
+        Raises `InvalidInput` for a name MCP does not allow, a name already taken, or a schema that
+        is not a valid JSON Schema of an object.
+        """
+        self._not_built_yet()
+        _check_tool_name(name, taken=name in self._tools or name in self._withheld)
+        # Imported here: a server without schema tools does not pay for loading jsonschema.
+        from moorings_core.server.schema_arguments import SchemaArgumentChecker, check_output_schema
+
+        checker = SchemaArgumentChecker(name, input_schema)
+        if output_schema is not None:
+            check_output_schema(name, output_schema)
+
+        async def call(arguments: dict[str, Any], ctx: ToolContext) -> types.CallToolResult:
+            return await handler(arguments, ctx)
+
+        tool = Tool.from_function(
+            call,
+            name=name,
+            title=title,
+            description=description,
+            annotations=_annotations(title, read_only, destructive, idempotent, open_world),
+        )
+        tool.parameters = input_schema
+        sdk_adapter.take_whole_arguments(tool)  # checked by `checker` in the CallGuard instead
+        sdk_adapter.advertise_output_schema(tool, output_schema)
+        self._tools[name] = tool
+        self._checkers[name] = checker
 
     def optional_tools(self, *, enabled: bool, disabled_because: str) -> ToolRegistry:
         """The registry for tools the operator may leave off (writes on a read-only server, say).
@@ -229,7 +300,7 @@ class MooringsServer:
             instructions=self.instructions,
             log_level=self.settings.log_level,
             tools=list(self._tools.values()),
-            extensions=[CallGuard(self.settings, self._tools, self._withheld)],
+            extensions=[CallGuard(self.settings, self._tools, self._withheld, self._checkers)],
             subscriptions=self.subscriptions.bus if subscribable else False,
             middleware=[self.subscriptions.middleware] if subscribable else [],
             lifespan=self._lifespan,
@@ -333,8 +404,52 @@ class _WithheldTools:
 
         return withhold
 
+    def schema_tool(
+        self,
+        *,
+        name: str,
+        title: str,
+        description: str,
+        input_schema: dict[str, Any],
+        output_schema: dict[str, Any] | None,
+        read_only: bool,
+        destructive: bool = False,
+        idempotent: bool = False,
+        open_world: bool = False,
+        handler: SchemaToolHandler,
+    ) -> None:
+        _check_tool_name(name, taken=False)
+        self._withheld[name] = self._because
+
     def run_in_background(self, task: Callable[[], Awaitable[None]]) -> None:
         """Nothing runs for tools that are not served."""
+
+
+def _annotations(
+    title: str, read_only: bool, destructive: bool, idempotent: bool, open_world: bool
+) -> types.ToolAnnotations:
+    """Every hint stated, never left to a client's default (which assumes a destructive,
+    open-world tool); a read-only tool is neither destructive nor anything but idempotent."""
+    return types.ToolAnnotations(
+        title=title,
+        read_only_hint=read_only,
+        destructive_hint=destructive and not read_only,
+        idempotent_hint=idempotent or read_only,
+        open_world_hint=open_world,
+    )
+
+
+def _check_tool_name(name: str, *, taken: bool) -> None:
+    if not TOOL_NAME.fullmatch(name):
+        raise InvalidInput(
+            f"The tool name {name!r} is not one MCP allows.",
+            hint="Use 1 to 128 characters of A-Z, a-z, 0-9, '.', '_' and '-'.",
+        )
+    if taken:
+        raise InvalidInput(
+            f"The tool name {name!r} is already registered on this server.",
+            hint="Give each tool its own name.",
+        )
 
 
 def _returns_call_tool_result(fn: Callable[..., Any]) -> bool:

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from moorings_core.server.sdk_adapter import argument_model
 
-__all__ = ["ArgumentChecker"]
+__all__ = ["ArgumentChecker", "framed", "has_lone_surrogate"]
 
 _MAX_PROBLEMS = 5
 
@@ -54,17 +54,23 @@ class ArgumentChecker:
             lines += [
                 f"- argument {name!r}: text that is not valid Unicode (a lone surrogate such as \\ud800)"
                 for name, value in arguments.items()
-                if _has_lone_surrogate(value)
+                if has_lone_surrogate(value)
             ]
-        if not lines:
-            return None
-        shown = lines[:_MAX_PROBLEMS]
-        if len(lines) > _MAX_PROBLEMS:
-            shown.append(f"- … and {len(lines) - _MAX_PROBLEMS} more")
-        return f"Invalid arguments for tool {self._name!r}:\n" + "\n".join(shown) + _expected(self._schema)
+        return framed(self._name, lines, self._schema)
 
 
-def _has_lone_surrogate(value: object) -> bool:
+def framed(tool: str, lines: Sequence[str], schema: Mapping[str, Any]) -> str | None:
+    """The message for a call with these problems (one line each), or None when there are none."""
+    if not lines:
+        return None
+    shown = list(lines[:_MAX_PROBLEMS])
+    if len(lines) > _MAX_PROBLEMS:
+        shown.append(f"- … and {len(lines) - _MAX_PROBLEMS} more")
+    return f"Invalid arguments for tool {tool!r}:\n" + "\n".join(shown) + _expected(schema)
+
+
+def has_lone_surrogate(value: object) -> bool:
+    """Whether `value` holds text with half a UTF-16 pair, which JSON can carry but UTF-8 cannot."""
     if isinstance(value, str):
         try:
             value.encode("utf-8")
@@ -72,9 +78,9 @@ def _has_lone_surrogate(value: object) -> bool:
             return True
         return False
     if isinstance(value, Mapping):
-        return any(_has_lone_surrogate(key) or _has_lone_surrogate(item) for key, item in value.items())
+        return any(has_lone_surrogate(key) or has_lone_surrogate(item) for key, item in value.items())
     if isinstance(value, list):
-        return any(_has_lone_surrogate(item) for item in value)
+        return any(has_lone_surrogate(item) for item in value)
     return False
 
 
@@ -138,10 +144,18 @@ def _expected(schema: Mapping[str, Any]) -> str:
     required = set(schema.get("required") or ())
     params = []
     for name, spec in properties.items():
-        kind = spec.get("type") or " or ".join(
-            str(option.get("type", "object"))
-            for option in spec.get("anyOf", ())
-            if isinstance(option, Mapping)
-        )
-        params.append(f"{name}: {kind or 'any'}{'' if name in required else ' (optional)'}")
+        params.append(f"{name}: {_kind(spec)}{'' if name in required else ' (optional)'}")
     return "\nExpected parameters: " + ", ".join(params) + "."
+
+
+def _kind(spec: object) -> str:
+    """A parameter's JSON type(s) as a reader says them: `integer`, `string or null`, `any`."""
+    if not isinstance(spec, Mapping):  # `true`: anything goes
+        return "any"
+    kind = spec.get("type")
+    if isinstance(kind, list):  # a schema given as data may list several
+        return " or ".join(map(str, kind)) or "any"
+    if kind:
+        return str(kind)
+    options = [option for option in spec.get("anyOf", ()) if isinstance(option, Mapping)]
+    return " or ".join(str(option.get("type", "object")) for option in options) or "any"

@@ -9,7 +9,8 @@ intercept_tool_call`), so results still go through the SDK's per-era shaping. In
    turns it on.
 2. The arguments are checked strictly against the tool's argument model, from which the schema the
    client was shown is generated (`ArgumentChecker`): no `"5"` for an integer, no unknown argument
-   dropped without a word.
+   dropped without a word. A tool declared by its schema (`MooringsServer.schema_tool`) brings its
+   own checker, which validates against that schema (`SchemaArgumentChecker`).
 3. The call runs under the server's `--call-timeout`; past it, the call is cancelled and answered
    with what to do instead.
 4. Any text block longer than `--max-output-chars` is cut with a note: the safety net behind each
@@ -22,7 +23,7 @@ client can read them (`dev.moorings/call-guard`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 import mcp_types as types
@@ -34,7 +35,13 @@ from mcp.shared.exceptions import MCPError
 from moorings_core.config import ServerSettings
 from moorings_core.server.arguments import ArgumentChecker
 
-__all__ = ["CallGuard", "error_result"]
+__all__ = ["ArgumentCheck", "CallGuard", "error_result"]
+
+
+class ArgumentCheck(Protocol):
+    """What checks one tool's arguments: a message saying what is wrong, or None when they fit."""
+
+    def problems(self, arguments: Mapping[str, Any], /) -> str | None: ...
 
 
 def error_result(text: str) -> types.CallToolResult:
@@ -48,12 +55,18 @@ class CallGuard(Extension):
     identifier = "dev.moorings/call-guard"
 
     def __init__(
-        self, settings: ServerSettings, tools: Mapping[str, Tool], withheld: Mapping[str, str]
+        self,
+        settings: ServerSettings,
+        tools: Mapping[str, Tool],
+        withheld: Mapping[str, str],
+        checkers: Mapping[str, ArgumentCheck] | None = None,
     ) -> None:
+        """`checkers` are the tools' own checkers, where a tool brings one; the others get an
+        `ArgumentChecker` for their argument model."""
         self._settings = settings
         self._tools = tools
         self._withheld = withheld
-        self._checkers: dict[str, ArgumentChecker] = {}
+        self._checkers: dict[str, ArgumentCheck] = dict(checkers or {})
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -88,7 +101,7 @@ class CallGuard(Extension):
             )
         return self._bounded(result)
 
-    def _checker(self, name: str) -> ArgumentChecker | None:
+    def _checker(self, name: str) -> ArgumentCheck | None:
         """The tool's checker, compiled on its first call; None for a tool this server does not have."""
         checker = self._checkers.get(name)
         if checker is None and (tool := self._tools.get(name)) is not None:
