@@ -463,6 +463,54 @@ async def test_each_redirect_hop_is_checked_before_it_is_requested(
     assert site.connections == 1
 
 
+def _only(site: Site, *origins: str) -> NetworkPolicy:
+    return NetworkPolicy(allowed_hosts=TRUSTING_SITE.allowed_hosts, only_origins=frozenset(origins))
+
+
+@pytest.mark.anyio
+async def test_only_origins_admits_its_origins_whatever_the_path(site: Site) -> None:
+    policy = _only(site, site.url("/v1", "site.test"))
+    fetched = await fetch(site.url("/page", "site.test"), policy)
+    assert fetched.text() == PAGE_TEXT
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://other.test:{port}/page",  # another host, even one the operator trusts
+        "https://site.test:{port}/page",  # another scheme
+        "http://site.test:1/page",  # another port
+        "http://site.test/page",  # the default port is another port
+        "https://api.example.com/",
+    ],
+)
+async def test_only_origins_refuses_every_other_origin_before_any_connection(site: Site, url: str) -> None:
+    policy = _only(site, site.url("/", "site.test"))
+    with pytest.raises(AccessDenied, match=r"only sends requests to http://site\.test:\d+/") as refusal:
+        await fetch(url.format(port=site.port), policy)
+    assert "base URL" in (refusal.value.hint or "")
+    assert site.connections == 0
+
+
+@pytest.mark.anyio
+async def test_only_origins_refuses_a_redirect_elsewhere_before_following_it(site: Site) -> None:
+    policy = _only(site, site.url("/", "site.test"))
+    start = _redirect(site, site.url("/page", "other.test"))
+    with pytest.raises(AccessDenied, match="only sends requests to") as refusal:
+        await fetch(start, policy)
+    assert str(refusal.value).startswith(f"{start} redirected to ")
+    assert site.connections == 1
+
+
+@pytest.mark.anyio
+async def test_only_origins_keeps_every_address_rule(site: Site) -> None:
+    policy = NetworkPolicy(only_origins=frozenset({site.url("/", "127.0.0.1")}))
+    with pytest.raises(AccessDenied, match="loopback"):
+        await fetch(site.url("/page", "127.0.0.1"), policy)
+    assert site.connections == 0
+
+
 @pytest.mark.anyio
 async def test_a_callers_own_check_sees_each_hop_before_it_is_requested(site: Site) -> None:
     seen: list[str] = []

@@ -28,6 +28,9 @@ httpx), never at start-up; their settings (`moorings_core.outbound`) validate
   first address the name resolved to; an https one tries each in turn.
 - Redirects are followed here, not by httpx, so each hop is checked before it
   is requested and credentials do not travel to another origin.
+- `only_origins` narrows where requests may go at all, whatever the addresses:
+  a server that calls one API (moorings-openapi) names its origins, and any
+  other URL, a redirect's included, is refused before any lookup.
 - Operator headers (`operator_headers`, --header) are for the hosts the
   operator named: they are added, replacing the caller's header of that name,
   only to a request whose URL host and port an --allow-host rule covers (a rule
@@ -135,6 +138,8 @@ class NetworkPolicy:
     cover, or everywhere when there are no rules (see the module docstring).
     `proxy_url` is an http:// or https:// proxy every request goes through,
     given checked addresses only; it may carry `user:password@`.
+    `only_origins`, when not empty, are the only origins (`https://api.example.com`,
+    `http://127.0.0.1:8000`) requests may go to; every address rule still applies to them.
     """
 
     allow_private_network: bool = False
@@ -146,6 +151,8 @@ class NetworkPolicy:
     user_agent: str = DEFAULT_USER_AGENT
     operator_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # credentials, often
     proxy_url: str | None = field(default=None, repr=False)  # it may hold a password
+    only_origins: frozenset[str] = frozenset()
+    _origins: frozenset[tuple[str, bytes, int]] = field(init=False, repr=False, compare=False)
     _rules: tuple[HostRule, ...] = field(init=False, repr=False, compare=False)
     _proxy_server: ProxyServer | None = field(init=False, repr=False, compare=False)
 
@@ -166,6 +173,8 @@ class NetworkPolicy:
         object.__setattr__(self, "operator_headers", headers)
         proxy = parse_proxy_url(self.proxy_url) if self.proxy_url is not None else None
         object.__setattr__(self, "_proxy_server", proxy)
+        object.__setattr__(self, "only_origins", frozenset(self.only_origins))
+        object.__setattr__(self, "_origins", frozenset(_origin(_parse_url(o)) for o in self.only_origins))
 
     def check_url(self, url: str | httpx.URL) -> httpx.URL:
         """Parse `url` and refuse it if it can be refused without DNS; the parsed URL is what to request.
@@ -174,6 +183,12 @@ class NetworkPolicy:
         credentials in the URL, and AccessDenied for an IP literal or a localhost name that is not admitted.
         """
         parsed = _parse_url(url)
+        if self._origins and _origin(parsed) not in self._origins:
+            raise AccessDenied(
+                f"Refused to request {_shown(str(parsed))}: this server only sends requests to"
+                f" {', '.join(sorted(self.only_origins))}.",
+                hint="Only the base URLs the server was started with can be reached.",
+            )
         host = parsed.raw_host.decode("ascii")
         literal = _host_address(host, parsed)
         if literal is not None:
