@@ -701,6 +701,34 @@ def test_a_table_of_named_entries_comes_from_the_file(tmp_path: Path) -> None:
     }
 
 
+class Site(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    document: Path
+    attach: list[Annotated[str, PathPart(lambda text: ("", text) if "://" not in text else None)]] = []
+    title: str = ""
+
+
+class SitesSettings(ServerSettings):
+    sites: dict[str, Site] = Field(default_factory=dict, description="Sites.")
+
+
+def test_paths_in_a_tables_entries_are_read_from_the_files_directory(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path,
+        '[sites.harbour]\ndocument = "docs/harbour.yaml"\ntitle = "docs/x"\n'
+        'attach = ["extra.yaml", "https://example.com/a.yaml", "/abs.yaml"]\n'
+        '[sites.home]\ndocument = "~/home.yaml"\n',
+    )
+    sites = load(["--config", str(config)], model=SitesSettings).sites
+    assert sites["harbour"] == Site(
+        document=tmp_path / "docs" / "harbour.yaml",
+        attach=[str(tmp_path / "extra.yaml"), "https://example.com/a.yaml", "/abs.yaml"],
+        title="docs/x",  # not a path: left as written
+    )
+    assert sites["home"].document == Path("~/home.yaml").expanduser()
+
+
 def test_a_table_is_not_a_flag_nor_a_variable(capsys: pytest.CaptureFixture[str]) -> None:
     line = error_line(capsys, [], {"MOORINGS_EXAMPLE_CONNECTIONS": "x"}, DatabaseSettings)
     assert line == (

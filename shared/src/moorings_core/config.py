@@ -31,7 +31,8 @@ Decisions worth knowing:
   never echoed in an error or in `--help` (a DSN carries a password).
 - A field typed `dict[str, Model]` is a table of named entries that only the file can give, as
   `[connections.NAME]` tables (flat, or inside the server's table); each entry is validated by
-  its model, and an error names the entry and its key.
+  its model, and an error names the entry and its key; paths in its fields are read as in the
+  file's own keys.
 - Paths expand `~` in every layer. A relative path in the file is taken relative
   to the file's directory, so a file means the same wherever the host starts us; one
   from a flag or a variable is left relative, to the current directory, as the user
@@ -185,6 +186,7 @@ class _Option:
     description: str
     env_aliases: tuple[str, ...] = ()
     secret: bool = False
+    entry_paths: Mapping[str, _PathSplit] | None = None  # for a table: where its entries' fields hold paths
 
 
 @dataclass(frozen=True)
@@ -213,7 +215,7 @@ def _option_of(name: str, field: FieldInfo, env_prefix: str) -> _Option:
     marker = next((item for item in metadata if isinstance(item, Positional)), None)
     aliases = next((item.names for item in metadata if isinstance(item, EnvAliases)), ())
     if _is_table(bare):
-        return _table_option(name, field, env_prefix)
+        return _table_option(name, field, get_args(bare)[1], env_prefix)
     item_type, many = _item_type(bare)
     item_type, item_metadata = _unwrap(item_type)
     kind, choices = _kind_of(item_type, name)
@@ -251,7 +253,7 @@ def _is_table(annotation: Any) -> bool:
     )
 
 
-def _table_option(name: str, field: FieldInfo, env_prefix: str) -> _Option:
+def _table_option(name: str, field: FieldInfo, entry: type[BaseModel], env_prefix: str) -> _Option:
     return _Option(
         name=name,
         flag=f"[{name}.NAME]",
@@ -266,7 +268,24 @@ def _table_option(name: str, field: FieldInfo, env_prefix: str) -> _Option:
         constrained=False,
         default="none",
         description=field.description or "",
+        entry_paths=_entry_paths(entry),
     )
+
+
+def _entry_paths(entry: type[BaseModel]) -> dict[str, _PathSplit]:
+    """The fields of a table's entries that hold paths, and where in their values."""
+    paths: dict[str, _PathSplit] = {}
+    for name, field in entry.model_fields.items():
+        bare, metadata = _unwrap(field.annotation)
+        item_type, _ = _item_type(bare)
+        item_type, item_metadata = _unwrap(item_type)
+        if get_origin(item_type) is Literal or not isinstance(item_type, type):
+            continue
+        kind = _KIND_NAMES.get(item_type, "")
+        split = _path_splitter(name, kind, [*field.metadata, *metadata, *item_metadata])
+        if split is not None:
+            paths[name] = split
+    return paths
 
 
 def _path_splitter(name: str, kind: str, metadata: list[Any]) -> _PathSplit | None:
@@ -596,7 +615,24 @@ def _normal(key: str) -> str:
 
 def _expand_paths(raw: Any, option: _Option, base: Path | None) -> Any:
     """Expand `~` in the paths of a value; anchor relative ones from a file at the file's directory."""
-    split = option.split_path
+    if option.entry_paths is not None:
+        return _expand_entry_paths(raw, option.entry_paths, base)
+    return _expand_any(raw, option.split_path, base)
+
+
+def _expand_entry_paths(raw: Any, paths: Mapping[str, _PathSplit], base: Path | None) -> Any:
+    """The path fields of each entry of a table, expanded; anything malformed is left for validation."""
+    if not isinstance(raw, dict):
+        return raw
+    expanded: dict[str, Any] = {}
+    for name, entry in raw.items():
+        if isinstance(entry, dict):
+            entry = {key: _expand_any(value, paths.get(_normal(key)), base) for key, value in entry.items()}
+        expanded[name] = entry
+    return expanded
+
+
+def _expand_any(raw: Any, split: _PathSplit | None, base: Path | None) -> Any:
     if split is None:
         return raw
     if isinstance(raw, list):
