@@ -24,7 +24,7 @@ import threading
 import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -143,7 +143,9 @@ class HarbourApi:
     def __post_init__(self) -> None:
         if not self.redirect_away_to:
             self.redirect_away_to = f"http://127.0.0.2:{self.port}/v1/boats"
-        self._as_served = replace(self)
+        self._as_served = {
+            setting.name: getattr(self, setting.name) for setting in fields(self) if setting.init
+        }
         self.reset()
 
     @property
@@ -187,9 +189,8 @@ class HarbourApi:
 
     def reset(self) -> None:
         """Settings as served, the seed boats, no bookings, no calls counted, nothing recorded."""
-        for setting in fields(self):
-            if setting.init:
-                setattr(self, setting.name, getattr(self._as_served, setting.name))
+        for name, value in self._as_served.items():
+            setattr(self, name, value)
         self.boats = {boat["id"]: boat for boat in _seed_boats()}
         self.bookings = {}
         self.limited_calls = self.flaky_calls = 0
