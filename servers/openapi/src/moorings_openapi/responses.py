@@ -211,15 +211,15 @@ def _success(
     content_type = fetched.headers.get("content-type", "")
     if content_type:
         structure["contentType"] = content_type
+    body = _read(fetched)
     lines: list[str] = []
-    if fetched.status != 200:
+    if fetched.status != 200 and body is not None:
         lines.append(_status_line(fetched.status))
     location = fetched.headers.get("location")
     if location:
         structure["location"] = urljoin(fetched.url, location)
         lines.append(f"Location: {structure['location']}")
     budget = room_for_items(max_chars)
-    body = _read(fetched)
     if isinstance(body, _Json):
         shown = _json_text(body.value, budget)
         if shown.truncated:
