@@ -69,7 +69,7 @@ def _own_name(operation: Operation) -> str:
         name = _sanitise(operation.operation_id)
         if name:
             return name
-    return _sanitise(f"{operation.method.lower()}_{operation.path}") or operation.method.lower()
+    return _sanitise(f"{operation.method.lower()} {operation.path}") or operation.method.lower()
 
 
 def _sanitise(text: str) -> str:
