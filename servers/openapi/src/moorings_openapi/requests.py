@@ -28,7 +28,7 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import SplitResult, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from moorings_core.errors import InvalidInput
 from moorings_openapi.arguments import RequestParts
@@ -94,10 +94,9 @@ def build_request(operation: Operation, parts: RequestParts, *, base_url: str) -
             raise ValueError(f"{operation.label} takes no request body")
         content, headers["Content-Type"] = _body(operation.body, parts.body)
 
-    url = urlunsplit(
-        (base.scheme, base.netloc, base.path + path, "&".join(filter(None, [base.query, *query])), "")
-    )
-    _check_within_base(url, base)
+    full_query = "&".join(filter(None, [base.query, *query]))
+    url = urlunsplit((base.scheme, base.netloc, base.path + path, full_query, ""))
+    _check_within_base(url, base, base.path + path, full_query)
     return HttpRequest(method=operation.method, url=url, headers=headers, content=content)
 
 
@@ -114,12 +113,19 @@ def _parse_base(base_url: str) -> SplitResult:
     base = urlsplit(base_url)
     if base.scheme not in ("http", "https") or not base.hostname:
         raise ValueError(f"the base URL {base_url!r} must be an absolute http or https URL")
-    _ = base.port  # raises ValueError for a port that is not a number
+    try:
+        _ = base.port
+    except ValueError:
+        raise ValueError(f"the base URL {base_url!r} has a port that is not a number") from None
     return base._replace(path=base.path.rstrip("/"), fragment="")
 
 
-def _check_within_base(url: str, base: SplitResult) -> None:
-    """Defence in depth: whatever the serialisers let through, the request stays under the base."""
+def _check_within_base(url: str, base: SplitResult, path: str, query: str) -> None:
+    """Defence in depth: whatever the serialisers let through, the request stays under the base.
+
+    The URL must read back as exactly the path and query that were put in it, under the base's
+    scheme, host, port and path prefix, with no dot segment, fragment, space or control character.
+    """
     sent = urlsplit(url)
     same_place = (
         sent.scheme == base.scheme
@@ -127,6 +133,9 @@ def _check_within_base(url: str, base: SplitResult) -> None:
         and sent.hostname == base.hostname
         and sent.port == base.port
         and (sent.path == base.path or sent.path.startswith(base.path + "/"))
+        and not any(unquote(segment) in (".", "..") for segment in sent.path.split("/"))
+        and sent.path == path
+        and sent.query == query
         and sent.query.startswith(base.query)
         and not sent.fragment
         and not any(character <= " " or character >= "\x7f" for character in url)
