@@ -7,9 +7,11 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from moorings_core.errors import InvalidInput
-from moorings_openapi.arguments import ArgumentPlan, plan_arguments, split_arguments
+from moorings_openapi.arguments import CLIENT_HEADERS, ArgumentPlan, plan_arguments, split_arguments
 from moorings_openapi.operations import Operation
 from tests.openapi.call_records import body, operation, parameter, schema_of
 
@@ -300,3 +302,35 @@ def test_definitions_of_the_same_name_from_different_files_are_both_kept() -> No
 def test_the_same_operation_always_gives_the_same_plan() -> None:
     op = operation("PUT", "/pets/{id}", parameters=(parameter("id", "path"),), request_body=body(PET))
     assert plan(op) == plan(op)
+
+
+_LOCATIONS = st.sampled_from(["path", "query", "header", "cookie", "body"])
+
+
+@given(st.lists(st.tuples(_LOCATIONS, st.text(min_size=1, max_size=80)), max_size=12, unique=True))
+def test_every_parameter_and_body_field_gets_its_own_legal_argument(places: list[tuple[str, str]]) -> None:
+    parameters = tuple(
+        parameter(name, location)  # type: ignore[arg-type]
+        for location, name in places
+        if location != "body" and not (location == "header" and name.lower() in CLIENT_HEADERS)
+    )
+    fields = {name: {"type": "string"} for location, name in places if location == "body"}
+    request_body = body({"type": "object", "properties": fields}) if fields else None
+    result = plan(operation("POST", "/x", parameters=parameters, request_body=request_body))
+    names = [argument.name for argument in result.arguments]
+    assert len(names) == len(parameters) + len(fields)
+    assert len(set(names)) == len(names)
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name) for name in names)
+    # Each argument's value arrives at its own place under its own name.
+    parts = split_arguments(result, {name: f"value of {name}" for name in names})
+    arrived = {
+        (location, real): value
+        for location in ("path", "query", "header", "cookie")
+        for real, value in parts.parameters(location).items()
+    }
+    arrived.update({("body", real): value for real, value in (parts.body or {}).items()})
+    expected = {
+        (argument.source, argument.real_name): f"value of {argument.name}" for argument in result.arguments
+    }
+    assert arrived == expected
+    assert set(expected) == {(p.location, p.name) for p in parameters} | {("body", name) for name in fields}

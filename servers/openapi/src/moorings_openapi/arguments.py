@@ -31,6 +31,7 @@ from moorings_openapi.operations import Location, Operation, Parameter, RequestB
 
 __all__ = [
     "BODY_ARGUMENT",
+    "CLIENT_HEADERS",
     "Argument",
     "ArgumentPlan",
     "RequestParts",
@@ -50,7 +51,7 @@ _MAX_ARGUMENT_NAME = 64
 _NOT_ALLOWED = re.compile(r"[^A-Za-z0-9_.-]+")
 _COMPOSITION = ("allOf", "oneOf", "anyOf", "not", "if", "patternProperties", "unevaluatedProperties")
 
-_HEADERS_THE_CLIENT_SETS = frozenset(
+CLIENT_HEADERS: frozenset[str] = frozenset(
     {
         # OpenAPI 3: "If in is header and the name field is Accept, Content-Type or Authorization,
         # the parameter definition SHALL be ignored."
@@ -232,7 +233,7 @@ def _offered_parameters(
     operation: Operation, reserved: Collection[tuple[Location, str]]
 ) -> Iterator[Parameter]:
     for parameter in operation.parameters:
-        if parameter.location == "header" and parameter.name.lower() in _HEADERS_THE_CLIENT_SETS:
+        if parameter.location == "header" and parameter.name.lower() in CLIENT_HEADERS:
             continue
         if (parameter.location, parameter.name.lower()) in reserved:
             continue
