@@ -169,10 +169,6 @@ class Documents:
         """Every loaded document's parsed content, by URI."""
         return self._trees
 
-    def tree(self, uri: str) -> Any:
-        """A loaded document's content (`load_referenced` has loaded every one the spec reaches)."""
-        return self._trees[uri]
-
     def label(self, uri: str) -> str:
         """How messages name a document: the spec as given, others relative to its directory."""
         if uri == self.root:

@@ -10,13 +10,25 @@ Pointers are kept in their URI-fragment form, `#/paths/~1pets/get`, like `Schema
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from moorings_openapi.documents import Documents
+    from moorings_openapi.documents import SpecError
 
-__all__ = ["Found", "child", "escape", "follow", "is_ref", "resolve", "resolve_pointer"]
+__all__ = ["DocumentSet", "Found", "child", "escape", "follow", "is_ref", "resolve", "resolve_pointer"]
+
+
+class DocumentSet(Protocol):
+    """Loaded documents a ref can reach (`documents.Documents`, or the set a converter keeps)."""
+
+    @property
+    def trees(self) -> Mapping[str, Any]: ...
+
+    def locate(self, ref: str, *, base: str, pointer: str) -> tuple[str, str]: ...
+
+    def error(self, uri: str, pointer: str, problem: str) -> SpecError: ...
 
 
 @dataclass(frozen=True)
@@ -77,7 +89,7 @@ def resolve_pointer(tree: Any, fragment: str) -> Any:
     return value
 
 
-def resolve(documents: Documents, ref: str, *, document: str, pointer: str) -> Found:
+def resolve(documents: DocumentSet, ref: str, *, document: str, pointer: str) -> Found:
     """What one `$ref`, written at `pointer` in `document`, names (not following it further).
 
     Raises SpecError at the ref when it leaves what the spec may reach or names nothing.
@@ -86,13 +98,13 @@ def resolve(documents: Documents, ref: str, *, document: str, pointer: str) -> F
     if target not in documents.trees:
         raise documents.error(document, pointer, f"$ref {ref!r} names a document that was not loaded")
     try:
-        value = resolve_pointer(documents.tree(target), fragment)
+        value = resolve_pointer(documents.trees[target], fragment)
     except LookupError as exc:
         raise documents.error(document, pointer, f"$ref {ref!r} is broken: {exc}") from None
     return Found(value, target, "#" + fragment)
 
 
-def follow(documents: Documents, found: Found) -> Found:
+def follow(documents: DocumentSet, found: Found) -> Found:
     """Follow refs from `found` until a value that is not one; a chain that loops is a SpecError."""
     visited = [found]
     places = {(found.document, found.pointer)}
