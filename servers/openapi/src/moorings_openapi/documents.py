@@ -127,6 +127,8 @@ def parse_document(data: bytes, label: str) -> Any:
                 ) from None
         except UnicodeDecodeError as exc:
             raise SpecError(label, "", f"not UTF-8 text: {exc.reason}") from None
+        except RecursionError:
+            raise SpecError(label, "", "nested too deeply to be read (over a thousand levels)") from None
         # Not JSON after all; YAML flow style (`{openapi: 3.1.0}`) starts the same way.
     try:
         return yaml.load(data, Loader=_JsonLikeLoader)  # noqa: S506 - a safe loader, subclassed

@@ -111,7 +111,7 @@ def follow(documents: DocumentSet, found: Found) -> Found:
     while is_ref(found.value):
         found = resolve(documents, found.value["$ref"], document=found.document, pointer=found.pointer)
         if (found.document, found.pointer) in places:
-            chain = " -> ".join([seen.value["$ref"] for seen in visited] + [found.value["$ref"]])
+            chain = " -> ".join(seen.value["$ref"] for seen in visited)
             raise documents.error(visited[0].document, visited[0].pointer, f"$ref cycle: {chain}")
         visited.append(found)
         places.add((found.document, found.pointer))
