@@ -213,14 +213,17 @@ class _Conversion:
                 document, pointer, f"expected a schema (an object), got {type_name(value)}"
             )
         self.nodes += 1
-        if depth > MAX_DEPTH or self.nodes > MAX_NODES:
-            limit = (
-                f"nested more than {MAX_DEPTH} levels"
-                if depth > MAX_DEPTH
-                else f"more than {MAX_NODES} subschemas"
-            )
+        if depth > MAX_DEPTH:
             raise self.converter.error(
-                document, pointer, f"the schema is {limit} deep or large, past what this server reads"
+                document,
+                pointer,
+                f"the schema is nested more than {MAX_DEPTH} levels deep, past what this server reads",
+            )
+        if self.nodes > MAX_NODES:
+            raise self.converter.error(
+                document,
+                pointer,
+                f"the schema has more than {MAX_NODES} subschemas, past what this server reads",
             )
         if is_ref(value) and self.converter.legacy:
             return {"$ref": self.ref(value["$ref"], document, pointer)}
