@@ -192,6 +192,8 @@ class Documents:
 
         Refuses, with a SpecError at the ref, a document outside what the spec may reach.
         """
+        if ref.startswith("#"):  # most refs: skip the URL parsing
+            return base, urllib.parse.unquote(ref[1:])
         target, fragment = urllib.parse.urldefrag(urllib.parse.urljoin(base, ref))
         fragment = urllib.parse.unquote(fragment)
         if target == base:

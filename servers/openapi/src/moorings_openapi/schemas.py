@@ -108,6 +108,7 @@ class SchemaConverter:
         self._taken: set[str] = set()
         self._definitions: dict[tuple[Target, Direction], _Converted] = {}
         self._nodes: dict[tuple[str, str, Direction], _Converted] = {}
+        self._closures: dict[tuple[frozenset[Target], Direction], dict[str, Any]] = {}
 
     def json_schema(self, node: SchemaNode, *, direction: Literal["request", "response"]) -> dict[str, Any]:
         """`node` as a self-contained JSON Schema, for what the client sends or what it receives.
@@ -123,6 +124,13 @@ class SchemaConverter:
         return {**schema, "$defs": definitions} if definitions else schema
 
     def _reachable(self, refs: frozenset[Target], direction: Direction) -> dict[str, Any]:
+        """The definitions `refs` reach, by name; a copy, so that callers may add their own."""
+        key = (refs, direction)
+        if key not in self._closures:
+            self._closures[key] = self._closure(refs, direction)
+        return dict(self._closures[key])
+
+    def _closure(self, refs: frozenset[Target], direction: Direction) -> dict[str, Any]:
         definitions: dict[str, Any] = {}
         pending, seen = list(refs), set(refs)
         while pending:
@@ -354,6 +362,8 @@ class _LoadedDocuments:
         self.trees = trees
 
     def locate(self, ref: str, *, base: str, pointer: str) -> tuple[str, str]:
+        if ref.startswith("#"):  # most refs: skip the URL parsing
+            return base, urllib.parse.unquote(ref[1:])
         target, fragment = urllib.parse.urldefrag(urllib.parse.urljoin(base, ref))
         return target, urllib.parse.unquote(fragment)
 
