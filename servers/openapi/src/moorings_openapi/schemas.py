@@ -22,8 +22,9 @@ becomes `examples`, and a `$ref`'s siblings are dropped, as 3.0 says. 3.1 schema
 `direction="request"` leaves out properties marked `readOnly` (the server sets them),
 `direction="response"` those marked `writeOnly`, and each from `required`.
 
-Results share their definitions with the converter's memo (each component is converted once per
-direction): copy before changing anything below the top level.
+Each component is converted once per direction and kept: a result's top-level object and its
+`$defs` map are new for each call, the definitions in `$defs` are shared with the converter's memo,
+so copy one before changing it.
 
 A schema nested more than `MAX_DEPTH` levels, or larger than `MAX_NODES` nodes (a YAML alias bomb),
 is a SpecError rather than a crash.
@@ -99,7 +100,12 @@ class _Converted:
 
 
 class SchemaConverter:
-    """Converts an `Api`'s schemas, remembering each definition it has converted."""
+    """Converts an `Api`'s schemas, remembering each definition it has converted.
+
+    Made from what `load_api` returned: `SchemaConverter(api)`. It follows refs among
+    `api.documents` (the documents `load_api` read) and reads `api.openapi` for the dialect; one
+    converter per `Api`, kept for the server's life.
+    """
 
     def __init__(self, api: Api) -> None:
         self._documents = _LoadedDocuments(api.documents)
@@ -156,7 +162,7 @@ class SchemaConverter:
 
     # -- refs -----------------------------------------------------------------------------------
 
-    def target_of(self, ref: str, document: str, pointer: str) -> Target:
+    def _target_of(self, ref: str, document: str, pointer: str) -> Target:
         """The definition a `$ref` names, past any bare refs, given a name in this converter."""
         found = resolve(self._documents, ref, document=document, pointer=pointer)
         visited = {(document, pointer)}
@@ -172,10 +178,10 @@ class SchemaConverter:
             self._names[target] = self._unique_name(target)
         return target
 
-    def value_of(self, target: Target) -> Any:
+    def _value_of(self, target: Target) -> Any:
         return _value_at(self._documents, target)
 
-    def name_of(self, target: Target) -> str:
+    def _name_of(self, target: Target) -> str:
         return self._names[target]
 
     def _is_bare_ref(self, value: Any) -> bool:
@@ -195,12 +201,7 @@ class SchemaConverter:
         self._taken.add(name)
         return name
 
-    @property
-    def legacy(self) -> bool:
-        """Whether the document is OpenAPI 3.0, whose schema dialect is rewritten."""
-        return self._legacy
-
-    def error(self, document: str, pointer: str, problem: str) -> SpecError:
+    def _error(self, document: str, pointer: str, problem: str) -> SpecError:
         return self._documents.error(document, pointer, problem)
 
 
@@ -217,23 +218,23 @@ class _Conversion:
         if isinstance(value, bool):
             return value
         if not isinstance(value, dict):
-            raise self.converter.error(
+            raise self.converter._error(
                 document, pointer, f"expected a schema (an object), got {type_name(value)}"
             )
         self.nodes += 1
         if depth > MAX_DEPTH:
-            raise self.converter.error(
+            raise self.converter._error(
                 document,
                 pointer,
                 f"the schema is nested more than {MAX_DEPTH} levels deep, past what this server reads",
             )
         if self.nodes > MAX_NODES:
-            raise self.converter.error(
+            raise self.converter._error(
                 document,
                 pointer,
                 f"the schema has more than {MAX_NODES} subschemas, past what this server reads",
             )
-        if is_ref(value) and self.converter.legacy:
+        if is_ref(value) and self.converter._legacy:
             return {"$ref": self.ref(value["$ref"], document, pointer)}
         schema: dict[str, Any] = {}
         for key, member in value.items():
@@ -289,14 +290,14 @@ class _Conversion:
             return value[marker] is True
         if not is_ref(value):
             return False
-        target = self.converter.target_of(value["$ref"], document, pointer)
-        referenced = self.converter.value_of(target)
+        target = self.converter._target_of(value["$ref"], document, pointer)
+        referenced = self.converter._value_of(target)
         return isinstance(referenced, dict) and referenced.get(marker) is True
 
     def ref(self, ref: str, document: str, pointer: str) -> str:
-        target = self.converter.target_of(ref, document, pointer)
+        target = self.converter._target_of(ref, document, pointer)
         self.refs.add(target)
-        return f"#/$defs/{self.converter.name_of(target)}"
+        return f"#/$defs/{self.converter._name_of(target)}"
 
 
 def _bounds_as_numbers(schema: dict[str, Any]) -> None:
