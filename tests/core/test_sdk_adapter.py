@@ -25,12 +25,14 @@ from moorings_core.server.sdk_adapter import (
     advertise_truthfully,
     argument_model,
     connection_of,
+    copy_tool,
     drop_idle_tracing,
     lowlevel_server,
     progress_requested,
     take_arguments_as_sent,
     take_whole_arguments,
     trust_own_results,
+    whole_tool_list,
 )
 from moorings_core.testing import LEGACY, MODERN, connect
 
@@ -251,3 +253,52 @@ async def test_the_sdk_claims_lists_change_in_discover_and_ours_says_the_truth()
 
 def test_the_long_lived_requests_are_the_listen_streams() -> None:
     assert frozenset({"subscriptions/listen"}) == LONG_LIVED_REQUESTS
+
+
+async def test_the_sdk_lists_every_tool_in_one_page_whatever_the_cursor() -> None:
+    async def one(number: int) -> int:
+        """A tool."""
+        return number
+
+    server = MCPServer(name="probe", tools=[Tool.from_function(one, name=f"tool_{n}") for n in range(3)])
+    lowlevel = lowlevel_server(server)
+    listed = whole_tool_list(lowlevel)
+    async with Client(server, mode="auto") as client:
+        with_cursor = await client.list_tools(cursor="anything")
+    assert with_cursor.next_cursor is None, "MCPServer now pages tools/list: tool_pages would page it again"
+    assert len(with_cursor.tools) == 3
+    assert [tool.name for tool in await listed(None)] == ["tool_0", "tool_1", "tool_2"]  # type: ignore[arg-type]
+    assert await listed(None) == (await server.list_tools())  # type: ignore[arg-type]
+
+
+async def test_a_copied_tool_is_the_template_for_another_function_with_its_own_metadata() -> None:
+    async def first(arguments: dict[str, Any], ctx: ToolContext) -> str:
+        return "first"
+
+    async def second(arguments: dict[str, Any], ctx: ToolContext) -> str:
+        return "second"
+
+    template = Tool.from_function(first)
+    annotations = types.ToolAnnotations(read_only_hint=True)
+    copy = copy_tool(
+        template, second, name="second", title="Second", description="The other.", annotations=annotations
+    )
+    take_whole_arguments(copy)
+    advertise_output_schema(copy, {"type": "object"})
+    server = MCPServer(name="probe", tools=[copy])
+    (listed,) = await server.list_tools()
+    result = await server.call_tool("second", {"anything": 1})
+    assert (listed.name, listed.title, listed.description) == ("second", "Second", "The other.")
+    assert listed.annotations == annotations
+    assert listed.output_schema == {"type": "object"}
+    assert template.output_schema == Tool.from_function(first).output_schema, (
+        "copy_tool shared the template's FuncMetadata with its copy"
+    )
+    assert isinstance(result, types.CallToolResult)
+    assert result.content == [types.TextContent(type="text", text="second")]
+
+    async def other(arguments: dict[str, Any]) -> str:
+        return ""
+
+    with pytest.raises(ValueError, match="signature differs"):
+        copy_tool(template, other, name="x", title="x", description="x", annotations=annotations)

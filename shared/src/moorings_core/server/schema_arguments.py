@@ -5,7 +5,7 @@ validated against the JSON Schema it advertises, with `jsonschema` (the referenc
 the dialect is the one the schema's `$schema` names, 2020-12 when it names none). JSON Schema is
 already strict about JSON types: `"5"` is not an integer and `true` is not a number. The schema is
 checked once, when the tool is registered, so a malformed one fails at start-up and not on a
-model's first call.
+model's first call (`metaschema`, which keeps that cheap for a thousand tools).
 
 Problems are worded like `ArgumentChecker`'s (same framing, same list of expected parameters):
 each names the argument at fault by its path as the caller spelt it (`filter.tags.0`), says what
@@ -20,10 +20,11 @@ from typing import Any
 
 import jsonschema
 import pydantic_core
-from jsonschema.exceptions import SchemaError, ValidationError, best_match, relevance
+from jsonschema.exceptions import ValidationError, best_match, relevance
 
 from moorings_core.errors import InvalidInput
 from moorings_core.server.arguments import framed, has_lone_surrogate
+from moorings_core.server.metaschema import metaschema_error
 
 __all__ = ["SchemaArgumentChecker"]
 
@@ -64,14 +65,13 @@ def _compiled(tool: str, schema: Mapping[str, Any], which: str) -> Any:
             hint='MCP requires a tool\'s schemas to describe an object: give it "type": "object".',
         )
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    try:
-        cls.check_schema(schema)
-    except SchemaError as exc:
-        where = "/".join(map(str, exc.absolute_path)) or "its root"
+    error = metaschema_error(cls, schema)
+    if error is not None:
+        where = "/".join(map(str, error.absolute_path)) or "its root"
         raise InvalidInput(
-            f"The {which} schema of tool {tool!r} is not a valid JSON Schema at {where}: {exc.message}.",
+            f"The {which} schema of tool {tool!r} is not a valid JSON Schema at {where}: {error.message}.",
             hint="Fix the schema (or the document it came from) so it follows its JSON Schema dialect.",
-        ) from exc
+        )
     return cls(schema)
 
 

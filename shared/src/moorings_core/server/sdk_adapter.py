@@ -30,11 +30,17 @@ What is reached for, and why:
   parameters. A tool whose schema is data (from an OpenAPI document) is a function taking one
   `arguments` parameter that receives the arguments object whole, as sent (the core has checked it
   against the schema); its output schema is advertised from data, not derived from a return type.
+  Such tools all have the same signature, and `Tool.from_function` builds a pydantic model of it
+  every time (3 ms, 3 s for an OpenAPI document's thousand operations), so the first is built by
+  the SDK and the others are copies of it for their own function (`copy_tool`).
 - The connection behind a request (`connection_of`): the SDK builds a `ServerSession` per
   request and keeps the long-lived `Connection` private; subscriptions and cached client roots
   must outlive a request.
 - Whether an in-process caller asked for progress (`progress_requested`): the SDK's in-process
   client hands its callback to the dispatcher without minting a progress token.
+- The SDK's own `tools/list` answer (`whole_tool_list`): `MCPServer` lists every tool in one page
+  and ignores the cursor. Paging it (`tool_pages`) replaces the handler, so the SDK's answer is
+  taken first and cut into pages, which keeps each entry exactly the SDK's wire form of the tool.
 - `server/discover`'s capabilities (`advertise_truthfully`): the SDK's handler claims every list
   may change whenever listen streams are served; its docs allow replacing the handler wholesale,
   which we do by wrapping it.
@@ -42,6 +48,8 @@ What is reached for, and why:
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Awaitable, Callable
 from typing import Any, get_args
 
 import mcp_types as types
@@ -60,12 +68,14 @@ __all__ = [
     "advertise_truthfully",
     "argument_model",
     "connection_of",
+    "copy_tool",
     "drop_idle_tracing",
     "lowlevel_server",
     "progress_requested",
     "take_arguments_as_sent",
     "take_whole_arguments",
     "trust_own_results",
+    "whole_tool_list",
 ]
 
 
@@ -154,6 +164,38 @@ def take_whole_arguments(tool: Tool) -> None:
     tool.fn_metadata = _WholeArguments.model_construct(**fields)
 
 
+def copy_tool(
+    template: Tool,
+    fn: Callable[..., Any],
+    *,
+    name: str,
+    title: str,
+    description: str,
+    annotations: types.ToolAnnotations,
+) -> Tool:
+    """`template`, made for `fn`, a function of exactly its function's signature, with these fields.
+
+    What the SDK derived from the signature (argument model, context parameter) is shared; the
+    tool's metadata is its own, so changing one tool's (`advertise_output_schema`) leaves the others.
+    """
+    if inspect.signature(fn) != inspect.signature(template.fn):
+        raise ValueError(f"tool {name!r}: its function's signature differs from the template's")
+    if "output_schema" in template.__dict__:
+        raise RuntimeError(f"tool {template.name!r} was already listed: copy an unlisted template")
+    if not isinstance(getattr(template, "fn_metadata", None), FuncMetadata):
+        raise SdkContractBroken("Tool no longer keeps its FuncMetadata as fn_metadata")
+    return template.model_copy(
+        update={
+            "fn": fn,
+            "name": name,
+            "title": title,
+            "description": description,
+            "annotations": annotations,
+            "fn_metadata": template.fn_metadata.model_copy(),
+        }
+    )
+
+
 def advertise_output_schema(tool: Tool, schema: dict[str, Any] | None) -> None:
     """List `schema` as the tool's output schema; the tool's `CallToolResult` is sent as it is.
 
@@ -227,3 +269,26 @@ def advertise_truthfully(server: Server[Any], *, resources_list_changes: bool) -
         return result.model_copy(update={"capabilities": capabilities})
 
     server.add_request_handler("server/discover", types.RequestParams, truthful)
+
+
+ToolLister = Callable[[ServerRequestContext[Any, Any]], Awaitable[list[types.Tool]]]
+"""Every tool a request may see, as the SDK lists them."""
+
+
+def whole_tool_list(server: Server[Any]) -> ToolLister:
+    """The SDK's `tools/list` answer (every tool, one page), to call before its handler is replaced.
+
+    The SDK ignores the cursor: a page of its own would be cut into pages again.
+    """
+    entry = server.get_request_handler("tools/list")
+    if entry is None:
+        raise SdkContractBroken("the low-level Server registers no tools/list handler")
+    sdk_handler = entry.handler
+
+    async def listed(ctx: ServerRequestContext[Any, Any]) -> list[types.Tool]:
+        result = await sdk_handler(ctx, types.PaginatedRequestParams())
+        if not isinstance(result, types.ListToolsResult) or result.next_cursor is not None:
+            raise SdkContractBroken("tools/list no longer answers every tool in one ListToolsResult")
+        return result.tools
+
+    return listed
