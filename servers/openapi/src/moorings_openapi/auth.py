@@ -117,14 +117,21 @@ def check_credentials(schemes: Mapping[str, SecurityScheme], credentials: Creden
 
 
 def missing_credentials(
-    operation: Operation, schemes: Mapping[str, SecurityScheme], credentials: Credentials
+    operation: Operation,
+    schemes: Mapping[str, SecurityScheme],
+    credentials: Credentials,
+    *,
+    settings: Mapping[str, str] = ENVIRONMENT,
 ) -> str | None:
     """What the operator must set for this operation, when its credentials satisfy none of its
-    requirements; None when they do or when none is needed. For a 401 or 403 answer."""
+    requirements; None when they do or when none is needed. For a 401 or 403 answer.
+
+    `settings` names where each credential is set (`ENVIRONMENT` for the --spec API; an
+    `[apis.NAME]` table's keys for another)."""
     if not operation.security or _choose(operation.security, schemes, credentials) is not None:
         return None
     alternatives = [
-        " and ".join(_needs(name, schemes.get(name)) for name in requirement)
+        " and ".join(_needs(name, schemes.get(name), settings) for name in requirement)
         for requirement in operation.security
     ]
     return f"this operation needs {' or '.join(alternatives)}"
@@ -185,20 +192,20 @@ def _is_bearer(scheme: SecurityScheme) -> bool:
     return scheme.type in _BEARER_TYPES or (scheme.type == "http" and scheme.scheme == "bearer")
 
 
-def _needs(name: str, scheme: SecurityScheme | None) -> str:
+def _needs(name: str, scheme: SecurityScheme | None, settings: Mapping[str, str]) -> str:
     if scheme is None:
         return f"credentials for the undeclared security scheme {name!r}"
     if _api_key_scheme(scheme):
         return (
             f"an API key ({scheme.location} {scheme.parameter_name}):"
-            f" start the server with {ENVIRONMENT['api_key']} set"
+            f" start the server with {settings['api_key']} set"
         )
     if _is_bearer(scheme):
-        return f"a bearer token (scheme {name!r}): start the server with {ENVIRONMENT['bearer_token']} set"
+        return f"a bearer token (scheme {name!r}): start the server with {settings['bearer_token']} set"
     if scheme.type == "http" and scheme.scheme == "basic":
         return (
-            f"a user name and password: start the server with {ENVIRONMENT['username']}"
-            f" and {ENVIRONMENT['password']} set"
+            f"a user name and password: start the server with {settings['username']}"
+            f" and {settings['password']} set"
         )
     kind = f"http {scheme.scheme}" if scheme.type == "http" else scheme.type
     return f"{kind} authentication (scheme {name!r}), which this server cannot supply"

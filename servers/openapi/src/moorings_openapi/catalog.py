@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from moorings_core import InvalidInput, LimitExceeded, OperationFailed
 from moorings_openapi.arguments import ArgumentPlan, plan_arguments, split_arguments
 from moorings_openapi.auth import (
+    ENVIRONMENT,
     Credentials,
     authorize,
     check_credentials,
@@ -150,7 +151,13 @@ class OperationTool:
     def missing_credentials(self) -> str | None:
         """What the operator must configure when the API refuses this operation for lack of credentials."""
         served = self.served
-        return missing_credentials(self.operation, served.api.security_schemes, served.credentials)
+        settings = ENVIRONMENT
+        if served.prefix:  # an [apis.NAME] table's credentials are its own keys
+            table = f"[apis.{served.prefix[:-1]}]"
+            settings = {key: f"{key} in {table}" for key in ENVIRONMENT}
+        return missing_credentials(
+            self.operation, served.api.security_schemes, served.credentials, settings=settings
+        )
 
     def _request_schema(self, node: Any) -> dict[str, Any]:
         return self.served.schemas.json_schema(node, direction="request")
