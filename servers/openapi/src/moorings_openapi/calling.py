@@ -6,17 +6,21 @@ argument nor a redirect can send a request, or a credential, anywhere else. Retr
 a 429 or 503 with a Retry-After is waited out (at most `MAX_RETRY_WAIT` seconds, within the call's
 deadline) and sent again whatever the method, because the API says it did nothing; a connection
 that fails before an answer is retried for idempotent methods only.
+
+The core's refusals and failures name the URL they were about; an API key may travel in its query,
+so every URL in such a message is shown without its query.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 import mcp_types as types
 
-from moorings_core import NO_PROGRESS, Progress
+from moorings_core import NO_PROGRESS, MooringsError, Progress
 from moorings_openapi.responses import tool_result
 
 if TYPE_CHECKING:
@@ -28,6 +32,8 @@ __all__ = ["MAX_RETRY_WAIT", "Caller"]
 
 MAX_RETRY_WAIT = 30.0
 ATTEMPTS = 3
+# A URL's query as our requests spell it (every value percent-encoded) and as httpx writes a redirect's.
+_QUERY_OF_URL = re.compile(r"(https?://[^\s?#]+)\?[A-Za-z0-9._~%=&+\[\]!$'()*,;:@/?-]*", re.IGNORECASE)
 
 
 class Caller:
@@ -69,14 +75,17 @@ class Caller:
         if self._client is None:
             raise RuntimeError("the caller is not serving: hold Caller.serving while calling")
         request = tool.request(arguments)
-        fetched = await self._client.request(
-            request.method,
-            request.url,
-            headers=request.headers,
-            content=request.content,
-            retry=RetryPolicy(attempts=ATTEMPTS, max_wait=MAX_RETRY_WAIT),
-            on_progress=lambda done, total: progress.update(done, total),
-        )
+        try:
+            fetched = await self._client.request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                content=request.content,
+                retry=RetryPolicy(attempts=ATTEMPTS, max_wait=MAX_RETRY_WAIT),
+                on_progress=lambda done, total: progress.update(done, total),
+            )
+        except MooringsError as exc:
+            raise _without_queries(exc) from None
         return tool_result(
             fetched,
             tool.operation,
@@ -84,3 +93,12 @@ class Caller:
             max_chars=self._max_result_chars,
             hint_for_auth=tool.missing_credentials(),
         )
+
+
+def _without_queries(exc: MooringsError) -> MooringsError:
+    """The same error, every URL in it cut at its query (`...?…`): the query may hold an API key."""
+
+    def cut(text: str) -> str:
+        return _QUERY_OF_URL.sub(r"\1?…", text)
+
+    return type(exc)(cut(exc.message), hint=cut(exc.hint) if exc.hint else None)

@@ -31,7 +31,7 @@ from moorings_openapi.naming import tool_names
 from moorings_openapi.operations import Api, Operation
 from moorings_openapi.requests import HttpRequest, build_request
 from moorings_openapi.responses import BodyCheck, output_schema
-from moorings_openapi.schemas import SchemaConverter
+from moorings_openapi.schemas import Direction, SchemaConverter
 from moorings_openapi.selection import SelectionError, select_operations
 from moorings_openapi.settings import OpenApiSettings, Source
 
@@ -160,10 +160,19 @@ class OperationTool:
         )
 
     def _request_schema(self, node: Any) -> dict[str, Any]:
-        return self.served.schemas.json_schema(node, direction="request")
+        return self._schema(node, "request")
 
     def _response_schema(self, node: Any) -> dict[str, Any]:
-        return self.served.schemas.json_schema(node, direction="response")
+        return self._schema(node, "response")
+
+    def _schema(self, node: Any, direction: Direction) -> dict[str, Any]:
+        # Schemas are converted when first needed, at start-up (per-operation tools) or in a call
+        # (compact): a schema that cannot be converted is then a one-line error, not a traceback.
+        try:
+            return self.served.schemas.json_schema(node, direction=direction)
+        except SpecError as exc:
+            where = f"[apis.{self.served.prefix[:-1]}] " if self.served.prefix else ""
+            raise InvalidInput(f"{where}{exc}") from None
 
 
 class Catalog:

@@ -131,7 +131,7 @@ def parse_document(data: bytes, label: str) -> Any:
             raise SpecError(label, "", "nested too deeply to be read (over a thousand levels)") from None
         # Not JSON after all; YAML flow style (`{openapi: 3.1.0}`) starts the same way.
     try:
-        return yaml.load(data, Loader=_JsonLikeLoader)  # noqa: S506 - a safe loader, subclassed
+        tree = yaml.load(data, Loader=_JsonLikeLoader)  # noqa: S506 - a safe loader, subclassed
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -139,6 +139,37 @@ def parse_document(data: bytes, label: str) -> Any:
         raise SpecError(label, "", f"not valid YAML{at}: {problem}") from None
     except yaml.YAMLError as exc:
         raise SpecError(label, "", f"not valid YAML: {exc}") from None
+    _refuse_alias_expansion(tree, label, limit=_MIN_VALUES + len(data))
+    return tree
+
+
+_MIN_VALUES = 100_000
+
+
+def _refuse_alias_expansion(tree: Any, label: str, *, limit: int) -> None:
+    """Refuse a YAML tree that is larger, written out, than `limit` values.
+
+    A YAML alias repeats a node without repeating its text, so a few lines can stand for a billion
+    values (an alias bomb) or for a node nested in itself; everything that writes the document out
+    (JSON Schemas, the document resource) would then run out of time or memory. Written without
+    aliases, a value takes at least a byte of text, so a document's own size bounds its real ones.
+    """
+    values = 0
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        values += 1
+        if values > limit:
+            raise SpecError(
+                label,
+                "",
+                f"its YAML aliases (*name) make it more than {limit:,} values written out: an alias bomb "
+                "or a node nested in itself; write the repeated parts out, or use $ref",
+            )
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 # A `$ref` whose value does not start with `#`: the cheap test that tells whether a document
