@@ -94,7 +94,9 @@ def _narrowed(policy: NetworkPolicy, catalog: Catalog) -> NetworkPolicy:
         try:
             policy.check_url(origin)
         except AccessDenied as exc:
-            raise AccessDenied(f"The API's base URL {origin} is refused: {exc}", hint=exc.hint) from None
+            raise AccessDenied(
+                f"The API's base URL {origin} is refused: {exc.message}", hint=exc.hint
+            ) from None
         except InvalidInput as exc:
             raise InvalidInput(f"The API's base URL {origin} is not usable: {exc}") from None
     return dataclasses.replace(policy, only_origins=catalog.origins)
