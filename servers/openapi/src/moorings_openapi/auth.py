@@ -120,14 +120,14 @@ def missing_credentials(
     operation: Operation, schemes: Mapping[str, SecurityScheme], credentials: Credentials
 ) -> str | None:
     """What the operator must set for this operation, when its credentials satisfy none of its
-    requirements; None when they do or when none is needed. For a 401 or 403 answer."""
+    requirements, as a sentence; None when they do or when none is needed. For a 401 or 403 answer."""
     if not operation.security or _choose(operation.security, schemes, credentials) is not None:
         return None
     alternatives = [
         " and ".join(_needs(name, schemes.get(name)) for name in requirement)
         for requirement in operation.security
     ]
-    return f"this operation needs {' or '.join(alternatives)}"
+    return f"This operation needs {' or '.join(alternatives)}."
 
 
 # --- choosing -------------------------------------------------------------------------------------
