@@ -363,12 +363,158 @@ async def fetch_demo(workdir: Path) -> None:
     print(f"\n  {DIM}The site was asked for: {', '.join(served)} (the page once, robots.txt once).{RESET}")
 
 
+# The openapi demo's API: a harbour's boats, described by a small OpenAPI 3.1 document and served on
+# 127.0.0.1. Its write needs a bearer token, which the server holds and the model never sees.
+HARBOUR_TOKEN = "demo-harbour-token-4e1d"  # noqa: S105 (the demo API's, made up)
+HARBOUR_OPENAPI = """\
+openapi: 3.1.0
+info: {title: Harbour API, version: 1.0.0, description: The boats moored in a harbour.}
+servers: [{url: "http://HOST/v1"}]
+paths:
+  /boats:
+    get:
+      operationId: listBoats
+      summary: List the boats
+      parameters:
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, default: 10}}
+      responses:
+        "200":
+          description: The boats.
+          content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/Boat"}}}}
+    post:
+      operationId: createBoat
+      summary: Register a boat
+      security: [{token: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [name]
+              properties: {name: {type: string}, length_m: {type: number}}
+      responses:
+        "201":
+          description: The boat, registered.
+          content: {application/json: {schema: {$ref: "#/components/schemas/Boat"}}}
+  /boats/{boatId}:
+    get:
+      operationId: getBoat
+      summary: Get a boat
+      parameters:
+        - {name: boatId, in: path, required: true, schema: {type: integer}}
+      responses:
+        "200":
+          description: The boat.
+          content: {application/json: {schema: {$ref: "#/components/schemas/Boat"}}}
+        "404": {description: No such boat.}
+components:
+  schemas:
+    Boat:
+      type: object
+      properties: {id: {type: integer}, name: {type: string}, length_m: {type: number}}
+  securitySchemes:
+    token: {type: http, scheme: bearer}
+"""
+
+
+def harbour_api() -> tuple[ThreadingHTTPServer, list[str]]:
+    """The harbour API on 127.0.0.1: boats to list, get and (with the token) register."""
+    boats = [
+        {"id": 1, "name": "Puffin", "length_m": 8.4},
+        {"id": 2, "name": "Kittiwake", "length_m": 11.2},
+        {"id": 3, "name": "Guillemot", "length_m": 6.9},
+    ]
+    received: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def answer(self, status: int, value: Any) -> None:
+            body = json.dumps(value).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            received.append(f"GET {self.path}")
+            path, _, query = self.path.partition("?")
+            if path == "/v1/boats":
+                limit = int(query.removeprefix("limit=") or 10) if query.startswith("limit=") else 10
+                self.answer(200, boats[:limit])
+                return
+            found = [boat for boat in boats if path == f"/v1/boats/{boat['id']}"]
+            if found:
+                self.answer(200, found[0])
+            else:
+                self.answer(404, {"error": "not_found", "message": f"There is no boat at {path}."})
+
+        def do_POST(self) -> None:
+            signed = self.headers.get("Authorization") == f"Bearer {HARBOUR_TOKEN}"
+            received.append(f"POST {self.path} ({'signed with the token' if signed else 'unsigned'})")
+            fields = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            if not signed:
+                self.answer(401, {"error": "unauthorised", "message": "Registering a boat needs a token."})
+                return
+            boats.append({"id": len(boats) + 1, **fields})
+            self.answer(201, boats[-1])
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    api = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=api.serve_forever, daemon=True).start()
+    return api, received
+
+
+async def openapi_demo(workdir: Path) -> None:
+    api, received = harbour_api()
+    host = f"127.0.0.1:{api.server_address[1]}"
+    spec = workdir / "harbour.yaml"
+    spec.write_text(HARBOUR_OPENAPI.replace("HOST", host))
+    token = {"MOORINGS_OPENAPI_BEARER_TOKEN": HARBOUR_TOKEN}
+    print(f"  $ MOORINGS_OPENAPI_BEARER_TOKEN=… moorings-openapi --spec {spec.name} --allow-host {host}")
+    print(f"  {DIM}# a local API stands in for the web; the token is the server's, not the model's{RESET}")
+    try:
+        served: tuple[str, ...] = ("--spec", str(spec), "--allow-host", host)
+        async with connect_stdio("moorings-openapi", *served, env=token, era=MODERN) as client:
+            await show_handshake(client)
+            await show_tools(client)
+            await call(
+                client, "listBoats", {"limit": 2}, "one tool per operation, its parameters as arguments"
+            )
+            await call(client, "getBoat", {"boatId": 3}, "a path parameter")
+            await call(client, "getBoat", {"boatId": 9}, "an error status: the API's own message")
+            await call(client, "getBoat", {"boatId": "three"}, "checked against the schema, never sent")
+            await call(client, "createBoat", {"name": "Shearwater", "length_m": 14.0},
+                       "the body's fields are arguments too; the server signs the request")  # fmt: skip
+            page = await client.read_resource("openapi://spec/operations/createBoat")
+            text = "".join(getattr(content, "text", "") for content in page.contents)
+            print(f"\n  {BOLD}→ resources/read{RESET} openapi://spec/operations/createBoat")
+            print(shown(text.rstrip("\n"), limit=500))
+        print(f"\n  $ moorings-openapi --spec {spec.name} --allow-host {host} --tool-mode compact")
+        compact = (*served, "--tool-mode", "compact")
+        async with connect_stdio("moorings-openapi", *compact, env=token, era=LEGACY) as client:
+            await show_tools(client)
+            await call(client, "list_operations", {"query": "boat"}, "find an operation")
+            await call(client, "call_operation", {"operation": "getBoat", "arguments": {"boatId": 4}},
+                       "call it by name: the boat registered above")  # fmt: skip
+        async with connect_stdio("moorings-openapi", *served, "--read-only", era=LEGACY) as client:
+            tools = [tool.name for tool in (await client.list_tools()).tools]
+            print(f"\n  {DIM}With --read-only the tools are {', '.join(tools)}: no createBoat at all.{RESET}")
+    finally:
+        api.shutdown()
+        api.server_close()
+    print(f"\n  {DIM}The API received: {'; '.join(received)}.{RESET}")
+
+
 DEMOS: dict[str, Callable[[Path], Awaitable[None]]] = {
     "moorings-filesystem": filesystem_demo,
     "moorings-sqlite": sqlite_demo,
     "moorings-postgres": postgres_demo,
     "moorings-git": git_demo,
     "moorings-fetch": fetch_demo,
+    "moorings-openapi": openapi_demo,
 }
 
 

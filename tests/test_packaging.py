@@ -21,6 +21,8 @@ START_ARGS = {
     "postgres": ["postgresql://postgres@127.0.0.1:9/packaging"],
     "git": ["--repository", "{tmp}"],
     "fetch": [],
+    # Starting reads the document only: its API (petstore.swagger.io) is never called.
+    "openapi": ["--spec", str(REPO / "tests" / "openapi" / "data" / "public" / "petstore.yaml")],
 }
 
 

@@ -2,7 +2,8 @@
 
 Each server's README shows calls on data of its own (the sqlite README's `users` and `orders`
 tables, the filesystem README's `logs/app.log` and `src/app.py`, the postgres README's shop
-database, the git README's project and its history, the fetch README's harbour web site); `SERVERS`
+database, the git README's project and its history, the fetch README's harbour web site, the openapi
+README's harbour API); `SERVERS`
 lays out that data and starts the server over it as its console script would, from a command line
 (the server's default one, or with a README example's flags added), in process. Files live in a
 temporary home directory that the READMEs call `/home/me` (`HOME_SHOWN`): `shown` rewrites real
@@ -10,9 +11,9 @@ output to that spelling before it is compared. The postgres data is a database o
 on the tests' PostgreSQL (tests/postgres/conftest.py: skipped with the reason when it is
 unreachable, a failure in CI), dropped when the example is done with it; the READMEs call it
 `postgresql://me@localhost:5432/shop` (`DATABASE_SHOWN`), and `shown` does too. The harbour site
-is served on 127.0.0.1 at a port of its own for as long as the server runs, which the fetch README
-calls `127.0.0.1:8000` (`SITE_SHOWN`): `unshown` rewrites a call's arguments from that spelling to
-the real one, and `shown` the output back.
+(and the harbour API) is served on 127.0.0.1 at a port of its own for as long as the server runs,
+which the fetch (and openapi) README calls `127.0.0.1:8000` (`SITE_SHOWN`): `unshown` rewrites a
+call's arguments from that spelling to the real one, and `shown` the output back.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from urllib.parse import quote
 import anyio
 import asyncpg
 import pytest
+import yaml
 from mcp import Client
 
 from moorings_core.config import ServerSettings, load_settings
@@ -41,11 +43,13 @@ from moorings_core.testing import connect
 from moorings_fetch.server import PROGRAM as FETCH
 from moorings_filesystem.server import PROGRAM as FILESYSTEM
 from moorings_git.server import PROGRAM as GIT
+from moorings_openapi.server import PROGRAM as OPENAPI
 from moorings_postgres.dsn import parse_dsn
 from moorings_postgres.server import PROGRAM as POSTGRES
 from moorings_sqlite.server import PROGRAM as SQLITE
 from tests.fetch.pdf_files import text_pdf
 from tests.fetch.site import serve_site
+from tests.openapi.harbour_api import harbour_document, serve_harbour_api
 from tests.postgres.conftest import ADMIN_DSN, dsn_for, unreachable
 
 __all__ = [
@@ -66,7 +70,8 @@ DATABASE_SHOWN = "postgresql://me@localhost:5432/shop"
 """The PostgreSQL database as the READMEs write it; the fixtures' is one of the home's own."""
 
 SITE_SHOWN = "127.0.0.1:8000"
-"""The harbour web site's address as the fetch README writes it; the fixtures' has a port of its own."""
+"""The harbour web site's (or API's) address as the fetch (or openapi) README writes it; the fixtures'
+has a port of its own."""
 
 # What servers/sqlite/README.md queries: `orders` exactly as its describe_table example shows it,
 # more than two users who joined in 2024 (a page of two has more after it), an order 7 to update.
@@ -353,6 +358,35 @@ def _harbour_site(home: Path) -> Iterator[list[str]]:
         yield ["--allow-host", site.host]
 
 
+# What servers/openapi/README.md calls: the openapi tests' harbour API (tests/openapi/harbour_api.py),
+# served on 127.0.0.1 for as long as the server runs, which the server is allowed to reach, described
+# by its own document cut down to the boats and berths (the rest is there to misbehave for tests).
+_README_PATHS = ("/boats", "/boats/{boatId}", "/berths/{berthId}/bookings")
+_README_INFO = {
+    "title": "Harbour API",
+    "version": "1.0.0",
+    "description": "The boats moored in a small harbour, and the bookings of its berths.",
+}
+
+
+@contextmanager
+def _harbour_api(home: Path) -> Iterator[list[str]]:
+    home.mkdir(parents=True, exist_ok=True)
+    document = harbour_document()
+    with serve_harbour_api() as api:
+        spec = home / "harbour.yaml"
+        cut = {
+            **document,
+            "info": _README_INFO,
+            "servers": [{"url": api.base_url}],
+            "tags": [tag for tag in document["tags"] if tag["name"] in ("boats", "berths")],
+            "paths": {path: document["paths"][path] for path in _README_PATHS},
+        }
+        spec.write_text(yaml.safe_dump(cut, sort_keys=False), encoding="utf-8")
+        (home / _SITE_ADDRESS).write_text(api.host, encoding="utf-8")
+        yield ["--spec", str(spec), "--allow-host", api.host]
+
+
 @dataclass(frozen=True)
 class ReadmeServer:
     """A server as the READMEs run it: its program, the data its examples describe, and the flags
@@ -362,7 +396,7 @@ class ReadmeServer:
     # Lays out the data (files under a home directory, or a database) for the `with` block; the
     # arguments naming it.
     lay_out: Callable[[Path], AbstractContextManager[list[str]]]
-    tool_flags: tuple[str, ...]
+    tool_flags: tuple[str, ...]  # each a flag, with its value when it takes one: "--tool-mode compact"
 
 
 SERVERS = {
@@ -372,6 +406,8 @@ SERVERS = {
     # --allow-network adds the tools that talk to remotes; --read-only takes away every tool that
     # changes anything (those tools too).
     "git": ReadmeServer(GIT, _git_project, tool_flags=("--read-only", "--allow-network")),
+    # --read-only leaves out the operations that write; compact mode lists its three tools instead.
+    "openapi": ReadmeServer(OPENAPI, _harbour_api, tool_flags=("--read-only", "--tool-mode compact")),
     # Unrestricted mode lists the same tools (execute_sql's description and annotations change).
     "postgres": ReadmeServer(POSTGRES, _shop_database, tool_flags=()),
     "sqlite": ReadmeServer(SQLITE, _shop, tool_flags=("--allow-writes",)),

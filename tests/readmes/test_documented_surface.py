@@ -11,7 +11,8 @@ changes its tools (`fixtures.ReadmeServer.tool_flags`), and what `tools/list`, `
   the parameters column names each parameter (`name`, `name?` when optional, `(`a`/`b`)` for its
   choices, `name[{field, other?}]` for the fields of a list's items, `—` for none, `as `tool``
   for another tool's); and a table's heading says when its tools are listed: `(listed only with
-  `--flag`)`, `(not listed at all with `--flag`)`, else always;
+  `--flag`)`, `(not listed at all with `--flag`)` or `(not listed with `--flag` or `--other value`)`,
+  else always;
 - the URIs a server README names (`` `scheme://...` ``), which must be templates or resources the
   server lists, or a URI one of its templates makes (`{x}` one segment, `{+x}` any text), and the
   templates and prompts (`` `name(arguments)` ``) it must name.
@@ -46,7 +47,7 @@ class Listing:
 
 
 def configurations(server: str) -> list[Configuration]:
-    return [(), *((flag,) for flag in SERVERS[server].tool_flags)]
+    return [(), *(tuple(flag.split()) for flag in SERVERS[server].tool_flags)]
 
 
 async def _list(server: str, home: Path, flags: Configuration) -> Listing:
@@ -135,8 +136,8 @@ def _documented_counts(status: str) -> dict[Configuration, int]:
     counts: dict[Configuration, int] = {}
     if default := re.search(r"(\d+) tools?\b", status):
         counts[()] = int(default.group(1))
-    for count, flag in re.findall(r"(\d+) with `(--[\w-]+)`", status):
-        counts[(flag,)] = int(count)
+    for count, flag in re.findall(r"(\d+) with `(--[\w-]+(?: [\w-]+)?)`", status):
+        counts[tuple(flag.split())] = int(count)
     return counts
 
 
@@ -167,7 +168,7 @@ def _as_shown_by(real: dict[str, Parameter], documented: dict[str, Parameter]) -
 
 
 _ITEM = re.compile(r"`(?P<token>[^`]+)`(?: \((?P<choices>`[^`]+`(?:/`[^`]+`)+)\)| \([^)`]*\))?")
-_TOKEN = re.compile(r"(?P<name>\w+)(?P<optional>\??)(?:\[\{(?P<fields>.*)\}\])?")
+_TOKEN = re.compile(r"(?P<name>[\w.-]+)(?P<optional>\??)(?:\[\{(?P<fields>.*)\}\])?")
 
 
 def _documented_parameters(cell: str) -> dict[str, Parameter] | None:
@@ -244,10 +245,11 @@ def _tool_rows(server: str) -> Iterator[tuple[Table, str, str]]:
 def _listed_when(heading: str, server: str, where: str) -> dict[Configuration, bool]:
     """Whether the tools under `heading` are listed in each configuration, as the heading says."""
     every = dict.fromkeys(configurations(server), True)
-    if only := re.search(r"\(listed only with `(--[\w-]+)`\)", heading):
-        return {**dict.fromkeys(every, False), (only.group(1),): True}
-    if not_with := re.search(r"\(not listed(?: at all)? with `(--[\w-]+)`\)", heading):
-        return {**every, (not_with.group(1),): False}
+    if only := re.search(r"\(listed only with `(--[\w-]+(?: [\w-]+)?)`\)", heading):
+        return {**dict.fromkeys(every, False), tuple(only.group(1).split()): True}
+    if not_with := re.search(r"\(not listed(?: at all)? with (`--[^)]+`)\)", heading):
+        flags = [tuple(flag.split()) for flag in re.findall(r"`([^`]+)`", not_with.group(1))]
+        return {**every, **dict.fromkeys(flags, False)}
     assert "listed" not in heading or "(always listed)" in heading, f"{where}: cannot read {heading!r}"
     return every
 

@@ -124,7 +124,7 @@ def missing_credentials(
     settings: Mapping[str, str] = ENVIRONMENT,
 ) -> str | None:
     """What the operator must set for this operation, when its credentials satisfy none of its
-    requirements; None when they do or when none is needed. For a 401 or 403 answer.
+    requirements, as a sentence; None when they do or when none is needed. For a 401 or 403 answer.
 
     `settings` names where each credential is set (`ENVIRONMENT` for the --spec API; an
     `[apis.NAME]` table's keys for another)."""
@@ -134,7 +134,7 @@ def missing_credentials(
         " and ".join(_needs(name, schemes.get(name), settings) for name in requirement)
         for requirement in operation.security
     ]
-    return f"this operation needs {' or '.join(alternatives)}"
+    return f"This operation needs {' or '.join(alternatives)}."
 
 
 # --- choosing -------------------------------------------------------------------------------------

@@ -282,10 +282,13 @@ class Documents:
 
     async def _read(self, uri: str, referrer: tuple[str, str, str] | None) -> bytes:
         def failure(reason: str) -> SpecError:
+            """`reason` completes "X cannot be read: ..." (of the document) or "...names X, which ..."."""
             if referrer is None:
                 return SpecError(self.label(uri), "", f"cannot be read: {reason}")
             document, pointer, ref = referrer
-            return self.error(document, pointer, f"$ref {ref!r} names {self.label(uri)}, which {reason}")
+            return self.error(
+                document, pointer, f"$ref {ref!r} names {self.label(uri)}, which cannot be read: {reason}"
+            )
 
         if self._jail is None:
             if self._read_url is None:
@@ -298,7 +301,8 @@ class Documents:
         try:
             fd = self._jail.open_file(path)
         except MooringsError as exc:
-            raise failure(f"cannot be read: {exc}") from None
+            # The message alone: the jail's hint (where paths are looked up) says nothing to an operator.
+            raise failure(exc.message) from None
         with os.fdopen(fd, "rb") as file:
             return file.read()
 
