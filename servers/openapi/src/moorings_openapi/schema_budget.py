@@ -8,7 +8,8 @@ it is; a larger one keeps its top level and, breadth-first by `$ref` distance fr
 definitions that fit. A definition left out is replaced in `$defs` by a stand-in that says what it
 was and accepts any value (no type: the API checks what it receives, and a client checking a result
 against an output schema can never fail on it), so every reference still resolves and nothing the
-schema used to accept is refused. The operation's documentation resource still has every schema.
+schema used to accept is refused. The operation's documentation resource is made from the
+complete schemas (`operation_document` asks the converter itself).
 
 The schema given is self-contained in the form `SchemaConverter` makes: its definitions in a
 top-level `$defs`, named by references `#/$defs/<name>`.
@@ -30,7 +31,8 @@ MAX_SCHEMA_CHARS = 20_000
 
 About 5,000 tokens, as much as an operation's documentation page (`MAX_DOCUMENT_CHARS`): ten times
 the largest schema of the small public APIs (petstore's, uspto's: under 1,800), so those stay
-whole, while a thousand tools of an interconnected document stay tens of megabytes, not gigabytes.
+whole, while each tool of an interconnected document is tens of kilobytes, not hundreds (large_spec(500):
+115,000 characters of definitions in every schema).
 """
 
 _DEFS_MEMBER = ',"$defs":{}'
