@@ -6,12 +6,14 @@ Failures are asserted on the one line the operator reads: the file, the place in
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from moorings_openapi.documents import SpecError, parse_document
 from moorings_openapi.loading import load_api, preferred_media_type
@@ -196,6 +198,30 @@ def test_a_syntax_error_says_where(name: str, data: bytes, expected: str) -> Non
 
 def test_a_yaml_document_that_starts_like_json_is_read_as_yaml() -> None:
     assert parse_document(b"{openapi: 3.1.0, paths: {}}", "spec.yaml") == {"openapi": "3.1.0", "paths": {}}
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_reading_yaml_leaves_the_cycle_collector_as_it_found_it(collecting: bool) -> None:
+    # Reading pauses the collector (it would rescan every node PyYAML makes); the process's own
+    # choice must hold afterwards, whether the document was read or refused.
+    was_enabled = gc.isenabled()
+    (gc.enable if collecting else gc.disable)()
+    try:
+        assert parse_document(b"openapi: 3.1.0\npaths: {}\n", "spec.yaml") == {
+            "openapi": "3.1.0",
+            "paths": {},
+        }
+        assert gc.isenabled() is collecting
+        with pytest.raises(SpecError):
+            parse_document(b"openapi: 3.1.0\n  paths: {}\n", "spec.yaml")
+        assert gc.isenabled() is collecting
+    finally:
+        (gc.enable if was_enabled else gc.disable)()
+
+
+def test_a_large_yaml_document_reads_as_its_json_spelling() -> None:
+    document = large_spec(50)
+    assert parse_document(yaml.safe_dump(document, sort_keys=False).encode(), "large.yaml") == document
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:

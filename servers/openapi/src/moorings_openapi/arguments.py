@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from moorings_core.errors import InvalidInput
 from moorings_openapi.operations import Location, Operation, Parameter, RequestBody, SchemaNode
+from moorings_openapi.schema_budget import within_budget
 
 __all__ = [
     "BODY_ARGUMENT",
@@ -133,7 +134,8 @@ def plan_arguments(
 
     `schema_of` turns a schema node into a self-contained JSON Schema (request direction, its
     definitions in `$defs`). `reserved` lists the `(location, lower-case name)` pairs the
-    operator's credentials fill: those parameters are not offered.
+    operator's credentials fill: those parameters are not offered. The input schema is kept
+    within `MAX_SCHEMA_CHARS` (`within_budget`): the arguments whole, distant definitions maybe not.
     """
     reserved_names = {(location, name.lower()) for location, name in reserved}
     candidates: list[tuple[Source, str, dict[str, Any], bool]] = []
@@ -168,7 +170,7 @@ def plan_arguments(
     if definitions.merged:
         input_schema["$defs"] = definitions.merged
     return ArgumentPlan(
-        input_schema=input_schema,
+        input_schema=within_budget(input_schema),
         arguments=arguments,
         body=body_shape,
         body_required=body is not None and body.required,

@@ -43,6 +43,7 @@ from moorings_core.sandbox.network import Fetched
 from moorings_core.server.call_guard import error_result
 from moorings_core.server.results import tool_result as text_and_structure
 from moorings_openapi.operations import Operation, Parameter, Response, SchemaNode
+from moorings_openapi.schema_budget import within_budget
 
 __all__ = [
     "MAX_ERROR_BODY_CHARS",
@@ -89,6 +90,8 @@ def output_schema(operation: Operation, schema_of: SchemaOf) -> dict[str, Any] |
     `schema_of` turns a schema node into self-contained JSON Schema (response direction, definitions
     in `$defs`); those definitions move to the envelope's own `$defs` and every reference that
     pointed at the body's root is rebased onto `#/properties/body`, so all of them still resolve.
+    The envelope is kept within `MAX_SCHEMA_CHARS` (`within_budget`): distant definitions may be
+    left out, standing in as schemas that accept anything.
     """
     response = success_response(operation)
     if response is None or response.schema is None:
@@ -122,9 +125,11 @@ def output_schema(operation: Operation, schema_of: SchemaOf) -> dict[str, Any] |
         },
     }
     envelope["required"] = ["status"]
-    if definitions:
-        envelope["$defs"] = {name: _rebased(schema) for name, schema in definitions.items()}
-    return envelope
+    if not definitions:
+        return envelope
+    # Bounded before rebasing, so that the definitions left out are never copied.
+    bounded = within_budget({**envelope, "$defs": definitions})
+    return {**bounded, "$defs": {name: _rebased(schema) for name, schema in bounded["$defs"].items()}}
 
 
 def _rebased(schema: Any) -> Any:
