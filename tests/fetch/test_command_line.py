@@ -23,6 +23,15 @@ def test_defaults_reach_only_public_addresses_and_respect_robots() -> None:
     assert (config.allow_private_network, config.allow_host, config.ignore_robots_txt) == (False, [], False)
     assert (config.user_agent, config.proxy_url, config.header) == (None, None, [])
     assert (config.max_bytes, config.timeout, config.cache_size) == (10 * 2**20, 30.0, 64)
+    assert (config.rate_limit, config.rate_limiter()) == (None, None)
+
+
+@pytest.mark.parametrize(("rate", "burst"), [("0.5", 1), ("1", 1), ("5", 5), ("7.9", 7)])
+def test_a_rate_limit_paces_at_that_rate_in_bursts_of_its_whole_part(rate: str, burst: int) -> None:
+    limiter = settings("--rate-limit", rate).rate_limiter()
+    assert limiter is not None
+    assert (limiter.rate, limiter.burst) == (float(rate), burst)
+    assert settings("--rate-limit", rate).rate_limiter() is not limiter  # each server its own
 
 
 def test_the_reference_servers_flags_are_accepted() -> None:
@@ -56,6 +65,9 @@ def test_repeated_flags_and_the_environment() -> None:
     [
         (["--max-bytes", "10"], "--max-bytes"),
         (["--timeout", "0"], "--timeout"),
+        (["--rate-limit", "0"], "--rate-limit"),
+        (["--rate-limit", "nan"], "--rate-limit"),
+        (["--rate-limit", "-2"], "--rate-limit"),
         (["--cache-size", "-1"], "--cache-size"),
         (["--robots", "off"], "--robots"),
     ],
@@ -77,7 +89,7 @@ def test_help_lists_every_flag() -> None:
     assert done.returncode == 0
     for flag in (
         "--user-agent", "--ignore-robots-txt", "--proxy-url", "--allow-private-network", "--allow-host",
-        "--header", "--max-bytes", "--timeout", "--cache-size", "--config",
+        "--header", "--max-bytes", "--timeout", "--rate-limit", "--cache-size", "--config",
     ):  # fmt: skip
         assert flag in done.stdout
 

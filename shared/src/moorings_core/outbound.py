@@ -2,11 +2,12 @@
 
 `OutboundSettings` is the `ServerSettings` of the fetch and openapi servers: where
 requests may go (--allow-private-network, --allow-host), what the operator adds
-to them (--header, --user-agent), how they travel (--proxy-url) and what one may
-take (--max-bytes, --timeout). Every value is checked when the settings load, so a
-bad one stops the server at start with one line naming the flag, without httpx
-being imported: --allow-host is read by the very parser `NetworkPolicy` uses
-(`sandbox._hosts`), --header by the one it checks operator headers with.
+to them (--header, --user-agent), how they travel (--proxy-url), how often they
+leave (--rate-limit) and what one may take (--max-bytes, --timeout). Every value
+is checked when the settings load, so a bad one stops the server at start with
+one line naming the flag, without httpx being imported: --allow-host is read by
+the very parser `NetworkPolicy` uses (`sandbox._hosts`), --header by the one it
+checks operator headers with.
 `network_policy()` imports the network module, on first use.
 
 --header and --proxy-url are secrets (a token, a proxy password): no error line
@@ -17,6 +18,7 @@ value holds a comma, else comma-separated.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
@@ -27,6 +29,7 @@ from moorings_core.sandbox._hosts import parse_host_rule
 from moorings_core.sandbox._operator_headers import check_operator_header, parse_header_line
 
 if TYPE_CHECKING:
+    from moorings_core.ratelimit import RateLimiter
     from moorings_core.sandbox.network import NetworkPolicy
 
 __all__ = ["HeaderLine", "OutboundSettings", "header_pairs"]
@@ -111,11 +114,30 @@ class OutboundSettings(ServerSettings):
     timeout: float = Field(
         default=30.0, gt=0, description="Seconds one request may take, redirects and the whole body included."
     )
+    rate_limit: float | None = Field(
+        default=None,
+        gt=0,
+        description="At most this many requests a second leave the server (each redirect hop, retry and "
+        "robots.txt counts), in bursts of up to that many at once (at least one); 0.5 is one every two "
+        "seconds. A call waits its turn within its --call-timeout.",
+    )
 
     @property
     def headers(self) -> tuple[tuple[str, str], ...]:
         """--header as (name, value) pairs, in the order given."""
         return header_pairs(self.header)
+
+    def rate_limiter(self) -> RateLimiter | None:
+        """A new pacer for --rate-limit (None without one), to share among all of a server's requests.
+
+        The burst is the rate's whole part: a rate of 5 lets 5 requests go at once after a pause,
+        which keeps the average without making a short series of calls wait for each other.
+        """
+        from moorings_core.ratelimit import RateLimiter
+
+        if self.rate_limit is None:
+            return None
+        return RateLimiter(self.rate_limit, burst=max(1, math.floor(self.rate_limit)))
 
     def network_policy(self, default_user_agent: str) -> NetworkPolicy:
         """The policy these settings describe; the first call imports httpx."""

@@ -157,7 +157,9 @@ class PageReader:
         if self._client is None:
             from moorings_core.sandbox.network import GuardedClient
 
-            client = GuardedClient(self._network_policy(), resolver=self._resolver)
+            client = GuardedClient(
+                self._network_policy(), resolver=self._resolver, rate_limiter=self._settings.rate_limiter()
+            )
             self._client = await client.__aenter__()
         return self._client
 

@@ -8,7 +8,9 @@ them, and `WatchedUris` (subscriptions) which watched URI names which target of 
 `ClientRoots` (roots) is what a client offers as its roots; `ArgumentChecker` (arguments) keeps tool
 arguments honest; `Output` and `tool_result` (results) shape what tools return;
 `reporting_progress` (progress) sends the progress of long blocking work to a caller that asked for
-it. Every reach past the SDK's public API is in `sdk_adapter`.
+it; `page_tool_list` (tool_pages) answers `tools/list` in pages for a server with many tools, and
+`metaschema` checks the schemas of tools declared as data, cheaply for a thousand. Every reach past
+the SDK's public API is in `sdk_adapter`.
 """
 
 from moorings_core.server.app import MooringsServer, SchemaToolHandler, ToolRegistry, package_version

@@ -9,8 +9,9 @@ needed (serving, or a test connecting). On top of the SDK it adds, once for all 
   made at start-up from a document such as an OpenAPI description);
 - every tool call guarded (`call_guard`): arguments checked strictly against the advertised
   schema (a function tool's is closed to unknown arguments; a schema tool's is exactly as given);
-  a per-call deadline; a last cap on the size of the result's text; a clear answer for a tool the
-  operator left off (`optional_tools`);
+  a per-call deadline; the settings' secrets (and those given to `also_secret`) redacted from
+  every result and error; a last cap on the size of the result's text; a clear answer for a tool
+  the operator left off (`optional_tools`);
 - tool annotations stated explicitly for every tool;
 - `tools/list` in pages when the server has many tools (`tools_page_size`; `tool_pages`);
 - resources from a provider, with subscriptions in both protocol eras and client roots;
@@ -44,6 +45,7 @@ from opentelemetry import trace
 
 from moorings_core.config import ServerSettings
 from moorings_core.errors import InvalidInput
+from moorings_core.redaction import RedactingFormatter, Redactor
 from moorings_core.server import sdk_adapter
 from moorings_core.server.call_guard import ArgumentCheck, CallGuard
 from moorings_core.server.contexts import ToolContext
@@ -80,14 +82,24 @@ def package_version(distribution: str) -> str:
         return "0+unknown"
 
 
-def configure_logging(level: str) -> None:
-    """Log to stderr only: stdout carries the protocol."""
+_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+QUIET_LOGGERS = ("httpx", "httpcore")
+"""Loggers kept at WARNING whatever --log-level says: httpx logs every request's URL at INFO (an API
+key in its query string too), and httpcore its traffic at DEBUG."""
+
+
+def configure_logging(level: str, redactor: Redactor | None = None) -> None:
+    """Log to stderr only: stdout carries the protocol; never a secret of `redactor`, never what
+    the HTTP libraries send. (A process that configured logging itself keeps its handlers.)"""
     root = logging.getLogger()
     if not root.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(RedactingFormatter(redactor or Redactor(), _LOG_FORMAT))
         root.addHandler(handler)
     root.setLevel(level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 class ToolRegistry(Protocol):
@@ -141,7 +153,8 @@ class MooringsServer:
         a server with hundreds of them; None (the default) lists them all in one answer."""
         if tools_page_size is not None and tools_page_size < 1:
             raise ValueError(f"tools_page_size must be at least 1, not {tools_page_size}")
-        configure_logging(settings.log_level)
+        self._redactor = Redactor.of_settings(settings)
+        configure_logging(settings.log_level, self._redactor)
         self.name = f"moorings-{name}"
         self.settings = settings
         self.instructions = instructions
@@ -251,6 +264,15 @@ class MooringsServer:
         self._tools[name] = tool
         self._checkers[name] = checker
 
+    def also_secret(self, value: str) -> None:
+        """Never let `value` (and the forms it travels in) leave in a tool's result or error.
+
+        The settings' `Secret()` fields are redacted already; this is for a secret the server makes
+        or derives (a token it obtained, a key in the form the upstream receives it). At any time,
+        also while serving. Values under 6 characters are not redacted (see `moorings_core.redaction`).
+        """
+        self._redactor.add(value)
+
     def optional_tools(self, *, enabled: bool, disabled_because: str) -> ToolRegistry:
         """The registry for tools the operator may leave off (writes on a read-only server, say).
 
@@ -317,7 +339,9 @@ class MooringsServer:
             instructions=self.instructions,
             log_level=self.settings.log_level,
             tools=list(self._tools.values()),
-            extensions=[CallGuard(self.settings, self._tools, self._withheld, self._checkers)],
+            extensions=[
+                CallGuard(self.settings, self._tools, self._withheld, self._checkers, self._redactor)
+            ],
             subscriptions=self.subscriptions.bus if subscribable else False,
             middleware=[self.subscriptions.middleware] if subscribable else [],
             lifespan=self._lifespan,

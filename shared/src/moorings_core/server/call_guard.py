@@ -13,7 +13,11 @@ intercept_tool_call`), so results still go through the SDK's per-era shaping. In
    own checker, which validates against that schema (`SchemaArgumentChecker`).
 3. The call runs under the server's `--call-timeout`; past it, the call is cancelled and answered
    with what to do instead.
-4. Any text block longer than `--max-output-chars` is cut with a note: the safety net behind each
+4. Every secret of the server's settings (and any it registered) is replaced with `[redacted]` in
+   the result's text and structured content, and in a protocol error's message (`Redactor`):
+   an upstream that echoes a token back does not hand it to the model. Before the cut below, so
+   that a cut never leaves half a secret.
+5. Any text block longer than `--max-output-chars` is cut with a note: the safety net behind each
    tool's own paging.
 
 As an extension, the guard is advertised in the server's capabilities with its limits, so a
@@ -33,6 +37,7 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.shared.exceptions import MCPError
 
 from moorings_core.config import ServerSettings
+from moorings_core.redaction import Redactor
 from moorings_core.server.arguments import ArgumentChecker
 
 __all__ = ["ArgumentCheck", "CallGuard", "error_result"]
@@ -60,13 +65,16 @@ class CallGuard(Extension):
         tools: Mapping[str, Tool],
         withheld: Mapping[str, str],
         checkers: Mapping[str, ArgumentCheck] | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
         """`checkers` are the tools' own checkers, where a tool brings one; the others get an
-        `ArgumentChecker` for their argument model."""
+        `ArgumentChecker` for their argument model. `redactor` holds the secrets no result may
+        carry (by default, those of `settings`)."""
         self._settings = settings
         self._tools = tools
         self._withheld = withheld
         self._checkers: dict[str, ArgumentCheck] = dict(checkers or {})
+        self._redactor = redactor if redactor is not None else Redactor.of_settings(settings)
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -76,6 +84,17 @@ class CallGuard(Extension):
         }
 
     async def intercept_tool_call(
+        self, params: types.CallToolRequestParams, ctx: ServerRequestContext[Any, Any], call_next: CallNext
+    ) -> HandlerResult:
+        if not self._redactor:
+            return self._bounded(await self._checked_and_timed(params, ctx, call_next))
+        try:
+            result = await self._checked_and_timed(params, ctx, call_next)
+        except MCPError as exc:
+            raise self._scrubbed_error(exc) from None
+        return self._bounded(self._scrubbed(result))
+
+    async def _checked_and_timed(
         self, params: types.CallToolRequestParams, ctx: ServerRequestContext[Any, Any], call_next: CallNext
     ) -> HandlerResult:
         withheld = self._withheld.get(params.name)
@@ -99,7 +118,7 @@ class CallGuard(Extension):
                 "Ask for less at a time (a narrower path, query or range), "
                 "or raise the server's --call-timeout."
             )
-        return self._bounded(result)
+        return result
 
     def _checker(self, name: str) -> ArgumentCheck | None:
         """The tool's checker, compiled on its first call; None for a tool this server does not have."""
@@ -107,6 +126,34 @@ class CallGuard(Extension):
         if checker is None and (tool := self._tools.get(name)) is not None:
             checker = self._checkers[name] = ArgumentChecker(tool)
         return checker
+
+    def _scrubbed(self, result: HandlerResult) -> HandlerResult:
+        """The result with no secret in its text, embedded text resources or structured content."""
+        if not isinstance(result, types.CallToolResult):
+            return result
+        content = [self._scrubbed_block(block) for block in result.content]
+        structured = self._redactor.value(result.structured_content)
+        if structured is result.structured_content and all(
+            new is old for new, old in zip(content, result.content, strict=True)
+        ):
+            return result
+        return result.model_copy(update={"content": content, "structured_content": structured})
+
+    def _scrubbed_block(self, block: types.ContentBlock) -> types.ContentBlock:
+        if isinstance(block, types.TextContent):
+            text = self._redactor.text(block.text)
+            return block if text == block.text else block.model_copy(update={"text": text})
+        if isinstance(block, types.EmbeddedResource) and isinstance(
+            block.resource, types.TextResourceContents
+        ):
+            text = self._redactor.text(block.resource.text)
+            if text == block.resource.text:
+                return block
+            return block.model_copy(update={"resource": block.resource.model_copy(update={"text": text})})
+        return block
+
+    def _scrubbed_error(self, error: MCPError) -> MCPError:
+        return MCPError(error.code, self._redactor.text(error.message), self._redactor.value(error.data))
 
     def _bounded(self, result: HandlerResult) -> HandlerResult:
         """Cut any text block over the output budget, saying how to get less."""
