@@ -163,7 +163,6 @@ async def test_a_failure_names_the_url_without_a_query_key(harbour_api: HarbourA
     assert [request.query["api_key"] for request in harbour_api.requests] == [[harbour_api.query_key]] * 2
 
 
-@pytest.mark.xfail(strict=True, reason="core redaction lands with oa-core")
 async def test_an_api_that_echoes_the_key_back_does_not_show_it(harbour_api: HarbourApi, spec: Path) -> None:
     async with harbour_client(harbour_api, spec=str(spec), api_key=harbour_api.query_key) as client:
         result = await client.call_tool("echoPath", {"value": "x"})

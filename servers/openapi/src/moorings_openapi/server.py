@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 MANY_TOOLS = 100
 """Past this many operations, a start-up warning suggests --tool-mode compact."""
+TOOLS_PAGE_SIZE = 100
+"""tools/list gives this many tools a page: a large document's list comes in parts, a small one whole."""
 
 INSTRUCTIONS = """\
 Calls a web API as its OpenAPI document describes it: each tool is one operation (its arguments
@@ -51,14 +53,17 @@ def build_server(
     """The server over `catalog` (the loaded APIs), ready to serve; `resolver` replaces the system's DNS."""
     compact_mode = settings.tool_mode == "compact"
     server = MooringsServer(
-        "openapi", settings=settings, instructions=INSTRUCTIONS_COMPACT if compact_mode else INSTRUCTIONS
+        "openapi",
+        settings=settings,
+        instructions=INSTRUCTIONS_COMPACT if compact_mode else INSTRUCTIONS,
+        tools_page_size=TOOLS_PAGE_SIZE,
     )
     policy = settings.network_policy(f"moorings-openapi/{server.version}")
     policy = _narrowed(policy, catalog)
     caller = Caller(
         policy,
         max_result_chars=settings.max_result_chars,
-        rate_limiter=getattr(settings, "rate_limiter", lambda: None)(),
+        rate_limiter=settings.rate_limiter(),
         resolver=resolver,
     )
     server.hold_while_serving(caller.serving)
