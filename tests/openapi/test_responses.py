@@ -358,6 +358,22 @@ def test_link_relations_are_read_as_rfc_8288_writes_them() -> None:
     assert next_page_arguments(fetched(200, []), op) is None
 
 
+def test_array_parameters_of_the_next_link_come_back_as_lists() -> None:
+    tags = Parameter(
+        "tags", "query", required=False, schema=node({"type": "array", "items": {"type": "string"}})
+    )
+    ids = Parameter(
+        "ids",
+        "query",
+        required=False,
+        explode=False,
+        schema=node({"type": "array", "items": {"type": "integer"}}),
+    )
+    op = operation(parameters=(tags, ids, query("limit")))
+    response = fetched(200, [], headers={"link": '</pets?tags=a&tags=b&ids=1,2&limit=5>; rel="next"'})
+    assert next_page_arguments(response, op) == {"tags": ["a", "b"], "ids": [1, 2], "limit": 5}
+
+
 def test_a_next_link_that_maps_onto_no_parameter_is_only_mentioned() -> None:
     response = fetched(200, [], headers={"link": '<https://api.example.com/v1/pets/after/abc>; rel="next"'})
     result = answer(LIST_PETS, response)

@@ -547,17 +547,28 @@ def next_page_arguments(fetched: Fetched, operation: Operation) -> dict[str, Any
     if link is None:
         return None
     parameters = {p.name: p for p in operation.parameters if p.location == "query"}
-    arguments = {
-        name: _typed(parameters[name], value)
-        for name, value in parse_qsl(urlsplit(link).query, keep_blank_values=True)
-        if name in parameters
-    }
+    values: dict[str, list[str]] = {}
+    for name, value in parse_qsl(urlsplit(link).query, keep_blank_values=True):
+        if name in parameters:
+            values.setdefault(name, []).append(value)
+    arguments = {name: _typed(parameters[name], given) for name, given in values.items()}
     return arguments or None
 
 
-def _typed(parameter: Parameter, value: str) -> Any:
+def _typed(parameter: Parameter, values: list[str]) -> Any:
+    """The argument for a parameter's values in the link: a list for an array (`tags=a&tags=b`)."""
     schema = parameter.schema.value if parameter.schema is not None else None
     kind = schema.get("type") if isinstance(schema, dict) else None
+    if kind == "array":
+        items = schema.get("items") if isinstance(schema, dict) else None
+        item_kind = items.get("type") if isinstance(items, dict) else None
+        if parameter.explode is False and len(values) == 1:  # form style, not exploded: `tags=a,b`
+            values = values[0].split(",")
+        return [_scalar(item_kind, value) for value in values]
+    return _scalar(kind, values[-1])
+
+
+def _scalar(kind: Any, value: str) -> Any:
     if kind == "integer" and re.fullmatch(r"-?\d{1,18}", value):
         return int(value)
     if kind == "boolean" and value in ("true", "false"):
