@@ -144,8 +144,8 @@ def test_a_credential_replaces_what_the_request_already_had_in_its_place() -> No
 def test_missing_credentials_say_what_to_set() -> None:
     hint = missing_credentials(secured({"key_header": ()}), SCHEMES, Credentials())
     assert (
-        hint == "this operation needs an API key (header X-API-Key):"
-        " start the server with MOORINGS_OPENAPI_API_KEY set"
+        hint == "This operation needs an API key (header X-API-Key):"
+        " start the server with MOORINGS_OPENAPI_API_KEY set."
     )
     hint = missing_credentials(secured({"bearer": ()}, {"basic": ()}), SCHEMES, KEY)
     assert hint is not None

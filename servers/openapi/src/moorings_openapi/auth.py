@@ -127,7 +127,7 @@ def missing_credentials(
         " and ".join(_needs(name, schemes.get(name)) for name in requirement)
         for requirement in operation.security
     ]
-    return f"this operation needs {' or '.join(alternatives)}"
+    return f"This operation needs {' or '.join(alternatives)}."  # a sentence: it ends a result's text
 
 
 # --- choosing -------------------------------------------------------------------------------------
