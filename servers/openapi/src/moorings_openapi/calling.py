@@ -13,15 +13,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import mcp_types as types
 
-from moorings_core import NO_PROGRESS, Progress
+from moorings_core import NO_PROGRESS, MooringsError, Progress
 from moorings_openapi.responses import tool_result
 
 if TYPE_CHECKING:
     from moorings_core.ratelimit import RateLimiter
     from moorings_core.sandbox.network import GuardedClient, NetworkPolicy, Resolver
+    from moorings_openapi.auth import Credentials
     from moorings_openapi.catalog import OperationTool
 
 __all__ = ["MAX_RETRY_WAIT", "Caller"]
@@ -69,14 +71,17 @@ class Caller:
         if self._client is None:
             raise RuntimeError("the caller is not serving: hold Caller.serving while calling")
         request = tool.request(arguments)
-        fetched = await self._client.request(
-            request.method,
-            request.url,
-            headers=request.headers,
-            content=request.content,
-            retry=RetryPolicy(attempts=ATTEMPTS, max_wait=MAX_RETRY_WAIT),
-            on_progress=lambda done, total: progress.update(done, total),
-        )
+        try:
+            fetched = await self._client.request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                content=request.content,
+                retry=RetryPolicy(attempts=ATTEMPTS, max_wait=MAX_RETRY_WAIT),
+                on_progress=lambda done, total: progress.update(done, total),
+            )
+        except MooringsError as exc:
+            raise _without_credentials(exc, tool.served.credentials) from None
         return tool_result(
             fetched,
             tool.operation,
@@ -84,3 +89,24 @@ class Caller:
             max_chars=self._max_result_chars,
             hint_for_auth=tool.missing_credentials(),
         )
+
+
+def _without_credentials(exc: MooringsError, credentials: Credentials) -> MooringsError:
+    """`exc` with the operator's credentials blanked out of its words.
+
+    The network layer's messages (a timeout, a refused redirect, a lost connection) quote the
+    URL, and an API key may travel in its query: the model must not read it there.
+    """
+    secrets = [
+        form
+        for value in (credentials.api_key, credentials.bearer_token, credentials.password)
+        if value
+        for form in (value, quote(value, safe=""))
+    ]
+
+    def blanked(text: str) -> str:
+        for secret in sorted(secrets, key=len, reverse=True):
+            text = text.replace(secret, "[credential]")
+        return text
+
+    return type(exc)(blanked(exc.message), hint=blanked(exc.hint) if exc.hint else None)
