@@ -84,11 +84,16 @@ async def test_the_query_key_is_added_after_the_arguments(harbour_api: HarbourAp
             tool for tool in (await client.list_tools()).tools if tool.name == "listBoats"
         ).input_schema
         overriding = await client.call_tool("listBoats", {"api_key": "the-model-s-own"})
-        succeeded(await client.call_tool("listBoats", {"limit": 2, "type": "sail"}))
+        first = await client.call_tool("listBoats", {"limit": 2, "type": "sail"})
+        _, second = succeeded(await client.call_tool("listBoats", succeeded(first)[1]["nextPage"]))
     assert "api_key" not in schema["properties"]
     assert "api_key" in refusal(overriding)
-    (sent,) = harbour_api.requests
-    assert sent.query == {"limit": ["2"], "type": ["sail"], "api_key": [harbour_api.query_key]}
+    # The API's next link echoes the key; the next page's arguments do not.
+    assert shows(first, harbour_api.secrets) == []
+    assert [boat["id"] for boat in second["body"]["items"]] == [9, 12]
+    sent = harbour_api.requests
+    assert sent[0].query == {"limit": ["2"], "type": ["sail"], "api_key": [harbour_api.query_key]}
+    assert sent[1].query["api_key"] == [harbour_api.query_key]
 
 
 WITH_KEY = "start the server with MOORINGS_OPENAPI_API_KEY set."

@@ -193,20 +193,26 @@ def tool_result(
     body_check: BodyCheck | None,
     max_chars: int,
     hint_for_auth: str | None = None,
+    query_arguments: Mapping[str, str] | None = None,
 ) -> types.CallToolResult:
     """The result of calling `operation`, from the response the API gave.
 
     `body_check` is the tool's output envelope (None when it advertises none: the result is then
     text only). `max_chars` bounds the text (the structured content holds at most the same JSON
     again). `hint_for_auth` ends a 401 or 403 result: what the operator must configure, in words.
+    `query_arguments` names the tool's arguments for query parameters (see `next_page_arguments`).
     """
     if 200 <= fetched.status < 300:
-        return _success(fetched, operation, body_check, max_chars)
+        return _success(fetched, operation, body_check, max_chars, query_arguments)
     return error_result(_failure_text(fetched, operation, hint_for_auth))
 
 
 def _success(
-    fetched: Fetched, operation: Operation, body_check: BodyCheck | None, max_chars: int
+    fetched: Fetched,
+    operation: Operation,
+    body_check: BodyCheck | None,
+    max_chars: int,
+    query_arguments: Mapping[str, str] | None,
 ) -> types.CallToolResult:
     structure: dict[str, Any] = {"status": fetched.status}
     content_type = fetched.headers.get("content-type", "")
@@ -255,7 +261,7 @@ def _success(
         lines.append(_binary_summary(body, fetched))
     else:
         lines.append(f"{operation.label} succeeded: {_status_line(fetched.status)}, with no body.")
-    arguments = next_page_arguments(fetched, operation)
+    arguments = next_page_arguments(fetched, operation, query_arguments)
     if arguments is not None:
         structure["nextPage"] = arguments
         listed = ", ".join(f"{name}={json.dumps(value)}" for name, value in arguments.items())
@@ -536,22 +542,28 @@ def _either(names: list[str]) -> str:
     return " or ".join(f"`{name}`" for name in names)
 
 
-def next_page_arguments(fetched: Fetched, operation: Operation) -> dict[str, Any] | None:
+def next_page_arguments(
+    fetched: Fetched, operation: Operation, query_arguments: Mapping[str, str] | None = None
+) -> dict[str, Any] | None:
     """The arguments that fetch the next page, from a `Link: <...>; rel="next"` header, or None.
 
-    Only the operation's own query parameters are read from the link: they are what the model can
-    pass, and nothing else of that URL (which may echo a credential) reaches it. Integer and
-    boolean parameters are given as such, so the arguments pass the tool's strict input check.
+    Only the query parameters the model can pass are read from the link, under their arguments'
+    names: `query_arguments` maps each such parameter's name to its argument's (by default every
+    query parameter of the operation, named as the API names it). Nothing else of that URL
+    reaches the model; a parameter a credential fills (an API key the link echoes) is not one.
+    Integer and boolean parameters are given as such, so the arguments pass the tool's strict
+    input check.
     """
     link = _next_link(fetched)
     if link is None:
         return None
     parameters = {p.name: p for p in operation.parameters if p.location == "query"}
+    names = query_arguments if query_arguments is not None else {name: name for name in parameters}
     values: dict[str, list[str]] = {}
     for name, value in parse_qsl(urlsplit(link).query, keep_blank_values=True):
-        if name in parameters:
+        if name in parameters and name in names:
             values.setdefault(name, []).append(value)
-    arguments = {name: _typed(parameters[name], given) for name, given in values.items()}
+    arguments = {names[name]: _typed(parameters[name], given) for name, given in values.items()}
     return arguments or None
 
 
