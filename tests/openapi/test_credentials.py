@@ -99,6 +99,18 @@ async def test_the_query_key_is_added_after_the_arguments(harbour_api: HarbourAp
 WITH_KEY = "start the server with MOORINGS_OPENAPI_API_KEY set."
 
 
+async def test_a_cookie_key_joins_the_cookie_arguments(harbour_api: HarbourApi, tmp_path: Path) -> None:
+    document = copy.deepcopy(harbour_document())
+    document["paths"]["/berths/{berthId}/bookings"]["get"]["security"] = [{"keyCookie": []}]
+    spec = tmp_path / "harbour.yaml"
+    spec.write_text(yaml.safe_dump(document), encoding="utf-8")
+    async with harbour_client(harbour_api, spec=str(spec), api_key=harbour_api.cookie_key) as client:
+        await client.call_tool("listBookings", {"berthId": "A01", "session_hint": "calm"})
+    (sent,) = harbour_api.requests
+    assert sent.header("cookie") == f"session_hint=calm; harbour_key={harbour_api.cookie_key}"
+    assert places_of(harbour_api.cookie_key, sent) == ["cookie"]
+
+
 async def test_without_the_credential_the_401_names_the_setting(harbour_api: HarbourApi) -> None:
     needed = {
         "getPrivateBearer": "start the server with MOORINGS_OPENAPI_BEARER_TOKEN set.",

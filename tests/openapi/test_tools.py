@@ -17,7 +17,7 @@ from mcp.shared.exceptions import MCPError
 
 from moorings_core import InvalidInput
 from moorings_core.testing import ERAS, Era, connect, refusal, succeeded, text_of
-from tests.openapi.harbour_api import HarbourApi, harbour_document
+from tests.openapi.harbour_api import HARBOUR_30_JSON, HarbourApi, harbour_document
 from tests.openapi.helpers import harbour_client, harbour_server
 
 pytestmark = pytest.mark.anyio
@@ -544,3 +544,28 @@ async def test_exclude_tag_leaves_out_its_operations(harbour_api: HarbourApi) ->
         "uploadDocument",
         "putNote",
     ]
+
+
+# -- an OpenAPI 3.0 document -----------------------------------------------------------------------
+
+
+async def test_a_3_0_document_is_served_alike(harbour_api: HarbourApi) -> None:
+    async with harbour_client(
+        harbour_api, spec=str(HARBOUR_30_JSON), bearer_token=harbour_api.bearer_token
+    ) as client:
+        tools = await tools_of(client)
+        _, created = succeeded(await client.call_tool("createBoat", {"name": "Ørn", "length_m": None}))
+        too_short = await client.call_tool("createBoat", {"name": "Ørn", "length_m": 0})
+        private = await client.call_tool("getPrivateBearer", {})
+    assert list(tools) == ["listBoats", "createBoat", "getBoat", "getPrivateBearer", "getPrivateKeyQuery"]
+    length = tools["createBoat"].input_schema["properties"]["length_m"]
+    assert length["exclusiveMinimum"] == 0  # 3.0's boolean form, as JSON Schema 2020-12 says it
+    assert "null" in json.dumps(length)  # 3.0's nullable
+    assert created["body"]["name"] == "Ørn"
+    assert "length_m" in refusal(too_short)
+    assert json.loads(harbour_api.requests[0].body.decode()) == {"name": "Ørn", "length_m": None}
+    assert len(harbour_api.requests) == 2
+    # Its 200 documents no body: the result is the JSON as text, with no schema to promise.
+    assert tools["getPrivateBearer"].output_schema is None
+    assert not private.is_error
+    assert json.loads(text_of(private)) == {"ok": True}
