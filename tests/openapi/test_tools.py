@@ -6,11 +6,14 @@ content) and on what the API received (`harbour_api.requests`, every request as 
 
 from __future__ import annotations
 
+import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import mcp_types as types
 import pytest
+import yaml
 from jsonschema.validators import validator_for
 from mcp import Client
 from mcp.shared.exceptions import MCPError
@@ -569,3 +572,31 @@ async def test_a_3_0_document_is_served_alike(harbour_api: HarbourApi) -> None:
     assert tools["getPrivateBearer"].output_schema is None
     assert not private.is_error
     assert json.loads(text_of(private)) == {"ok": True}
+
+
+async def test_a_head_operation_reads_and_answers_without_a_body(
+    harbour_api: HarbourApi, tmp_path: Path
+) -> None:
+    document = copy.deepcopy(harbour_document())
+    document["paths"]["/boats/{boatId}"]["head"] = {
+        "operationId": "headBoat",
+        "summary": "Whether a boat exists",
+        "responses": {"200": {"description": "It does."}, "404": {"description": "It does not."}},
+    }
+    spec = tmp_path / "harbour.yaml"
+    spec.write_text(yaml.safe_dump(document), encoding="utf-8")
+    async with harbour_client(harbour_api, spec=str(spec), read_only=True) as client:
+        tools = await tools_of(client)
+        there = await client.call_tool("headBoat", {"boatId": 1})
+        missing = await client.call_tool("headBoat", {"boatId": 999})
+    annotations = tools["headBoat"].annotations
+    assert annotations is not None
+    assert (annotations.read_only_hint, annotations.destructive_hint, annotations.idempotent_hint) == (
+        True,
+        False,
+        True,
+    )
+    assert text_of(there) == "HEAD /boats/{boatId} succeeded: 200 OK, with no body."
+    assert not there.is_error
+    assert failed(missing).startswith("HEAD /boats/{boatId} failed: 404 Not Found.")
+    assert [request.method for request in harbour_api.requests] == ["HEAD", "HEAD"]
