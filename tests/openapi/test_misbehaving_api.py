@@ -32,7 +32,7 @@ async def test_an_outage_ends_in_an_error_that_says_it_was_retried(harbour_api: 
     text = refusal(result)
     assert text.startswith("GET /unavailable failed: 503 Service Unavailable (retried 2 times).")
     assert "Down for maintenance." in text
-    assert "The API is unavailable for now." in text
+    assert "The API is unavailable for now. It asked to wait 1 second before trying again." in text
     assert len(harbour_api.requests_to("/unavailable")) == 3
     succeeded(after)
 

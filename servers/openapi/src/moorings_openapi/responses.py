@@ -338,7 +338,8 @@ def _advice(fetched: Fetched, operation: Operation, hint_for_auth: str | None) -
     if status in (429, 503):
         what = "is rate limiting this client" if status == 429 else "is unavailable for now"
         wait = (
-            f" It asked to wait {fetched.retry_after:g} seconds before trying again."
+            f" It asked to wait {fetched.retry_after:g} second{'' if fetched.retry_after == 1 else 's'}"
+            " before trying again."
             if fetched.retry_after is not None
             else ""
         )
