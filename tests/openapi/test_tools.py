@@ -22,6 +22,7 @@ from moorings_core import InvalidInput
 from moorings_core.testing import ERAS, Era, connect, refusal, succeeded, text_of
 from tests.openapi.harbour_api import HARBOUR_30_JSON, HarbourApi, harbour_document
 from tests.openapi.helpers import harbour_client, harbour_server
+from tests.progress_log import ProgressLog
 
 pytestmark = pytest.mark.anyio
 
@@ -600,3 +601,16 @@ async def test_a_head_operation_reads_and_answers_without_a_body(
     assert not there.is_error
     assert failed(missing).startswith("HEAD /boats/{boatId} failed: 404 Not Found.")
     assert [request.method for request in harbour_api.requests] == ["HEAD", "HEAD"]
+
+
+async def test_a_long_download_reports_progress(harbour_api: HarbourApi) -> None:
+    log = ProgressLog()
+    async with harbour_client(harbour_api) as client:
+        result = await client.call_tool("getHuge", {"bytes": 2_000_000}, progress_callback=log.callback)
+        await log.wait_for(2_000_000)
+    assert not result.is_error
+    log.assert_increasing()  # how many depends on how fast the bytes come: on loopback, often one
+    size, total, _ = log.updates[-1]
+    assert size == total
+    assert size > 2_000_000
+    log.assert_last(size, size, f"{size / 1024:,.0f} of {size / 1024:,.0f} KiB of the response received")
