@@ -7,7 +7,6 @@ of requests shows exactly where each went, and every result is searched for ever
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -15,11 +14,10 @@ from typing import Any
 
 import mcp_types as types
 import pytest
-import yaml
 
 from moorings_core.testing import refusal, succeeded, text_of
 from tests.openapi.harbour_api import HarbourApi, RecordedRequest, harbour_document
-from tests.openapi.helpers import harbour_client
+from tests.openapi.helpers import harbour_client, harbour_variant
 
 pytestmark = pytest.mark.anyio
 
@@ -72,14 +70,17 @@ async def test_each_credential_goes_exactly_where_its_scheme_says(
 async def test_the_query_key_is_added_after_the_arguments(harbour_api: HarbourApi, tmp_path: Path) -> None:
     """An operation with query parameters of its own gets the key beside them, and the model is not
     offered a parameter the key occupies."""
-    document = copy.deepcopy(harbour_document())
-    document["paths"]["/boats"]["get"]["security"] = [{"keyQuery": []}]
-    document["paths"]["/boats"]["get"]["parameters"].append(
-        {"name": "api_key", "in": "query", "schema": {"type": "string"}}
+    listing = harbour_document()["paths"]["/boats"]["get"]
+    key_parameter = {"name": "api_key", "in": "query", "schema": {"type": "string"}}
+    spec = harbour_variant(
+        tmp_path,
+        {
+            "/boats": {
+                "get": {"security": [{"keyQuery": []}], "parameters": [*listing["parameters"], key_parameter]}
+            }
+        },
     )
-    spec = tmp_path / "harbour.yaml"
-    spec.write_text(yaml.safe_dump(document), encoding="utf-8")
-    async with harbour_client(harbour_api, spec=str(spec), api_key=harbour_api.query_key) as client:
+    async with harbour_client(harbour_api, spec=spec, api_key=harbour_api.query_key) as client:
         schema = next(
             tool for tool in (await client.list_tools()).tools if tool.name == "listBoats"
         ).input_schema
@@ -100,11 +101,10 @@ WITH_KEY = "start the server with MOORINGS_OPENAPI_API_KEY set."
 
 
 async def test_a_cookie_key_joins_the_cookie_arguments(harbour_api: HarbourApi, tmp_path: Path) -> None:
-    document = copy.deepcopy(harbour_document())
-    document["paths"]["/berths/{berthId}/bookings"]["get"]["security"] = [{"keyCookie": []}]
-    spec = tmp_path / "harbour.yaml"
-    spec.write_text(yaml.safe_dump(document), encoding="utf-8")
-    async with harbour_client(harbour_api, spec=str(spec), api_key=harbour_api.cookie_key) as client:
+    spec = harbour_variant(
+        tmp_path, {"/berths/{berthId}/bookings": {"get": {"security": [{"keyCookie": []}]}}}
+    )
+    async with harbour_client(harbour_api, spec=spec, api_key=harbour_api.cookie_key) as client:
         await client.call_tool("listBookings", {"berthId": "A01", "session_hint": "calm"})
     (sent,) = harbour_api.requests
     assert sent.header("cookie") == f"session_hint=calm; harbour_key={harbour_api.cookie_key}"
@@ -142,11 +142,10 @@ async def test_a_wrong_credential_is_refused_without_asking_for_a_setting(harbou
 
 async def test_no_result_shows_a_credential(harbour_api: HarbourApi, tmp_path: Path) -> None:
     """Not a success, not an API error, not a timeout or a refused redirect, whose messages quote the URL."""
-    document = copy.deepcopy(harbour_document())
-    for path in ("/slow", "/redirect-away", "/server-error"):
-        document["paths"][path]["get"]["security"] = [{"keyQuery": []}]
-    spec = tmp_path / "harbour.yaml"
-    spec.write_text(yaml.safe_dump(document), encoding="utf-8")
+    key_in_query: dict[str, dict[str, Any]] = {"get": {"security": [{"keyQuery": []}]}}
+    spec = harbour_variant(
+        tmp_path, dict.fromkeys(("/slow", "/redirect-away", "/server-error"), key_in_query)
+    )
     calls: list[tuple[str, dict[str, Any]]] = [
         ("getPrivateKeyQuery", {}),
         ("getSlow", {"seconds": 10}),
@@ -154,7 +153,7 @@ async def test_no_result_shows_a_credential(harbour_api: HarbourApi, tmp_path: P
         ("getServerError", {}),
         ("getPrivateBearer", {}),
     ]
-    settings = {"spec": str(spec), "api_key": harbour_api.query_key, "timeout": 0.5}
+    settings = {"spec": spec, "api_key": harbour_api.query_key, "timeout": 0.5}
     async with harbour_client(harbour_api, **settings) as client:
         results = [await client.call_tool(name, arguments) for name, arguments in calls]
     assert [result.is_error for result in results] == [False, True, True, True, True]

@@ -6,14 +6,12 @@ content) and on what the API received (`harbour_api.requests`, every request as 
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
 
 import mcp_types as types
 import pytest
-import yaml
 from jsonschema.validators import validator_for
 from mcp import Client
 from mcp.shared.exceptions import MCPError
@@ -21,7 +19,7 @@ from mcp.shared.exceptions import MCPError
 from moorings_core import InvalidInput
 from moorings_core.testing import ERAS, Era, connect, refusal, succeeded, text_of
 from tests.openapi.harbour_api import HARBOUR_30_JSON, HarbourApi, harbour_document
-from tests.openapi.helpers import harbour_client, harbour_server
+from tests.openapi.helpers import harbour_client, harbour_server, harbour_variant
 from tests.progress_log import ProgressLog
 
 pytestmark = pytest.mark.anyio
@@ -550,7 +548,7 @@ async def test_exclude_tag_leaves_out_its_operations(harbour_api: HarbourApi) ->
     ]
 
 
-# -- an OpenAPI 3.0 document -----------------------------------------------------------------------
+# -- other documents, methods and downloads ------------------------------------------------------
 
 
 async def test_a_3_0_document_is_served_alike(harbour_api: HarbourApi) -> None:
@@ -578,15 +576,13 @@ async def test_a_3_0_document_is_served_alike(harbour_api: HarbourApi) -> None:
 async def test_a_head_operation_reads_and_answers_without_a_body(
     harbour_api: HarbourApi, tmp_path: Path
 ) -> None:
-    document = copy.deepcopy(harbour_document())
-    document["paths"]["/boats/{boatId}"]["head"] = {
+    head = {
         "operationId": "headBoat",
         "summary": "Whether a boat exists",
         "responses": {"200": {"description": "It does."}, "404": {"description": "It does not."}},
     }
-    spec = tmp_path / "harbour.yaml"
-    spec.write_text(yaml.safe_dump(document), encoding="utf-8")
-    async with harbour_client(harbour_api, spec=str(spec), read_only=True) as client:
+    spec = harbour_variant(tmp_path, {"/boats/{boatId}": {"head": head}})
+    async with harbour_client(harbour_api, spec=spec, read_only=True) as client:
         tools = await tools_of(client)
         there = await client.call_tool("headBoat", {"boatId": 1})
         missing = await client.call_tool("headBoat", {"boatId": 999})
