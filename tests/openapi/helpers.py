@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
+import yaml
 from mcp import Client
 
 from moorings_core.server import MooringsServer
 from moorings_core.testing import connect
 from moorings_openapi.server import opened_server
 from moorings_openapi.settings import OpenApiSettings
-from tests.openapi.harbour_api import HARBOUR_YAML, HarbourApi
+from tests.openapi.harbour_api import HARBOUR_YAML, HarbourApi, harbour_document
 
 
 def harbour_settings(api: HarbourApi, **settings: Any) -> OpenApiSettings:
@@ -34,3 +37,18 @@ async def harbour_client(api: HarbourApi, **settings: Any) -> AsyncIterator[Clie
     """An in-process client of an openapi server over the harbour API."""
     async with harbour_server(api, **settings) as server, connect(server) as client:
         yield client
+
+
+def harbour_variant(directory: Path, paths: dict[str, dict[str, Any]]) -> str:
+    """harbour.yaml with some operations' fields changed, written in `directory`; its path, as --spec.
+
+    `paths` maps a path to its methods' changes: {"/slow": {"get": {"security": [...]}}} sets the
+    GET's security; a method the document lacks is added whole.
+    """
+    document = copy.deepcopy(harbour_document())
+    for path, methods in paths.items():
+        for method, fields in methods.items():
+            document["paths"][path].setdefault(method, {}).update(fields)
+    spec = directory / "harbour.yaml"
+    spec.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return str(spec)

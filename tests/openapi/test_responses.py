@@ -358,6 +358,35 @@ def test_link_relations_are_read_as_rfc_8288_writes_them() -> None:
     assert next_page_arguments(fetched(200, []), op) is None
 
 
+def test_array_parameters_of_the_next_link_come_back_as_lists() -> None:
+    tags = Parameter(
+        "tags", "query", required=False, schema=node({"type": "array", "items": {"type": "string"}})
+    )
+    ids = Parameter(
+        "ids",
+        "query",
+        required=False,
+        explode=False,
+        schema=node({"type": "array", "items": {"type": "integer"}}),
+    )
+    op = operation(parameters=(tags, ids, query("limit")))
+    response = fetched(200, [], headers={"link": '</pets?tags=a&tags=b&ids=1,2&limit=5>; rel="next"'})
+    assert next_page_arguments(response, op) == {"tags": ["a", "b"], "ids": [1, 2], "limit": 5}
+
+
+def test_the_next_page_names_the_tool_s_arguments_and_leaves_out_a_credential() -> None:
+    op = operation(
+        Response("200", "the pets", "application/json", node(PETS)),
+        parameters=(query("filter[kind]", "string"), query("page"), query("api_key", "string")),
+    )
+    link = '</pets?filter%5Bkind%5D=cat&page=2&api_key=SECRET>; rel="next"'
+    offered = {"filter[kind]": "filter_kind", "page": "page"}  # api_key is the operator's
+    result = answer(op, fetched(200, [], headers={"link": link}), query_arguments=offered)
+    assert result.structured_content is not None
+    assert result.structured_content["nextPage"] == {"filter_kind": "cat", "page": 2}
+    assert "SECRET" not in text(result)
+
+
 def test_a_next_link_that_maps_onto_no_parameter_is_only_mentioned() -> None:
     response = fetched(200, [], headers={"link": '<https://api.example.com/v1/pets/after/abc>; rel="next"'})
     result = answer(LIST_PETS, response)

@@ -92,6 +92,7 @@ class Caller:
             body_check=tool.body_check,
             max_chars=self._max_result_chars,
             hint_for_auth=tool.missing_credentials(),
+            query_arguments=tool.query_arguments,
         )
 
 

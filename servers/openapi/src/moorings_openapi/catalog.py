@@ -110,6 +110,15 @@ class OperationTool:
         return self.plan.input_schema
 
     @cached_property
+    def query_arguments(self) -> dict[str, str]:
+        """The argument for each query parameter the model may pass, by the parameter's name."""
+        return {
+            argument.real_name: argument.name
+            for argument in self.plan.arguments
+            if argument.source == "query"
+        }
+
+    @cached_property
     def output_schema(self) -> dict[str, Any] | None:
         return output_schema(self.operation, self._response_schema)
 

@@ -198,20 +198,26 @@ def tool_result(
     body_check: BodyCheck | None,
     max_chars: int,
     hint_for_auth: str | None = None,
+    query_arguments: Mapping[str, str] | None = None,
 ) -> types.CallToolResult:
     """The result of calling `operation`, from the response the API gave.
 
     `body_check` is the tool's output envelope (None when it advertises none: the result is then
     text only). `max_chars` bounds the text (the structured content holds at most the same JSON
     again). `hint_for_auth` ends a 401 or 403 result: what the operator must configure, in words.
+    `query_arguments` names the tool's arguments for query parameters (see `next_page_arguments`).
     """
     if 200 <= fetched.status < 300:
-        return _success(fetched, operation, body_check, max_chars)
+        return _success(fetched, operation, body_check, max_chars, query_arguments)
     return error_result(_failure_text(fetched, operation, hint_for_auth))
 
 
 def _success(
-    fetched: Fetched, operation: Operation, body_check: BodyCheck | None, max_chars: int
+    fetched: Fetched,
+    operation: Operation,
+    body_check: BodyCheck | None,
+    max_chars: int,
+    query_arguments: Mapping[str, str] | None,
 ) -> types.CallToolResult:
     structure: dict[str, Any] = {"status": fetched.status}
     content_type = fetched.headers.get("content-type", "")
@@ -260,7 +266,7 @@ def _success(
         lines.append(_binary_summary(body, fetched))
     else:
         lines.append(f"{operation.label} succeeded: {_status_line(fetched.status)}, with no body.")
-    arguments = next_page_arguments(fetched, operation)
+    arguments = next_page_arguments(fetched, operation, query_arguments)
     if arguments is not None:
         structure["nextPage"] = arguments
         listed = ", ".join(f"{name}={json.dumps(value)}" for name, value in arguments.items())
@@ -337,7 +343,8 @@ def _advice(fetched: Fetched, operation: Operation, hint_for_auth: str | None) -
     if status in (429, 503):
         what = "is rate limiting this client" if status == 429 else "is unavailable for now"
         wait = (
-            f" It asked to wait {fetched.retry_after:g} seconds before trying again."
+            f" It asked to wait {fetched.retry_after:g} second{'' if fetched.retry_after == 1 else 's'}"
+            " before trying again."
             if fetched.retry_after is not None
             else ""
         )
@@ -541,28 +548,45 @@ def _either(names: list[str]) -> str:
     return " or ".join(f"`{name}`" for name in names)
 
 
-def next_page_arguments(fetched: Fetched, operation: Operation) -> dict[str, Any] | None:
+def next_page_arguments(
+    fetched: Fetched, operation: Operation, query_arguments: Mapping[str, str] | None = None
+) -> dict[str, Any] | None:
     """The arguments that fetch the next page, from a `Link: <...>; rel="next"` header, or None.
 
-    Only the operation's own query parameters are read from the link: they are what the model can
-    pass, and nothing else of that URL (which may echo a credential) reaches it. Integer and
-    boolean parameters are given as such, so the arguments pass the tool's strict input check.
+    Only the query parameters the model can pass are read from the link, under their arguments'
+    names: `query_arguments` maps each such parameter's name to its argument's (by default every
+    query parameter of the operation, named as the API names it). Nothing else of that URL
+    reaches the model; a parameter a credential fills (an API key the link echoes) is not one.
+    Integer and boolean parameters are given as such, so the arguments pass the tool's strict
+    input check.
     """
     link = _next_link(fetched)
     if link is None:
         return None
     parameters = {p.name: p for p in operation.parameters if p.location == "query"}
-    arguments = {
-        name: _typed(parameters[name], value)
-        for name, value in parse_qsl(urlsplit(link).query, keep_blank_values=True)
-        if name in parameters
-    }
+    names = query_arguments if query_arguments is not None else {name: name for name in parameters}
+    values: dict[str, list[str]] = {}
+    for name, value in parse_qsl(urlsplit(link).query, keep_blank_values=True):
+        if name in parameters and name in names:
+            values.setdefault(name, []).append(value)
+    arguments = {names[name]: _typed(parameters[name], given) for name, given in values.items()}
     return arguments or None
 
 
-def _typed(parameter: Parameter, value: str) -> Any:
+def _typed(parameter: Parameter, values: list[str]) -> Any:
+    """The argument for a parameter's values in the link: a list for an array (`tags=a&tags=b`)."""
     schema = parameter.schema.value if parameter.schema is not None else None
     kind = schema.get("type") if isinstance(schema, dict) else None
+    if kind == "array":
+        items = schema.get("items") if isinstance(schema, dict) else None
+        item_kind = items.get("type") if isinstance(items, dict) else None
+        if parameter.explode is False and len(values) == 1:  # form style, not exploded: `tags=a,b`
+            values = values[0].split(",")
+        return [_scalar(item_kind, value) for value in values]
+    return _scalar(kind, values[-1])
+
+
+def _scalar(kind: Any, value: str) -> Any:
     if kind == "integer" and re.fullmatch(r"-?\d{1,18}", value):
         return int(value)
     if kind == "boolean" and value in ("true", "false"):

@@ -97,8 +97,8 @@ def register(server: MooringsServer, catalog: Catalog, caller: Caller) -> None:
         request = PageRequest("list_operations", cursor, query=query, tag=tag)
         pager = request.pager(max_chars=budget, max_items=_PAGE_ITEMS)
         for tool in matching:
-            line = _line(tool)
-            if not pager.offer(tool, len(line) + 1):
+            pager.offer(tool, len(_line(tool)) + 1)
+            if pager.full:  # not `offer`'s False alone: that is also every item before the cursor
                 break
         page = pager.page(len(matching))
         lines = [_line(tool) for tool in page.items] or ["No operation matches."]
