@@ -158,7 +158,7 @@ async def test_no_result_shows_a_credential(harbour_api: HarbourApi, tmp_path: P
         results = [await client.call_tool(name, arguments) for name, arguments in calls]
     assert [result.is_error for result in results] == [False, True, True, True, True]
     assert "did not finish within the 0.5 s limit" in text_of(results[1])
-    assert "api_key=[credential]" in text_of(results[1])
+    assert "/v1/slow?… did not finish" in text_of(results[1])  # the URL cut at its query
     assert "only sends requests to" in text_of(results[2])
     assert all(places_of(harbour_api.query_key, request) == ["query"] for request in harbour_api.requests[:4])
     for result in results:
@@ -173,3 +173,16 @@ async def test_operator_headers_go_on_every_request(harbour_api: HarbourApi) -> 
         "north-quay",
         "north-quay",
     ]
+
+
+async def test_an_open_operation_of_a_document_with_requirements_gets_no_credentials(
+    harbour_api: HarbourApi,
+) -> None:
+    """harbour.yaml asks for credentials on its private operations only: listBoats is open."""
+    async with harbour_client(
+        harbour_api, api_key=harbour_api.header_key, bearer_token=harbour_api.bearer_token
+    ) as client:
+        result = await client.call_tool("listBoats", {"limit": 1})
+    assert not result.is_error
+    [request] = harbour_api.requests
+    assert not any(request.mentions(secret) for secret in harbour_api.secrets)

@@ -78,6 +78,11 @@ class ServedApi:
         return self.base_url
 
     @cached_property
+    def declares_security(self) -> bool:
+        """Whether any operation of the document asks for credentials."""
+        return any(operation.security for operation in self.api.operations)
+
+    @cached_property
     def document(self) -> Document:
         """The API's own document (not those its `$ref`s name), as JSON."""
         tree: Any = next(iter(self.api.documents.values()), {})
@@ -100,10 +105,19 @@ class OperationTool:
 
     @cached_property
     def plan(self) -> ArgumentPlan:
-        reserved = reserved_parameters(
-            self.operation, self.served.api.security_schemes, self.served.credentials
+        reserved = (
+            reserved_parameters(self.operation, self.served.api.security_schemes, self.served.credentials)
+            if self.signed
+            else frozenset()
         )
         return plan_arguments(self.operation, self._request_schema, reserved=reserved)
+
+    @property
+    def signed(self) -> bool:
+        """Whether its requests carry the operator's credentials: those of an operation that asks for
+        some, and every request of a document that never says what it needs (the operator gave them
+        for it); not an operation that a document with requirements elsewhere leaves open."""
+        return bool(self.operation.security) or not self.served.declares_security
 
     @property
     def input_schema(self) -> dict[str, Any]:
@@ -154,7 +168,8 @@ class OperationTool:
         parts = split_arguments(self.plan, arguments)
         request = build_request(self.operation, parts, base_url=self.served.base_url_of(self.operation))
         served = self.served
-        request = authorize(request, self.operation, served.api.security_schemes, served.credentials)
+        if self.signed:
+            request = authorize(request, self.operation, served.api.security_schemes, served.credentials)
         return _with_headers(request, served.source.extra_headers)
 
     def missing_credentials(self) -> str | None:
