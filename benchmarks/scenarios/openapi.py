@@ -197,7 +197,7 @@ class OpenApiCalls(_OpenApiScenario):
         for _ in range(WARM_UP_CALLS):
             identifier = self._next_id()
             _, result = timed_call(server, self.tool, {"id": identifier})
-            self._check_response(*_body_of(result), identifier)
+            self._check_response(*status_and_body(result), identifier)
 
     def measure(self, server: Server, root: Path) -> dict[str, float]:
         requests_before = self.api.requests()
@@ -205,7 +205,7 @@ class OpenApiCalls(_OpenApiScenario):
         for _ in range(self.calls):
             identifier = self._next_id()
             seconds, result = timed_call(server, self.tool, {"id": identifier})
-            self._check_response(*_body_of(result), identifier)
+            self._check_response(*status_and_body(result), identifier)
             samples.append(seconds)
         server.returned = self._summary(
             requests_before, f"a result of {byte_size(len(text_of(result)))} of text"
@@ -273,7 +273,7 @@ class OpenApiCalls(_OpenApiScenario):
         return f"{self.calls:,} answers checked ({what}), {requests:,} requests at the API"
 
 
-def _body_of(result: dict[str, Any]) -> tuple[int, Any]:
+def status_and_body(result: dict[str, Any]) -> tuple[int, Any]:
     """The HTTP status and body a tool result holds.
 
     Ours: structured content ``{"status": 200, "body": ...}``. A server that gives the body alone (as
