@@ -29,7 +29,7 @@ from moorings_core.sandbox._operator_headers import check_operator_header, parse
 if TYPE_CHECKING:
     from moorings_core.sandbox.network import NetworkPolicy
 
-__all__ = ["OutboundSettings"]
+__all__ = ["HeaderLine", "OutboundSettings", "header_pairs"]
 
 _CONNECT_TIMEOUT = 10.0
 
@@ -42,6 +42,15 @@ def _host_rule(entry: str) -> str:
 def _header_line(line: str) -> str:
     parse_header_line(line)
     return line
+
+
+HeaderLine = Annotated[str, AfterValidator(_header_line)]
+"""A `NAME: VALUE` header line, checked as --header's are (a field of a server's own settings)."""
+
+
+def header_pairs(lines: list[str]) -> tuple[tuple[str, str], ...]:
+    """Checked header lines as (name, value) pairs, in the order given."""
+    return tuple(parse_header_line(line) for line in lines)
 
 
 def _user_agent(value: str | None) -> str | None:
@@ -81,7 +90,7 @@ class OutboundSettings(ServerSettings):
         description="A host the server may reach even if it is not on the public internet, as HOST or "
         "HOST:PORT (IPv6 as [::1]:8080); repeatable. When any is given, --header values go only to these.",
     )
-    header: Annotated[list[Annotated[str, AfterValidator(_header_line)]], Secret()] = Field(
+    header: Annotated[list[HeaderLine], Secret()] = Field(
         default_factory=list,
         description="A header added to requests, as 'NAME: VALUE' (repeatable), replacing one the request "
         "has; sent only to the --allow-host hosts when there are any, else to every host.",
@@ -106,7 +115,7 @@ class OutboundSettings(ServerSettings):
     @property
     def headers(self) -> tuple[tuple[str, str], ...]:
         """--header as (name, value) pairs, in the order given."""
-        return tuple(parse_header_line(line) for line in self.header)
+        return header_pairs(self.header)
 
     def network_policy(self, default_user_agent: str) -> NetworkPolicy:
         """The policy these settings describe; the first call imports httpx."""

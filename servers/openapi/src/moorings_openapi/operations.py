@@ -9,6 +9,7 @@ needs them (`moorings_openapi.schemas`), so that a document of thousands of oper
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -155,3 +156,6 @@ class Api:
     security_schemes: dict[str, SecurityScheme] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     """Tag names to their descriptions, in the document's order."""
+    documents: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """The parsed documents by URI (the spec's and those its `$ref`s name), where `SchemaNode`s'
+    refs are followed (`moorings_openapi.schemas.SchemaConverter`)."""

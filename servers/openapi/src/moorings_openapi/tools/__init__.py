@@ -1,0 +1,1 @@
+"""The server's tools: one per operation (`per_operation`), or three over them all (`compact`)."""
