@@ -13,7 +13,8 @@ result (start-up, the document's loading included), then `tools/list` with every
 them (a compact mode, the floor); one that lists some is broken and fails its row.
 
 ``openapi-calls``: one process per server, kept for every round. Each round makes `calls`
-sequential ``tools/call``s of ``getBerthBooking`` (``GET /berth-bookings/{id}``), each with an id
+sequential ``tools/call``s of ``getBerthBooking`` (``GET /berth-bookings/{id}``), or of
+``call_operation`` naming it for a server that lists only that (our compact mode), each with an id
 never asked before, so nothing can be answered from a cache: the total (and so calls a second), and
 the round's p50 and p99. The floor is the same requests with a plain ``httpx.Client`` (sync,
 keep-alive) in this process, and a second row with ``httpx.AsyncClient``; each request timed
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from benchmarks.baselines import InProcessFloor
-from benchmarks.calls import byte_size, start, text_of, timed_call
+from benchmarks.calls import byte_size, first_tool, text_of, timed_call
 from benchmarks.openapi_fixture import (
     DEFAULT_OPERATIONS,
     LocalApi,
@@ -56,6 +57,8 @@ if TYPE_CHECKING:
 
 _QUICK_OPERATIONS = 40
 WARM_UP_CALLS = 20
+# The compact mode's one tool for every call: {"operation": operationId, "arguments": {...}}.
+COMPACT_CALL = "call_operation"
 
 
 class _OpenApiScenario(Scenario):
@@ -157,6 +160,7 @@ class OpenApiCalls(_OpenApiScenario):
             f"on a {self.operations:,}-operation document, against a local API; the floor is the same "
             "requests with httpx"
         )
+        self._routes: dict[int, str] = {}  # the tool each server's calls go through, by its pid
         self._asked = 0  # ids asked so far, over every row and round: each call asks a new one
         self._sync: httpx.Client | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -193,24 +197,34 @@ class OpenApiCalls(_OpenApiScenario):
     # --- the servers ----------------------------------------------------------------------------
 
     def start(self, server: Server, root: Path) -> None:
-        start(server, self.tool, {"id": self._next_id()})
+        server.handshake()
+        self._routes[server.process.pid] = first_tool(server, (self.tool, COMPACT_CALL))
         for _ in range(WARM_UP_CALLS):
-            identifier = self._next_id()
-            _, result = timed_call(server, self.tool, {"id": identifier})
-            self._check_response(*status_and_body(result), identifier)
+            self._call(server)
 
     def measure(self, server: Server, root: Path) -> dict[str, float]:
         requests_before = self.api.requests()
         samples = []
         for _ in range(self.calls):
-            identifier = self._next_id()
-            seconds, result = timed_call(server, self.tool, {"id": identifier})
-            self._check_response(*status_and_body(result), identifier)
+            seconds, result = self._call(server)
             samples.append(seconds)
+        route = self._routes[server.process.pid]
+        how = "" if route == self.tool else f" through {route}"
         server.returned = self._summary(
-            requests_before, f"a result of {byte_size(len(text_of(result)))} of text"
+            requests_before, f"a result of {byte_size(len(text_of(result)))} of text{how}"
         )
         return _timings(samples)
+
+    def _call(self, server: Server) -> tuple[float, dict[str, Any]]:
+        """One timed call for a new id, by the operation's own tool or through the compact mode's; checked."""
+        identifier = self._next_id()
+        route = self._routes[server.process.pid]
+        arguments: dict[str, Any] = {"id": identifier}
+        if route == COMPACT_CALL:
+            arguments = {"operation": self.tool, "arguments": arguments}
+        seconds, result = timed_call(server, route, arguments)
+        self._check_response(*status_and_body(result), identifier)
+        return seconds, result
 
     # --- the floors -----------------------------------------------------------------------------
 

@@ -6,7 +6,8 @@ A tool's ``id`` argument fills the path's ``{id}``. Options: ``--page-size N`` l
 pages of N, each with a ``nextCursor`` but the last; ``--skip-operations N`` leaves the document's
 last N operations out; ``--made-up`` answers without calling the API (the object asked for, but
 without the API's token); ``--body-only`` gives the body alone as structured content, as
-FastMCP's server does.
+FastMCP's server does; ``--compact`` lists one tool, ``call_operation``, which takes an
+``operation`` and its ``arguments``, as our compact mode does.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def _operations() -> dict[str, tuple[str, str]]:
 OPERATIONS = _operations()
 BASE_URL = str(_option("--base-url")).rstrip("/")
 PAGE_SIZE = int(_option("--page-size", str(len(OPERATIONS) or 1)) or 1)
-TOOLS = [
+OPERATION_TOOLS = [
     types.Tool(
         name=name,
         description=f"{method} {path}",
@@ -51,6 +52,15 @@ TOOLS = [
     )
     for name, (method, path) in OPERATIONS.items()
 ]
+CALL_OPERATION = types.Tool(
+    name="call_operation",
+    description="Call any operation.",
+    input_schema={
+        "type": "object",
+        "properties": {"operation": {"type": "string"}, "arguments": {"type": "object"}},
+    },
+)
+TOOLS = [CALL_OPERATION] if "--compact" in sys.argv else OPERATION_TOOLS
 
 
 async def list_tools(context: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
@@ -71,8 +81,11 @@ def _request(method: str, url: str) -> tuple[int, Any]:
 
 
 async def call_tool(context: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
-    method, path = OPERATIONS[params.name]
-    identifier = str((params.arguments or {}).get("id", ""))
+    name, arguments = params.name, params.arguments or {}
+    if name == CALL_OPERATION.name:
+        name, arguments = arguments["operation"], arguments.get("arguments") or {}
+    method, path = OPERATIONS[name]
+    identifier = str(arguments.get("id", ""))
     if "--made-up" in sys.argv:
         status, body = 200, {"id": identifier, "name": "made up"}
     else:

@@ -105,6 +105,7 @@ def calls_report(tmp_path_factory: pytest.TempPathFactory) -> str:
         # Its get tool is on the listing's second page: the check that it has one follows the cursor.
         minimal("fastmcp-openapi", "--body-only", "--page-size", "2"),
         minimal("ours"),
+        minimal("compact", "--compact"),
         minimal("made-up", "--made-up"),
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
@@ -115,7 +116,7 @@ def test_calls_are_timed_beside_httpx_and_the_peer(calls_report: str) -> None:
     total = table_rows(calls_report, "every call, total")
     p50, p99 = table_rows(calls_report, "p50 per call"), table_rows(calls_report, "p99 per call")
 
-    rows = ["httpx.Client", "httpx.AsyncClient", "fastmcp-openapi", "ours", "header"]
+    rows = ["httpx.Client", "httpx.AsyncClient", "fastmcp-openapi", "ours", "compact", "header"]
     assert list(total) == list(p50) == list(p99) == rows
     assert total["header"] == [
         "median",
@@ -140,6 +141,7 @@ def test_every_answer_is_checked_and_every_request_counted(calls_report: str) ->
         ("httpx.AsyncClient", "its JSON parsed"),
         ("fastmcp-openapi", "a result of \\d+ B of text"),
         ("ours", "a result of \\d+ B of text"),
+        ("compact", "a result of \\d+ B of text through call_operation"),
     ]:
         assert re.search(
             f"- {re.escape(row)} returned 20 answers checked \\({what}\\), 20 requests at the API",
