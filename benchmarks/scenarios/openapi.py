@@ -16,7 +16,8 @@ them (a compact mode, the floor); one that lists some is broken and fails its ro
 sequential ``tools/call``s of ``getBerthBooking`` (``GET /berth-bookings/{id}``), or of
 ``call_operation`` naming it for a server that lists only that (our compact mode), each with an id
 never asked before, so nothing can be answered from a cache: the total (and so calls a second), and
-the round's p50 and p99. The floor is the same requests with a plain ``httpx.Client`` (sync,
+the round's p50 and p99, and the server's own CPU time per call (all its threads, on Linux: the
+work without the waiting). The floor is the same requests with a plain ``httpx.Client`` (sync,
 keep-alive) in this process, and a second row with ``httpx.AsyncClient``; each request timed
 until its JSON is parsed, as a tool call is until its result is. Every answer is checked: status
 200, the id asked for, and the API process's secret token (`LocalApi.token`), so a server that
@@ -145,7 +146,7 @@ class OpenApiLoad(_OpenApiScenario):
 
 class OpenApiCalls(_OpenApiScenario):
     name = "openapi-calls"
-    metrics = ("every call, total", "p50 per call", "p99 per call")
+    metrics = ("every call, total", "p50 per call", "p99 per call", "server CPU per call")
     default_runs = 5
     default_timeout = 300.0  # the first response is the start-up, which has taken 90 s (openapi-load)
     keeps_servers = True
@@ -205,15 +206,20 @@ class OpenApiCalls(_OpenApiScenario):
     def measure(self, server: Server, root: Path) -> dict[str, float]:
         requests_before = self.api.requests()
         samples = []
+        cpu_before = server.cpu_seconds()
         for _ in range(self.calls):
             seconds, result = self._call(server)
             samples.append(seconds)
+        cpu_after = server.cpu_seconds()
         route = self._routes[server.process.pid]
         how = "" if route == self.tool else f" through {route}"
         server.returned = self._summary(
             requests_before, f"a result of {byte_size(len(text_of(result)))} of text{how}"
         )
-        return _timings(samples)
+        timings = _timings(samples)
+        if cpu_before is not None and cpu_after is not None:
+            timings["server CPU per call"] = (cpu_after - cpu_before) / self.calls
+        return timings
 
     def _call(self, server: Server) -> tuple[float, dict[str, Any]]:
         """One timed call for a new id, by the operation's own tool or through the compact mode's; checked."""

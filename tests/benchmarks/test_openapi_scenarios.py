@@ -132,6 +132,8 @@ def test_calls_are_timed_beside_httpx_and_the_peer(calls_report: str) -> None:
         assert calls_per_second == pytest.approx(20 / median * 1000, rel=0.01)
         assert milliseconds(p50[server][0]) <= milliseconds(p99[server][0])
     assert total["httpx.Client"][4] == "n/a"  # a floor in this process has no peak of its own
+    # The floors are this process, not a server: they have no server CPU time.
+    assert list(table_rows(calls_report, "server CPU per call")) == [*rows[2:-1], "header"]
     assert "20 sequential calls of getBerthBooking (GET /berth-bookings/{id})" in calls_report
 
 
