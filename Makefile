@@ -77,6 +77,8 @@ bench: install ## Install the reference servers into .bench/ and run the benchma
 	$(PY) -m benchmarks pg-cheap-calls --servers sqlite,postgres,ref-postgres,postgres-mcp
 	$(PY) -m benchmarks git-log git-status git-diff-unstaged git-show git-status-calls --servers git,git-one-page,ref-git
 	$(PY) -m benchmarks fetch-100kb fetch-1mb fetch-5mb --servers fetch,ref-fetch
+	$(PY) -m benchmarks openapi-load --servers sdk-hello,openapi,openapi-yaml,openapi-compact,fastmcp-openapi
+	$(PY) -m benchmarks openapi-calls --servers openapi,fastmcp-openapi
 
 dist: install ## Build a wheel and sdist of every package into dist/
 	uv build --all-packages --out-dir dist

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +63,22 @@ class Baseline:
 def locate(program: str) -> str | None:
     """The path of `program` beside the running interpreter (a venv's bin), else on PATH, else None."""
     return shutil.which(program, path=str(Path(sys.executable).parent)) or shutil.which(program)
+
+
+@dataclass(frozen=True)
+class InProcessFloor:
+    """A floor timed in this process rather than run as a command: a plain client doing the servers' work.
+
+    For work that has no command-line tool but a library: httpx calling the API that the openapi
+    servers call. `measure(root)` does one run and returns seconds per metric and, in a few words,
+    what it got back; a `ValueError` (a wrong answer) fails its row. It has no peak RSS of its own.
+    """
+
+    name: str
+    measure: Callable[[Path], tuple[dict[str, float], str | None]]
+
+    def missing(self) -> str | None:
+        return None
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ down when the scenario ends.
 The scenario's fixture is made once per invocation (`prepare`) and, if it lives outside the
 working directory (a database on a server), removed after the last round (`finish`).
 
-A scenario's baselines (command-line tools such as `find`) take their turn in every round too,
-first, and become rows like the servers'. A server the scenario raises `Unsupported` for is
-asked once and keeps its reason instead of numbers.
+A scenario's baselines (command-line tools such as `find`, or floors timed in this process such as
+a plain HTTP client) take their turn in every round too, first, and become rows like the servers'.
+A server the scenario raises `Unsupported` for is asked once and keeps its reason instead of numbers.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from benchmarks.baselines import CommandFailed, run_command
+from benchmarks.baselines import CommandFailed, InProcessFloor, run_command
 from benchmarks.memory import TreeSampler, high_water_mark
 from benchmarks.rpc import ConnectionClosed, JsonRpcClient, RpcError
 from benchmarks.scenarios import Unsupported
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 PROTOCOL_VERSION = "2025-11-25"
 _CLIENT_INFO = {"name": "moorings-benchmarks", "version": "0"}
 _SHUTDOWN_GRACE = 5.0
+_MAX_PAGES = 10_000  # of a listing: a cursor that never ends is a bug to report, not a loop to wait out
 
 
 class ServerFailed(Exception):
@@ -84,11 +85,23 @@ class Server:
         return result
 
     def list_tools(self) -> list[dict[str, Any]]:
-        result = self.rpc.request("tools/list")
+        """Every tool, from every page of `tools/list` (following `nextCursor`)."""
+        tools: list[dict[str, Any]] = []
+        cursor: str | None = None
+        for _ in range(_MAX_PAGES):
+            page = self.list_tools_page(cursor)
+            tools += page["tools"]
+            cursor = page.get("nextCursor")
+            if cursor is None:
+                return tools
+        raise ValueError(f"tools/list still had more after {_MAX_PAGES:,} pages")
+
+    def list_tools_page(self, cursor: str | None = None) -> dict[str, Any]:
+        """One page of `tools/list`: its `tools` and, when more follow, a `nextCursor`."""
+        result = self.rpc.request("tools/list", None if cursor is None else {"cursor": cursor})
         if not isinstance(result, dict) or not isinstance(result.get("tools"), list):
             raise ValueError(f"tools/list returned no list of tools: {str(result)[:200]}")
-        tools: list[dict[str, Any]] = result["tools"]
-        return tools
+        return result
 
     def list_resources(self, cursor: str | None = None) -> dict[str, Any]:
         """One page of `resources/list`: its `resources` and, when more follow, a `nextCursor`."""
@@ -146,7 +159,7 @@ def run_scenario(
     warmup: int = 1,
     timeout: float = 30.0,
     progress: Callable[[str], None] | None = None,
-    baselines: Sequence[Baseline] = (),
+    baselines: Sequence[Baseline | InProcessFloor] = (),
 ) -> list[Result]:
     """Run `scenario` `warmup + runs` times per server and baseline tool, interleaved.
 
@@ -202,7 +215,7 @@ def _take_turn(turn: Callable[[], _Measurement], result: Result, measured: bool)
 
 def _measure_fresh(scenario: Scenario, spec: ServerSpec, root: Path, timeout: float) -> _Measurement:
     """One run on a process of its own: spawned, measured, shut down."""
-    with spawn(spec.argv(root), cwd=root, timeout=timeout) as server:
+    with spawn(spec.argv(root, scenario.placeholders()), cwd=root, timeout=timeout) as server:
         timings, rss = _measure(scenario, server, root)
         return timings, rss, server.returned
 
@@ -237,7 +250,7 @@ class _KeptServer:
     def _serve(
         scenario: Scenario, spec: ServerSpec, root: Path, timeout: float
     ) -> Generator[_Measurement, None, None]:
-        with spawn(spec.argv(root), cwd=root, timeout=timeout) as server:
+        with spawn(spec.argv(root, scenario.placeholders()), cwd=root, timeout=timeout) as server:
             scenario.start(server, root)
             while True:
                 timings, rss = _measure(scenario, server, root)
@@ -245,8 +258,16 @@ class _KeptServer:
 
 
 def _run_baseline_once(
-    scenario: Scenario, baseline: Baseline, root: Path, timeout: float, result: Result, measured: bool
+    scenario: Scenario,
+    baseline: Baseline | InProcessFloor,
+    root: Path,
+    timeout: float,
+    result: Result,
+    measured: bool,
 ) -> None:
+    if isinstance(baseline, InProcessFloor):
+        _run_floor_once(baseline, root, result, measured)
+        return
     try:
         run = run_command(baseline.argv(root), cwd=root, timeout=timeout)
     except CommandFailed as error:
@@ -255,6 +276,16 @@ def _run_baseline_once(
     if measured:
         timings = dict.fromkeys(baseline.metrics, run.seconds)
         _record(result, timings, run.peak_rss, scenario.summarize(run.output))
+
+
+def _run_floor_once(floor: InProcessFloor, root: Path, result: Result, measured: bool) -> None:
+    try:
+        timings, returned = floor.measure(root)
+    except (ValueError, OSError) as error:
+        result.failure = str(error)
+        return
+    if measured:
+        _record(result, timings, None, returned)
 
 
 def _record(result: Result, timings: dict[str, float], rss: int | None, returned: str | None) -> None:

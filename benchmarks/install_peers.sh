@@ -22,6 +22,9 @@ PY_PEERS=("mcp-server-git==2026.10.19" "mcp-server-fetch==2026.10.24")
 PY_SQLITE_PEER=("mcp-server-sqlite==2025.4.25" "mcp==1.30.0")
 # Postgres MCP Pro's FastMCP is gone from the SDK 2.x, like the sqlite reference's decorators.
 PY_POSTGRES_PEER=("postgres-mcp==0.3.0" "mcp==1.30.0")
+# FastMCP's OpenAPI server (FastMCP.from_openapi), the openapi benchmarks' peer, launched by
+# benchmarks/peers/fastmcp_openapi.py: a venv of its own, as it brings its own MCP SDK and httpx2.
+PY_FASTMCP_PEER=("fastmcp==4.1.6")
 # mcp-server-fetch simplifies pages with readabilipy, which runs Readability.js under Node when Node is
 # installed, and otherwise falls back to a pure-Python extractor. Its JavaScript dependencies are not in
 # its wheel: readabilipy runs `npm install` (unpinned) in its own package folder on its first call,
@@ -127,6 +130,7 @@ install_node_peers
 install_python_venv py "$project_python" "${PY_PEERS[@]}"
 install_readabilipy_js
 install_python_venv py-sqlite "$project_python" "${PY_SQLITE_PEER[@]}"
+install_python_venv py-fastmcp "$project_python" "${PY_FASTMCP_PEER[@]}"
 python312="$(find_python312)"
 if [[ -n "$python312" ]]; then
     UV_OVERRIDE=<(printf '%s\n' "${PY_POSTGRES_OVERRIDES[@]}") \

@@ -1,7 +1,9 @@
 """The servers a benchmark can run, by name: ours, the SDK baseline and the reference peers.
 
 A spec is only a command line. `{root}` in it stands for the scenario's working directory (the
-folder a filesystem server may serve, a git repository, ...), filled in per invocation.
+folder a filesystem server may serve, a git repository, ...), filled in per invocation; a scenario
+may fill in others (`Scenario.placeholders`), such as `{api_host}`, the ``127.0.0.1:PORT`` of the
+local API the openapi scenarios start.
 
 - ``sdk-hello``: a bare `MCPServer` with one tool, under the project venv's python: the floor.
 - ours: each Moorings server by its console script in the project venv (``.venv/bin``).
@@ -9,7 +11,8 @@ folder a filesystem server may serve, a git repository, ...), filled in per invo
   ``.bench/`` (never project dependencies); ``ref-sqlite`` has a venv of its own, as it needs
   the SDK 1.x.
 - other peers, installed the same way: ``postgres-mcp`` (Postgres MCP Pro, restricted mode), in a
-  venv of its own on Python 3.12.
+  venv of its own on Python 3.12; ``fastmcp-openapi`` (FastMCP's OpenAPI server, launched by
+  ``peers/fastmcp_openapi.py``), in a venv of its own, ``.bench/py-fastmcp``.
 
 Every postgres server serves `POSTGRES_DSN`: a database of this process's own, which the
 scenarios that need it create and drop (`benchmarks.postgres_fixture`), on the PostgreSQL that
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,12 +33,17 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 BENCH_DIR = REPO_ROOT / ".bench"
 ROOT_PLACEHOLDER = "{root}"
+API_PLACEHOLDER = "{api_host}"  # filled in by the openapi scenarios
 # The database a sqlite server serves, inside the scenario's directory.
 SQLITE_DATABASE = "bench.sqlite3"
 POSTGRES_SERVER = os.environ.get("MOORINGS_BENCH_POSTGRES") or "postgresql://postgres@127.0.0.1:5432"
 # Named for this process, so two benchmark runs on one PostgreSQL never share (or drop) a database.
 POSTGRES_DATABASE = f"moorings_bench_{os.getpid()}"
 POSTGRES_DSN = f"{POSTGRES_SERVER.rstrip('/')}/{POSTGRES_DATABASE}"
+
+# The OpenAPI document the openapi scenarios write into their directory, as .json and as .yaml.
+OPENAPI_DOCUMENT = "openapi"
+_OPENAPI_API = ("--base-url", f"http://{API_PLACEHOLDER}", "--allow-host", API_PLACEHOLDER)
 
 _SYNC_HINT = "run `make install`"
 _PEERS_HINT = "run `benchmarks/install_peers.sh`"
@@ -49,8 +57,15 @@ class ServerSpec:
     command: tuple[str, ...]
     install_hint: str = ""
 
-    def argv(self, root: Path) -> list[str]:
-        return [part.replace(ROOT_PLACEHOLDER, str(root)) for part in self.command]
+    def argv(self, root: Path, placeholders: Mapping[str, str] | None = None) -> list[str]:
+        """The command with `{root}` and the scenario's own `placeholders` filled in."""
+        values = {ROOT_PLACEHOLDER: str(root), **(placeholders or {})}
+        argv = []
+        for part in self.command:
+            for placeholder, value in values.items():
+                part = part.replace(placeholder, value)
+            argv.append(part)
+        return argv
 
     def missing(self) -> str | None:
         """Why this server cannot run here, or None when its executable is installed."""
@@ -104,7 +119,25 @@ SERVERS: dict[str, ServerSpec] = {
         _ours("git", "--repository", ROOT_PLACEHOLDER, *_ONE_PAGE, name="git-one-page"),
         # The fetch benchmarks serve their pages from 127.0.0.1, which both fetch servers refuse by default.
         _ours("fetch", "--allow-private-network"),
-        _ours("openapi"),
+        # The openapi benchmarks write their document into the scenario's directory and serve its API
+        # on 127.0.0.1, which the server may reach only when told so.
+        _ours("openapi", "--spec", f"{ROOT_PLACEHOLDER}/{OPENAPI_DOCUMENT}.json", *_OPENAPI_API),
+        _ours(
+            "openapi",
+            "--spec",
+            f"{ROOT_PLACEHOLDER}/{OPENAPI_DOCUMENT}.yaml",
+            *_OPENAPI_API,
+            name="openapi-yaml",
+        ),
+        _ours(
+            "openapi",
+            "--spec",
+            f"{ROOT_PLACEHOLDER}/{OPENAPI_DOCUMENT}.json",
+            *_OPENAPI_API,
+            "--tool-mode",
+            "compact",
+            name="openapi-compact",
+        ),
         # The reference servers, as hosts run them.
         ServerSpec(
             "ref-filesystem",
@@ -123,6 +156,16 @@ SERVERS: dict[str, ServerSpec] = {
         ServerSpec(
             "ref-postgres",
             (str(BENCH_DIR / "node" / "node_modules" / ".bin" / "mcp-server-postgres"), POSTGRES_DSN),
+            _PEERS_HINT,
+        ),
+        ServerSpec(
+            "fastmcp-openapi",
+            (
+                str(BENCH_DIR / "py-fastmcp" / "bin" / "python"),
+                str(Path(__file__).parent / "peers" / "fastmcp_openapi.py"),
+                f"{ROOT_PLACEHOLDER}/{OPENAPI_DOCUMENT}.json",
+                f"http://{API_PLACEHOLDER}",
+            ),
             _PEERS_HINT,
         ),
         _python_peer(

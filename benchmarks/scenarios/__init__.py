@@ -7,9 +7,11 @@ one, drop a module here that calls `register(MyScenario())`; `load()` imports ev
 
 Optional hooks, all with do-nothing defaults: `prepare` may return another directory to serve (a
 fixture cached across invocations), and raise `FixtureUnavailable` when a service it needs is not
-there (the scenario is then skipped with that reason); `finish` undoes what `prepare` made outside
+there (the scenario is then skipped with that reason); `placeholders` fills in server commands what
+only `prepare` knows (the port of a local API); `finish` undoes what `prepare` made outside
 the directory (a database on a server) once every server is shut down; `baselines` names
-command-line tools timed on the same fixture (`find`, `rg`); `quick` gives a smaller variant
+command-line tools timed on the same fixture (`find`, `rg`), or floors timed in this process (a
+plain HTTP client doing what the servers do over MCP); `quick` gives a smaller variant
 that only checks that everything works; `calls_timed` turns a batch metric into calls per second;
 `summarize` says in a few words what came back, so a reader can check that every row did the
 same work; `budget` gives a metric a margin over the baseline, and the table then says how far
@@ -27,12 +29,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from benchmarks.baselines import Baseline
+    from benchmarks.baselines import Baseline, InProcessFloor
     from benchmarks.harness import Server
 
 
@@ -65,6 +67,10 @@ class Scenario(ABC):
         """
         return None
 
+    def placeholders(self) -> Mapping[str, str]:
+        """Values for placeholders in server commands beyond `{root}`, once `prepare` has run."""
+        return {}
+
     def finish(self, root: Path) -> None:  # noqa: B027 - optional, like the hooks below
         """Remove what `prepare` made outside `root`; called once every server is shut down."""
 
@@ -79,8 +85,8 @@ class Scenario(ABC):
         earlier rounds measured.
         """
 
-    def baselines(self) -> Sequence[Baseline]:
-        """Command-line tools that do the same work on the same fixture, shown first in the tables."""
+    def baselines(self) -> Sequence[Baseline | InProcessFloor]:
+        """Command-line tools (or in-process floors) doing the same work on the same fixture, shown first."""
         return ()
 
     def quick(self) -> Scenario:
