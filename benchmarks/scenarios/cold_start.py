@@ -7,7 +7,8 @@ may take at most `START_UP_BUDGET` longer than the first row, the bare SDK serve
 
 The postgres servers get a small database of their own to connect to when PostgreSQL is there;
 when it is not, the scenario still runs, and a postgres server that needs its database at
-start-up fails its row with its own message.
+start-up fails its row with its own message. The openapi servers get a document of
+`SMALL_API_OPERATIONS` operations, an API's usual size, whose API is never called.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from benchmarks.openapi_fixture import generate_document, write_documents
 from benchmarks.postgres_fixture import PostgresSpec, create_database, drop_database
 from benchmarks.scenarios import FixtureUnavailable, Scenario, register
-from benchmarks.servers import SQLITE_DATABASE
+from benchmarks.servers import API_PLACEHOLDER, SQLITE_DATABASE
 from benchmarks.sqlite_fixture import SqliteSpec, write_database
 
 if TYPE_CHECKING:
@@ -29,6 +32,8 @@ if TYPE_CHECKING:
 
 START_UP_BUDGET = 0.050  # seconds over a bare SDK server (`sdk-hello`), for each metric
 _SMALL_DATABASE = PostgresSpec(rows=100, tables=5)
+SMALL_API_OPERATIONS = 40
+_UNCALLED_API = "127.0.0.1:9"  # the discard port: the servers only check the address at start
 
 
 class ColdStart(Scenario):
@@ -42,6 +47,7 @@ class ColdStart(Scenario):
         # server (filesystem, git, sqlite).
         (root / "README.md").write_text("A file so the root is not empty.\n")
         write_database(root / SQLITE_DATABASE, SqliteSpec(rows=100))
+        write_documents(root, generate_document(SMALL_API_OPERATIONS))
         git = shutil.which("git")
         if git is not None:
             subprocess.run([git, "init", "--quiet", str(root)], check=True)
@@ -52,6 +58,9 @@ class ColdStart(Scenario):
             self._made_database = False
         else:
             self._made_database = True
+
+    def placeholders(self) -> Mapping[str, str]:
+        return {API_PLACEHOLDER: _UNCALLED_API}
 
     def finish(self, root: Path) -> None:
         if self._made_database:
