@@ -32,18 +32,20 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import mcp_types as types
 
 from moorings_core.media import as_text, sniff
 from moorings_core.paging import room_for_items
-from moorings_core.sandbox.network import Fetched
 from moorings_core.server.call_guard import error_result
 from moorings_core.server.results import tool_result as text_and_structure
 from moorings_openapi.operations import Operation, Parameter, Response, SchemaNode
 from moorings_openapi.schema_budget import within_budget
+
+if TYPE_CHECKING:  # httpx is imported with the first request, not at start-up
+    from moorings_core.sandbox.network import Fetched
 
 __all__ = [
     "MAX_ERROR_BODY_CHARS",

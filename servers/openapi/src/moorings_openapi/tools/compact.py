@@ -17,7 +17,7 @@ from pydantic import Field
 
 from moorings_core import InvalidInput, MooringsServer, Output, ToolContext, reporting_progress, tool_result
 from moorings_core.paging import PageRequest, join_notes, room_for_items, with_note
-from moorings_core.server.schema_arguments import SchemaArgumentChecker
+from moorings_core.server.call_guard import ArgumentCheck
 from moorings_openapi.calling import Caller
 from moorings_openapi.catalog import Catalog, OperationTool
 from moorings_openapi.tools.per_operation import describe_download
@@ -81,7 +81,7 @@ Arguments = Annotated[
 
 def register(server: MooringsServer, catalog: Catalog, caller: Caller) -> None:
     budget = room_for_items(server.settings.max_output_chars)
-    checkers: dict[str, SchemaArgumentChecker] = {}
+    checkers: dict[str, ArgumentCheck] = {}
     all_read_only = all(tool.operation.method in ("GET", "HEAD") for tool in catalog)
 
     @server.tool(title="List the API's operations", read_only=True)
@@ -146,6 +146,9 @@ def register(server: MooringsServer, catalog: Catalog, caller: Caller) -> None:
         given = arguments or {}
         checker = checkers.get(tool.name)
         if checker is None:
+            # Imported here: jsonschema is loaded with the first call, not at start-up.
+            from moorings_core.server.schema_arguments import SchemaArgumentChecker
+
             checker = checkers[tool.name] = SchemaArgumentChecker(tool.name, tool.input_schema)
         problems = checker.problems(given)
         if problems is not None:
