@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import http.server
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -106,6 +107,13 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _FileServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A server refused mid-read hangs up on purpose: not worth a traceback on stderr."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @contextmanager
 def serve_directory(directory: Path) -> Iterator[tuple[str, list[str]]]:
     """A real HTTP server on 127.0.0.1 serving `directory`: its base URL and the paths requested."""
@@ -116,9 +124,7 @@ def serve_directory(directory: Path) -> Iterator[tuple[str, list[str]]]:
             requested.append(self.path)
             super().do_GET()
 
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Handler, directory=str(directory))
-    )
+    server = _FileServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(directory)))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:

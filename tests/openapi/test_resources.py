@@ -128,6 +128,8 @@ async def test_the_overview_prompt_gives_the_api_by_tag(harbour_api: HarbourApi,
         "- `createBoat`: POST /boats — Register a boat\n"
     ) in text
     assert "## private\nOne operation per security scheme" in text
+    assert harbour_api.base_url in text  # where the server calls it, not the document's server
+    assert "127.0.0.1:8000" not in text
     assert harbour_api.requests == []
 
 

@@ -6,6 +6,8 @@ operations, it says more than a list of tool names, and costs one message rather
 
 from __future__ import annotations
 
+import dataclasses
+
 from moorings_core import MooringsServer
 from moorings_core.paging import room_for_items
 from moorings_openapi.catalog import Catalog
@@ -33,5 +35,7 @@ def register(server: MooringsServer, catalog: Catalog, *, compact: bool) -> None
         pages = []
         for served in catalog.apis:
             names = {tool.operation.pointer: tool.name for tool in catalog if tool.served is served}
-            pages.append(api_overview(served.api, names, max_chars=share, how_to_see_more=see_more))
+            # The base URL the server calls, which --base-url may have changed, not the document's list.
+            api = dataclasses.replace(served.api, servers=(served.base_url,))
+            pages.append(api_overview(api, names, max_chars=share, how_to_see_more=see_more))
         return "\n\n".join(pages)
