@@ -39,10 +39,10 @@ help: ## List the targets
 $(TOOLS)/bin/uv: tools/bootstrap_uv.py
 	python3 tools/bootstrap_uv.py $(TOOLS)
 
-$(VENV)/.installed: pyproject.toml uv.lock shared/pyproject.toml $(wildcard servers/*/pyproject.toml) | $(UV_BOOTSTRAP)
+$(VENV)/.installed: pyproject.toml uv.lock shared/pyproject.toml moorings/pyproject.toml $(wildcard servers/*/pyproject.toml) | $(UV_BOOTSTRAP)
 	uv sync --frozen --all-packages
 	@# Our own packages are editable installs, which uv does not compile.
-	@$(PY) -m compileall -q shared/src servers > /dev/null
+	@$(PY) -m compileall -q shared/src moorings/src servers > /dev/null
 	@touch $@
 
 install: $(VENV)/.installed ## Create .venv with every package and the dev tools (bootstraps uv)

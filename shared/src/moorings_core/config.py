@@ -67,6 +67,8 @@ __all__ = [
     "Positional",
     "Secret",
     "ServerSettings",
+    "Setting",
+    "describe_settings",
     "load_settings",
 ]
 
@@ -168,8 +170,12 @@ _PLURALS = {"bool": "booleans", "int": "integers", "float": "numbers", "str": "s
 
 
 @dataclass(frozen=True)
-class _Option:
-    """One field of the model as the command line, the environment and the file see it."""
+class Setting:
+    """One field of the model as the command line, the environment and the file see it.
+
+    Public through `describe_settings`, for tools that write a server's command line for it (the
+    `moorings` front door, the MCP Registry's `server.json`) without repeating its flags.
+    """
 
     name: str
     flag: str  # "--max-output-chars", or the metavar of the positional field
@@ -187,6 +193,22 @@ class _Option:
     env_aliases: tuple[str, ...] = ()
     secret: bool = False
     entry_paths: Mapping[str, _PathSplit] | None = None  # for a table: where its entries' fields hold paths
+    choices: tuple[str, ...] = ()  # for a choice (or a list of choices): the values allowed
+    required: bool = False  # no default will do: some layer must give a value
+
+    @property
+    def holds_path(self) -> bool:
+        """Whether a value is, or ends in, a path (made absolute by anyone writing it for a host)."""
+        return self.split_path is not None
+
+    def path_of(self, value: str) -> tuple[str, str] | None:
+        """What comes before the path in `value` and the path, or None when it holds none (a URL)."""
+        return None if self.split_path is None else self.split_path(value)
+
+    @property
+    def from_file_only(self) -> bool:
+        """A table of named entries: only the config file can give it."""
+        return self.kind == _TABLE
 
 
 @dataclass(frozen=True)
@@ -200,14 +222,19 @@ class _Value:
 # -- Reading the model ---------------------------------------------------------------------------------------
 
 
-def _options_of(model: type[ServerSettings], env_prefix: str) -> list[_Option]:
+def describe_settings(model: type[ServerSettings], *, server: str) -> tuple[Setting, ...]:
+    """Each field of `model` as `moorings-<server>` takes it: its flag, variable, kind and wording."""
+    return tuple(_options_of(model, "MOORINGS_" + _normal(server).upper() + "_"))
+
+
+def _options_of(model: type[ServerSettings], env_prefix: str) -> list[Setting]:
     options = [_option_of(name, field, env_prefix) for name, field in model.model_fields.items()]
     if sum(option.positional for option in options) > 1:
         raise TypeError(f"{model.__name__}: at most one field can be Positional")
     return options
 
 
-def _option_of(name: str, field: FieldInfo, env_prefix: str) -> _Option:
+def _option_of(name: str, field: FieldInfo, env_prefix: str) -> Setting:
     if name in _RESERVED:
         raise TypeError(f"a settings field cannot be named {name!r}: --{name} is reserved")
     bare, inner_metadata = _unwrap(field.annotation)
@@ -223,7 +250,7 @@ def _option_of(name: str, field: FieldInfo, env_prefix: str) -> _Option:
     metavar = "{" + ",".join(choices) + "}" if choices else _METAVARS.get(kind, "")
     if marker is not None:
         metavar = marker.metavar or name.upper()
-    return _Option(
+    return Setting(
         name=name,
         flag=metavar if marker is not None else "--" + name.replace("_", "-"),
         env_var=env_prefix + name.upper(),
@@ -239,6 +266,8 @@ def _option_of(name: str, field: FieldInfo, env_prefix: str) -> _Option:
         description=field.description or "",
         env_aliases=aliases,
         secret=any(isinstance(item, Secret) for item in metadata),
+        choices=choices,
+        required=_shown_default(field, metadata) == "required",
     )
 
 
@@ -253,8 +282,8 @@ def _is_table(annotation: Any) -> bool:
     )
 
 
-def _table_option(name: str, field: FieldInfo, entry: type[BaseModel], env_prefix: str) -> _Option:
-    return _Option(
+def _table_option(name: str, field: FieldInfo, entry: type[BaseModel], env_prefix: str) -> Setting:
+    return Setting(
         name=name,
         flag=f"[{name}.NAME]",
         env_var=env_prefix + name.upper(),
@@ -432,7 +461,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _build_parser(
-    options: list[_Option],
+    options: list[Setting],
     *,
     prog: str,
     version: str,
@@ -467,7 +496,7 @@ def _build_parser(
     return parser
 
 
-def _add_option(parser: _Parser, option: _Option) -> None:
+def _add_option(parser: _Parser, option: Setting) -> None:
     allowed = f" Must be {option.allowed}." if option.constrained else ""
     env = ", ".join((option.env_var, *option.env_aliases))
     default = "none" if option.secret else option.default
@@ -500,7 +529,7 @@ def _add_option(parser: _Parser, option: _Option) -> None:
         )
 
 
-def _from_flags(parsed: dict[str, Any], options: list[_Option]) -> dict[str, _Value]:
+def _from_flags(parsed: dict[str, Any], options: list[Setting]) -> dict[str, _Value]:
     values = {}
     for option in options:
         raw = parsed.get(option.name)
@@ -514,7 +543,7 @@ def _from_flags(parsed: dict[str, Any], options: list[_Option]) -> dict[str, _Va
 
 
 def _from_environment(
-    environ: Mapping[str, str], options: list[_Option], env_prefix: str, prog: str
+    environ: Mapping[str, str], options: list[Setting], env_prefix: str, prog: str
 ) -> dict[str, _Value]:
     by_var = {option.env_var: option for option in options}
     values = {}
@@ -534,12 +563,12 @@ def _from_environment(
     return values
 
 
-def _environment_value(text: str, option: _Option, var: str) -> _Value:
+def _environment_value(text: str, option: Setting, var: str) -> _Value:
     raw = _split_list(text, option, var) if option.many else _strip_unless_text(text, option)
     return _Value(_expand_paths(raw, option, base=None), origin=var)
 
 
-def _split_list(text: str, option: _Option, var: str) -> list[Any]:
+def _split_list(text: str, option: Setting, var: str) -> list[Any]:
     if not text.lstrip().startswith("["):
         return [item.strip() for item in text.split(",") if item.strip()]
     import json  # only lists spelt as JSON need it
@@ -553,14 +582,14 @@ def _split_list(text: str, option: _Option, var: str) -> list[Any]:
     return items
 
 
-def _strip_unless_text(text: str, option: _Option) -> str:
+def _strip_unless_text(text: str, option: Setting) -> str:
     return text if option.kind in ("str", "path") else text.strip()
 
 
 # -- The TOML file -------------------------------------------------------------------------------------------
 
 
-def _from_file(path: Path, options: list[_Option], server: str) -> dict[str, _Value]:
+def _from_file(path: Path, options: list[Setting], server: str) -> dict[str, _Value]:
     document = _read_toml(path)
     by_name = {option.name: option for option in options}
     flat: dict[str, Any] = {}
@@ -594,7 +623,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _keyed_values(
-    table: Mapping[str, Any], by_name: Mapping[str, _Option], *, place: str, base: Path
+    table: Mapping[str, Any], by_name: Mapping[str, Setting], *, place: str, base: Path
 ) -> dict[str, _Value]:
     values: dict[str, _Value] = {}
     spelt: dict[str, str] = {}
@@ -613,7 +642,7 @@ def _normal(key: str) -> str:
     return key.replace("-", "_")
 
 
-def _expand_paths(raw: Any, option: _Option, base: Path | None) -> Any:
+def _expand_paths(raw: Any, option: Setting, base: Path | None) -> Any:
     """Expand `~` in the paths of a value; anchor relative ones from a file at the file's directory."""
     if option.entry_paths is not None:
         return _expand_entry_paths(raw, option.entry_paths, base)
@@ -724,7 +753,7 @@ def _load(
         raise ConfigError(_explain(exc.errors()[0], by_name, values)) from None
 
 
-def _explain(error: ErrorDetails, by_name: Mapping[str, _Option], values: Mapping[str, _Value]) -> str:
+def _explain(error: ErrorDetails, by_name: Mapping[str, Setting], values: Mapping[str, _Value]) -> str:
     """Turn pydantic's first error into our line: the flag, the source, what is allowed, what was given."""
     loc = error["loc"]
     option = by_name.get(str(loc[0])) if loc else None
@@ -752,7 +781,7 @@ def _explain(error: ErrorDetails, by_name: Mapping[str, _Option], values: Mappin
     return f"{subject}{source}: {reason}, got {_shown(given)}"
 
 
-def _explain_entry(error: ErrorDetails, option: _Option, values: Mapping[str, _Value]) -> str:
+def _explain_entry(error: ErrorDetails, option: Setting, values: Mapping[str, _Value]) -> str:
     """An error in a table's entry, named as the file spells it; its value is never shown (a DSN)."""
     entry, *keys = [str(part) for part in error["loc"][1:]] or [""]
     where = f"[{option.name}.{entry}]" if entry else option.flag
@@ -775,7 +804,7 @@ def _custom_reason(error: ErrorDetails) -> str | None:
     return str(cause) if cause else None
 
 
-def _how_to_set(option: _Option) -> str:
+def _how_to_set(option: Setting) -> str:
     if option.positional:
         flag = f"give {option.flag} arguments" if option.many else f"give {option.flag}"
     else:

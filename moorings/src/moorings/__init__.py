@@ -1,0 +1,1 @@
+"""The Moorings front door: the `moorings` command that lists the servers and puts them into hosts."""
