@@ -45,6 +45,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import shutil
 import sys
 import textwrap
@@ -60,6 +61,9 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 __all__ = [
+    "PATH_AFTER_EQUALS",
+    "PATH_STYLES",
+    "PATH_UNLESS_URL",
     "ConfigError",
     "EnvAliases",
     "LogLevel",
@@ -156,6 +160,33 @@ class PathPart:
     split: _PathSplit
 
 
+def _whole_path(text: str) -> tuple[str, str]:
+    return "", text
+
+
+def _path_after_equals(text: str) -> tuple[str, str] | None:
+    name, equals, path = text.partition("=")
+    return (name + equals, path) if equals else None
+
+
+def _path_unless_url(text: str) -> tuple[str, str] | None:
+    return None if re.match(r"https?://", text, re.IGNORECASE) else ("", text)
+
+
+PATH_AFTER_EQUALS = PathPart(_path_after_equals)
+"""`NAME=PATH`: the text after the first `=` is a path (sqlite's `--attach`)."""
+PATH_UNLESS_URL = PathPart(_path_unless_url)
+"""A path, or a URL left as it is (openapi's `--spec`)."""
+
+
+PATH_STYLES: Mapping[str, _PathSplit] = {
+    "whole": _whole_path,
+    "after-equals": _path_after_equals,
+    "unless-url": _path_unless_url,
+}
+"""Where the path is in a value, by name: what `Setting.path_style` gives, for tools outside the process."""
+
+
 class ConfigError(Exception):
     """A setting could not be accepted; the message is the one line the user sees after `error:`."""
 
@@ -204,6 +235,13 @@ class Setting:
     def path_of(self, value: str) -> tuple[str, str] | None:
         """What comes before the path in `value` and the path, or None when it holds none (a URL)."""
         return None if self.split_path is None else self.split_path(value)
+
+    @property
+    def path_style(self) -> str | None:
+        """The name in `PATH_STYLES` of where a value's path is, "custom" for another, None without one."""
+        if self.split_path is None:
+            return None
+        return next((name for name, split in PATH_STYLES.items() if split is self.split_path), "custom")
 
     @property
     def from_file_only(self) -> bool:
@@ -325,10 +363,6 @@ def _path_splitter(name: str, kind: str, metadata: list[Any]) -> _PathSplit | No
     if kind != "str":
         raise TypeError(f"settings field {name!r}: only text (str) can carry a PathPart")
     return part.split
-
-
-def _whole_path(text: str) -> tuple[str, str]:
-    return "", text
 
 
 def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:

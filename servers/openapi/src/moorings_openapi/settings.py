@@ -17,17 +17,13 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from moorings_core import OutboundSettings, PathPart, Secret
+from moorings_core import OutboundSettings, Secret
+from moorings_core.config import PATH_UNLESS_URL
 from moorings_core.outbound import HeaderLine, header_pairs
 
 __all__ = ["ApiSettings", "OpenApiSettings", "Source"]
 
 _API_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,23}")
-
-
-def _path_unless_url(text: str) -> tuple[str, str] | None:
-    """A spec is a file path (read relative to a config file) or an http(s) URL (left as it is)."""
-    return None if re.match(r"https?://", text, re.IGNORECASE) else ("", text)
 
 
 def _spec(text: str | None) -> str | None:
@@ -46,7 +42,7 @@ def _base_url(url: str | None) -> str | None:
     return url.rstrip("/")
 
 
-_Spec = Annotated[str, PathPart(_path_unless_url), AfterValidator(_spec)]
+_Spec = Annotated[str, PATH_UNLESS_URL, AfterValidator(_spec)]
 _BaseUrl = Annotated[str | None, AfterValidator(_base_url)]
 _Globs = list[Annotated[str, Field(min_length=1)]]
 
@@ -88,7 +84,7 @@ class OpenApiSettings(OutboundSettings):
     """`--allow-host`, `--header`, `--timeout`, `--rate-limit` and the other network options are the
     core's (`OutboundSettings`); the rest is this server's."""
 
-    spec: Annotated[str | None, PathPart(_path_unless_url), AfterValidator(_spec)] = Field(
+    spec: Annotated[str | None, PATH_UNLESS_URL, AfterValidator(_spec)] = Field(
         default=None,
         description="The OpenAPI document (3.0 or 3.1, JSON or YAML): a file path or an http(s):// URL.",
     )

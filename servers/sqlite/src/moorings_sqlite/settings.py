@@ -11,7 +11,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from moorings_core import PathPart, ServerSettings
+from moorings_core import ServerSettings
+from moorings_core.config import PATH_AFTER_EQUALS
 
 __all__ = ["RESERVED_SCHEMAS", "SqliteSettings", "parse_attachment"]
 
@@ -35,18 +36,12 @@ def parse_attachment(item: str) -> tuple[str, Path]:
     return name, Path(path).resolve()
 
 
-def _path_of_attachment(item: str) -> tuple[str, str] | None:
-    """`NAME=` and `PATH`, for the loader to expand and anchor PATH as it does --db-path."""
-    name, equals, path = item.partition("=")
-    return (name + equals, path) if equals else None
-
-
 def _well_formed_attachment(item: str) -> str:
     parse_attachment(item)
     return item
 
 
-_Attachment = Annotated[str, PathPart(_path_of_attachment), AfterValidator(_well_formed_attachment)]
+_Attachment = Annotated[str, PATH_AFTER_EQUALS, AfterValidator(_well_formed_attachment)]
 
 
 class SqliteSettings(ServerSettings):

@@ -1,0 +1,42 @@
+"""Claude Code: `claude mcp add-json`, which writes `~/.claude.json` (user) or `.mcp.json` (project)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePath
+
+from moorings.hosts.host import Entry, Host, Scope, plain_entry
+from moorings.launch import Launch
+from moorings.places import Place
+
+
+def _paths(place: Place, scope: Scope) -> list[PurePath]:
+    if scope == "project":
+        return [place.project / ".mcp.json"]
+    return [place.home / ".claude.json"]
+
+
+def _entry(launch: Launch, name: str) -> Entry:
+    # Claude Code expands ${VAR} in an entry when it starts the server.
+    return Entry(
+        plain_entry(launch, reference=lambda variable: "${" + variable + "}", extra={"type": "stdio"})
+    )
+
+
+def _cli(launch: Launch, name: str, scope: Scope, entry: Entry) -> list[str]:
+    return ["claude", "mcp", "add-json", "--scope", scope, name, json.dumps(entry.value)]
+
+
+HOST = Host(
+    key="claude-code",
+    title="Claude Code",
+    format="json",
+    container=("mcpServers",),
+    paths=_paths,
+    entry=_entry,
+    secrets="reference",
+    scopes=("user", "project"),
+    cli=_cli,
+    startup_limit=30.0,
+    startup_note="MCP_TIMEOUT (milliseconds) in Claude Code's environment: MCP_TIMEOUT=60000 claude",
+)

@@ -1,0 +1,1 @@
+"""Files generated from the servers' own models: one source, many readers (see `__main__`)."""
