@@ -38,5 +38,6 @@ HOST = Host(
     scopes=("user", "project"),
     cli=_cli,
     startup_limit=30.0,
-    startup_note="MCP_TIMEOUT (milliseconds) in Claude Code's environment: MCP_TIMEOUT=60000 claude",
+    startup_note="MCP_TIMEOUT (milliseconds) in Claude Code's environment raises it, to 60 s at most: "
+    "MCP_TIMEOUT=60000 claude",
 )

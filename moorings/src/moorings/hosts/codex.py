@@ -40,5 +40,7 @@ HOST = Host(
     secrets="reference",
     scopes=("user", "project"),
     startup_limit=10.0,
-    startup_note="startup_timeout_sec in the server's [mcp_servers.NAME] table (moorings writes 60)",
+    startup_field=("startup_timeout_sec", 1.0),
+    startup_note="startup_timeout_sec in its [mcp_servers.NAME] table (Codex's default is 10 s; "
+    "moorings writes 60)",
 )

@@ -13,9 +13,17 @@ def _paths(place: Place, scope: Scope) -> list[PurePath]:
     return [place.home / ".continue" / "config.yaml"]
 
 
+CONNECTION_TIMEOUT = 60_000
+"""Milliseconds to wait for a server to start (Continue's own default is 20 s: short for a first uvx)."""
+
+
 def _entry(launch: Launch, name: str) -> Entry:
-    entry = plain_entry(launch, reference=lambda variable: "${{ secrets." + variable + " }}")
-    return Entry({"name": name, **entry})
+    entry = plain_entry(
+        launch,
+        reference=lambda variable: "${{ secrets." + variable + " }}",
+        extra={"connectionTimeout": CONNECTION_TIMEOUT},
+    )
+    return Entry({"name": name, "type": "stdio", **entry})
 
 
 HOST = Host(
@@ -27,4 +35,7 @@ HOST = Host(
     paths=_paths,
     entry=_entry,
     secrets="reference",
+    startup_limit=20.0,
+    startup_field=("connectionTimeout", 0.001),
+    startup_note="connectionTimeout (milliseconds) in the server's entry (moorings writes 60000)",
 )

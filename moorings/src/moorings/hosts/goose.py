@@ -41,6 +41,7 @@ HOST = Host(
     paths=_paths,
     entry=_entry,
     secrets="reference",
-    startup_limit=float(TIMEOUT),
+    startup_limit=300.0,
+    startup_field=("timeout", 1.0),
     startup_note="timeout (seconds) in the extension's entry",
 )

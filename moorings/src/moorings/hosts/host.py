@@ -40,7 +40,17 @@ class Host:
     cli: Callable[[Launch, str, Scope, Entry], list[str] | None] | None = None  # its own command, if any
     startup_limit: float | None = None  # seconds the host waits for a server to start, where known
     startup_note: str = ""  # where that limit comes from and how to raise it
+    startup_field: tuple[str, float] | None = None  # the entry's own limit: its key, and seconds per unit
     notes: tuple[str, ...] = field(default=())  # what a user of this host should know after an install
+
+    def startup_limit_of(self, entry: Mapping[str, Any]) -> float | None:
+        """The seconds this host waits for that entry's server to start, where known."""
+        if self.startup_field is not None:
+            key, unit = self.startup_field
+            value = entry.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return float(value) * unit
+        return self.startup_limit
 
     def config_path(self, place: Place, scope: Scope) -> PurePath:
         """The file to read and write: the first candidate that exists, else the first."""

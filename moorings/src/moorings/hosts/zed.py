@@ -1,4 +1,4 @@
-"""Zed: its `settings.json` (with comments) under "context_servers", as a custom server."""
+"""Zed: its `settings.json` (with comments) under "context_servers"."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def _paths(place: Place, scope: Scope) -> list[PurePath]:
 
 
 def _entry(launch: Launch, name: str) -> Entry:
-    return Entry({"source": "custom", **plain_entry(launch)})
+    return Entry(plain_entry(launch))
 
 
 HOST = Host(
