@@ -25,7 +25,7 @@ from .conftest import POSTGRES, REPO, NewUser
 if sys.version_info >= (3, 11):
     import tomllib
 else:
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 pytestmark = pytest.mark.stdio
 
@@ -84,9 +84,8 @@ def environment_of(entry: Mapping[str, Any], secrets: Mapping[str, str]) -> dict
 
 def run_entry(entry: Mapping[str, Any], user: NewUser, secrets: Mapping[str, str]) -> list[str]:
     """Start the entry as the host does and return the names of the tools it lists."""
-    command = entry.get("command", entry.get("cmd"))
     params = StdioServerParameters(
-        command=command,
+        command=str(entry.get("command", entry.get("cmd"))),
         args=list(entry["args"]),
         env={**user.env, **environment_of(entry, secrets)},
         cwd=str(user.home),  # hosts start servers anywhere: nothing may depend on the folder
@@ -110,7 +109,7 @@ def test_an_installed_entry_parses_back_and_starts_its_server(key: str, new_user
 
     path = Path(host.config_path(new_user.place, "user"))
     entry = read_back(host, path, server)
-    command = entry.get("command", entry.get("cmd"))
+    command = str(entry.get("command", entry.get("cmd")))
     assert Path(command).is_absolute()
     assert Path(command).name == "uvx"
     assert entry["args"][:3] == ["--from", f"moorings-{server}==0.1.0", f"moorings-{server}"]

@@ -14,7 +14,7 @@ from moorings.hosts import HOSTS
 if sys.version_info >= (3, 11):
     import tomllib
 else:
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 UVX = "/opt/uv/bin/uvx"
 

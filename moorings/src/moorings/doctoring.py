@@ -98,7 +98,8 @@ def _entries_of(host: Host, path: Path) -> list[tuple[str, Server, dict[str, Any
 def moorings_entries(host: Host, container: object) -> Iterator[tuple[str, Server, dict[str, Any]]]:
     """Each entry of a host's servers table (or list) that runs a Moorings server."""
     if host.named_list:
-        items = [(item.get("name"), item) for item in container or [] if isinstance(item, dict)]
+        listed = container if isinstance(container, list) else []
+        items = [(item.get("name"), item) for item in listed if isinstance(item, dict)]
     else:
         items = list(container.items()) if isinstance(container, dict) else []
     for name, entry in items:
