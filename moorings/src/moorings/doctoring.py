@@ -10,6 +10,7 @@ a bad one stops it with one line) within the host's start-up limit and lists its
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import tempfile
 import time
@@ -132,8 +133,20 @@ def _argv(entry: Mapping[str, Any]) -> list[str]:
 
 def check_entry(host: Host, name: str, server: Server, entry: Mapping[str, Any], place: Place) -> Finding:
     finding = Finding()
-    reinstall = f"moorings install {host.key} {server.name} --name {name} --force -- ARGS"
     argv = _argv(entry)
+    given = argv[argv.index(server.command) + 1 :] if server.command in argv else []
+    reinstall = shlex.join(
+        [
+            "moorings",
+            "install",
+            host.key,
+            server.name,
+            "--name",
+            name,
+            "--force",
+            *(["--", *given] if given else []),
+        ]
+    )
     if not _check_command(finding, argv, reinstall):
         return finding
     _check_pin(finding, server, argv, reinstall)
@@ -275,7 +288,7 @@ def _check_start(
             f"moorings warm {_name_of(argv)}; {host.startup_note}",
         )
     else:
-        finding.passed(f"started in {took:.1f} s{within} and lists {tools} tools")
+        finding.passed(f"started in {took:.1f} s{within} and lists {tools} tool{'s' if tools != 1 else ''}")
 
 
 def _name_of(argv: list[str]) -> str:
