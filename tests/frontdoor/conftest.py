@@ -15,6 +15,9 @@ import pytest
 
 from moorings.places import Place
 
+# The admin DSN once PostgreSQL answers; skipped with the reason when it does not (failed in CI).
+from tests.postgres.conftest import postgres_server  # noqa: F401
+
 REPO = Path(__file__).resolve().parents[2]
 POSTGRES = os.environ.get("MOORINGS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
