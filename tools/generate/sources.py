@@ -13,7 +13,7 @@ from moorings_core.program import ServerProgram
 if sys.version_info >= (3, 11):
     import tomllib
 else:
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 REPO = Path(__file__).resolve().parents[2]
 ORDER = ("filesystem", "sqlite", "postgres", "git", "fetch", "openapi")
