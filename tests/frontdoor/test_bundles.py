@@ -115,10 +115,10 @@ def packed(mcpb: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[st
 
 
 @pytest.fixture(scope="session")
-def wheelhouse(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This checkout's wheels, built once for every worker, standing in for PyPI's releases."""
     shared = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
+    if "PYTEST_XDIST_WORKER" in os.environ:  # each worker's basetemp is a folder of the run's
         shared = shared.parent
     wheels = shared / "bundle-wheels"
     with _exclusive(shared / "bundle-wheels.lock"):
