@@ -21,6 +21,9 @@ export UV_SYSTEM_CERTS ?= 1
 # these machines set PYTHONDONTWRITEBYTECODE: compile at install time.
 export UV_COMPILE_BYTECODE := 1
 BENCH_RUNS ?= 10
+# The mcpb CLI (npm) that packs the Claude Desktop bundles, servers/*/bundle (tools/generate/bundles.py);
+# tests/frontdoor/test_bundles.py validates and packs with this same version. It runs on Node >= 20.
+MCPB_VERSION := 2.1.2
 # The suite mostly waits (on servers it spawns, git, PostgreSQL), so it runs on every core (pytest-xdist).
 TEST_WORKERS ?= auto
 # Run again with every portable path forced (the ones Windows takes, see moorings_core.platform):
@@ -80,8 +83,13 @@ bench: install ## Install the reference servers into .bench/ and run the benchma
 	$(PY) -m benchmarks openapi-load --servers sdk-hello,openapi,openapi-yaml,openapi-compact,fastmcp-openapi
 	$(PY) -m benchmarks openapi-calls --servers openapi,fastmcp-openapi
 
-dist: install ## Build a wheel and sdist of every package into dist/
+dist: install ## Build a wheel and sdist of every package, and each server's Claude Desktop bundle, into dist/
 	uv build --all-packages --out-dir dist
+	@for bundle in servers/*/bundle; do \
+		file=$$($(PY) -c 'import json, sys; m = json.load(open(sys.argv[1])); print(m["name"] + "-" + m["version"])' \
+			$$bundle/manifest.json).mcpb; \
+		npx --yes @anthropic-ai/mcpb@$(MCPB_VERSION) pack $$bundle dist/$$file; \
+	done
 
 clean: ## Remove the virtualenv, caches and build output
 	rm -rf $(VENV) $(TOOLS) dist .pytest_cache .mypy_cache .ruff_cache
