@@ -89,10 +89,7 @@ def test_vscode_mcp_json_gains_a_server_and_keeps_the_rest() -> None:
     },
     "files": {
       "command": "uvx",
-      "args": [
-        "moorings-filesystem",
-        "/home/me/projects"
-      ],
+      "args": ["moorings-filesystem", "/home/me/projects"],
       "env": {
         "TOKEN": "x"
       }
@@ -131,7 +128,7 @@ def test_zed_settings_gain_a_context_server_with_tabs_and_trailing_commas() -> N
     assert result == ZED.replace(
         '\t"context_servers": {},',
         '\t"context_servers": {\n'
-        '\t\t"files": {\n\t\t\t"command": "uvx",\n\t\t\t"args": [\n\t\t\t\t"moorings-fs"\n\t\t\t]\n\t\t}\n'
+        '\t\t"files": {\n\t\t\t"command": "uvx",\n\t\t\t"args": ["moorings-fs"]\n\t\t}\n'
         "\t},",
     )
     assert read_back("json", result)["lsp"]["rust-analyzer"]["initialization_options"]["check"] == {

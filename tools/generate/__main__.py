@@ -11,14 +11,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from . import bundles, catalog, server_json
+from . import bundles, catalog, readmes, server_json
 from .sources import REPO, server_sources
 
 
 def generated() -> dict[Path, str]:
     sources = server_sources()
     files: dict[Path, str] = {}
-    for module in (catalog, server_json, bundles):
+    for module in (catalog, server_json, bundles, readmes):
         files.update(module.outputs(sources))
     return files
 

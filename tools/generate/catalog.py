@@ -14,11 +14,11 @@ CATALOG = REPO / "moorings" / "src" / "moorings" / "catalog.json"
 
 
 def outputs(sources: list[ServerSource]) -> dict[Path, str]:
-    servers = [_server(source) for source in sources]
+    servers = [server_entry(source) for source in sources]
     return {CATALOG: json.dumps({"servers": servers}, indent=1, ensure_ascii=False) + "\n"}
 
 
-def _server(source: ServerSource) -> dict[str, Any]:
+def server_entry(source: ServerSource) -> dict[str, Any]:
     return {
         "name": source.name,
         "version": source.version,

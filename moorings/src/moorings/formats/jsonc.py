@@ -216,9 +216,32 @@ def _kind(node: Node) -> str:
 
 def _render(value: object, unit: str, indent: str, newline: str, multiline: bool) -> str:
     if not multiline:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False)
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False, indent=unit)
-    return (newline + indent).join(text.split("\n"))  # strings hold `\n` escaped, so every split is a line
+        return _compact(value)
+    return _pretty(value, unit, indent, newline)
+
+
+WIDTH = 100
+"""A list of plain values stays on one line up to this width, as people write `args` by hand."""
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def _pretty(value: object, unit: str, indent: str, newline: str) -> str:
+    inner = indent + unit
+    if isinstance(value, dict) and value:
+        members = [
+            f"{_compact(str(key))}: {_pretty(item, unit, inner, newline)}" for key, item in value.items()
+        ]
+        return "{" + newline + inner + ("," + newline + inner).join(members) + newline + indent + "}"
+    if isinstance(value, list) and value:
+        flat = _compact(value)
+        if not any(isinstance(item, (dict, list)) for item in value) and len(inner) + len(flat) <= WIDTH:
+            return flat
+        items = [_pretty(item, unit, inner, newline) for item in value]
+        return "[" + newline + inner + ("," + newline + inner).join(items) + newline + indent + "]"
+    return _compact(value)
 
 
 def _after_comments(text: str, pos: int) -> int:
