@@ -508,6 +508,35 @@ async def openapi_demo(workdir: Path) -> None:
     print(f"\n  {DIM}The API received: {'; '.join(received)}.{RESET}")
 
 
+async def frontdoor_demo(workdir: Path) -> None:
+    """`moorings` lists the servers and writes host entries, here into an empty home of its own."""
+    home = workdir / "home"
+    home.mkdir()
+    uvx = shutil.which("uvx") or "uvx"
+    env = {**os.environ, "HOME": str(home), "USERPROFILE": str(home)}
+    env.pop("XDG_CONFIG_HOME", None)
+
+    def moorings(*args: str) -> None:
+        print(f"\n  {DIM}$ moorings {' '.join(args)}{RESET}")
+        done = subprocess.run(
+            [installed_script("moorings"), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=workdir,
+            check=False,
+        )
+        print(textwrap.indent((done.stdout + done.stderr).rstrip(), "    "))
+
+    moorings("list")
+    moorings("config", "claude-desktop", "sqlite", "--uvx", uvx, "--", "--db-path", "harbour.db")
+    moorings("install", "vscode", "postgres", "--uvx", uvx, "--no-warm", "--no-host-cli", "--",
+             "postgresql://harbour:tide@localhost/harbour")  # fmt: skip
+    written = home / ".config" / "Code" / "User" / "mcp.json"
+    print(f"\n  {DIM}{written} now holds (VS Code asks for the DSN once and keeps it):{RESET}")
+    print(textwrap.indent(written.read_text().rstrip(), "    "))
+
+
 DEMOS: dict[str, Callable[[Path], Awaitable[None]]] = {
     "moorings-filesystem": filesystem_demo,
     "moorings-sqlite": sqlite_demo,
@@ -515,6 +544,7 @@ DEMOS: dict[str, Callable[[Path], Awaitable[None]]] = {
     "moorings-git": git_demo,
     "moorings-fetch": fetch_demo,
     "moorings-openapi": openapi_demo,
+    "moorings": frontdoor_demo,
 }
 
 

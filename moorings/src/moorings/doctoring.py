@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from moorings.catalog import Server, all_servers
+from moorings.catalog import Server
+from moorings.entries import entry_argv, server_of
 from moorings.errors import MooringsCliError
 from moorings.files import read_text
 from moorings.formats import FormatError, open_document
@@ -106,34 +107,14 @@ def moorings_entries(host: Host, container: object) -> Iterator[tuple[str, Serve
     for name, entry in items:
         if not isinstance(entry, dict) or not isinstance(name, str):
             continue
-        server = _server_of(entry)
+        server = server_of(entry)
         if server is not None:
             yield name, server, entry
 
 
-def _server_of(entry: Mapping[str, Any]) -> Server | None:
-    words = _argv(entry)
-    for server in all_servers().values():
-        if any(
-            word == server.distribution
-            or word.startswith(server.distribution + "==")
-            or PurePath(word).stem == server.distribution
-            for word in words
-        ):
-            return server
-    return None
-
-
-def _argv(entry: Mapping[str, Any]) -> list[str]:
-    command = entry.get("command", entry.get("cmd"))
-    args = entry.get("args")
-    words = [command, *(args if isinstance(args, list) else [])]
-    return [word for word in words if isinstance(word, str)]
-
-
 def check_entry(host: Host, name: str, server: Server, entry: Mapping[str, Any], place: Place) -> Finding:
     finding = Finding()
-    argv = _argv(entry)
+    argv = entry_argv(entry)
     given = argv[argv.index(server.command) + 1 :] if server.command in argv else []
     reinstall = shlex.join(
         [

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from moorings.entries import server_of
 from moorings.errors import MooringsCliError
 from moorings.files import back_up, read_text, replace_text
 from moorings.formats import ConfigDocument, FormatError, open_document
@@ -21,7 +22,7 @@ from moorings.hosts import Entry, Host, Scope
 from moorings.launch import Launch
 from moorings.places import Place
 
-__all__ = ["Installed", "Refused", "install", "read_entry", "runs_server"]
+__all__ = ["Installed", "Refused", "install", "read_entry", "write_entry"]
 
 
 class Refused(MooringsCliError):
@@ -53,7 +54,7 @@ def install(
     existing = read_entry(host, document, name)
     if existing == entry.value and _has_inputs(document, entry):
         return Installed("unchanged", path)
-    if existing is not None and not force and not runs_server(existing, launch.server.distribution):
+    if existing is not None and not force and server_of(existing) != launch.server:
         raise Refused(
             f"{path} already has an entry {name!r} that runs something else; keep it and choose "
             f"another name with --name, or replace it with --force"
@@ -63,7 +64,7 @@ def install(
     if command is not None and shutil.which(command[0]):
         _run_host_cli(host, command)
         return Installed(action, path, command=command)
-    _write_entry(host, document, name, entry)
+    write_entry(host, document, name, entry)
     backup = back_up(path) if text is not None else None
     replace_text(path, document.text())
     return Installed(action, path, backup=backup)
@@ -73,19 +74,6 @@ def read_entry(host: Host, document: ConfigDocument, name: str) -> Any:
     if host.named_list:
         return document.get_named(host.container, name)
     return document.get([*host.container, name])
-
-
-def runs_server(entry: object, distribution: str) -> bool:
-    """Whether a host's entry starts that Moorings server (by its pinned `--from` or its command)."""
-    if not isinstance(entry, dict):
-        return False
-    args = entry.get("args")
-    words = [entry.get("command"), entry.get("cmd"), *(args if isinstance(args, list) else [])]
-    texts = [word for word in words if isinstance(word, str)]
-    return any(
-        text == distribution or text.startswith(distribution + "==") or Path(text).stem == distribution
-        for text in texts
-    )
 
 
 def _open(host: Host, path: Path, text: str) -> ConfigDocument:
@@ -102,13 +90,14 @@ def _has_inputs(document: ConfigDocument, entry: Entry) -> bool:
     return all(document.get_named(["inputs"], item["id"], key="id") == item for item in entry.inputs)
 
 
-def _write_entry(host: Host, document: ConfigDocument, name: str, entry: Entry) -> None:
+def write_entry(host: Host, document: ConfigDocument, name: str, entry: Entry) -> None:
+    """Put the entry (and, first, any prompts it needs: VS Code's files list them above the servers)."""
+    for item in entry.inputs:
+        document.set_named(["inputs"], item["id"], item, key="id")
     if host.named_list:
         document.set_named(host.container, name, entry.value)
     else:
         document.set([*host.container, name], entry.value)
-    for item in entry.inputs:
-        document.set_named(["inputs"], item["id"], item, key="id")
 
 
 def _run_host_cli(host: Host, command: list[str]) -> None:

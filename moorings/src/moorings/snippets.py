@@ -9,6 +9,7 @@ import dataclasses
 
 from moorings.formats import open_document
 from moorings.hosts import Host
+from moorings.installing import write_entry
 from moorings.launch import Launch
 
 __all__ = ["hidden", "host_snippet"]
@@ -17,13 +18,7 @@ __all__ = ["hidden", "host_snippet"]
 def host_snippet(host: Host, launch: Launch, name: str) -> str:
     """The host's file holding only this entry (and, for VS Code, the prompts for its secrets)."""
     document = open_document(host.format, "")
-    entry = host.entry(launch, name)
-    for item in entry.inputs:
-        document.set_named(["inputs"], item["id"], item, key="id")
-    if host.named_list:
-        document.set_named(host.container, name, entry.value)
-    else:
-        document.set([*host.container, name], entry.value)
+    write_entry(host, document, name, host.entry(launch, name))
     return document.text()
 
 

@@ -86,4 +86,4 @@ def named_item(name: str, value: Mapping[str, object], key: str) -> dict[str, ob
     """The list item to store for `name`: `value`, its `key` set to `name` (first, when it was missing)."""
     if key in value and value[key] != name:
         raise ValueError(f"the item's {key!r} is {value[key]!r}, not {name!r}")
-    return {key: name, **value}
+    return dict(value) if key in value else {key: name, **value}
