@@ -80,7 +80,9 @@ bench: install ## Install the reference servers into .bench/ and run the benchma
 	$(PY) -m benchmarks openapi-load --servers sdk-hello,openapi,openapi-yaml,openapi-compact,fastmcp-openapi
 	$(PY) -m benchmarks openapi-calls --servers openapi,fastmcp-openapi
 
-dist: install ## Build a wheel and sdist of every package into dist/
+dist: install ## Build a wheel and sdist of every package into an emptied dist/
+	@# Emptied first: a version left from an earlier build would be uploaded beside the new one.
+	rm -rf dist
 	uv build --all-packages --out-dir dist
 
 clean: ## Remove the virtualenv, caches and build output
