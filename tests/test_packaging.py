@@ -193,5 +193,5 @@ async def test_uvx_runs_a_server_wheel_and_it_serves_over_stdio(
 def test_pip_install_of_moorings_with_an_extra_brings_that_server(dist: Path, tmp_path: Path) -> None:
     bin_dir = _pip_install(tmp_path, dist, f"moorings[sqlite]=={_built_version(dist, 'moorings')}")
     version = _built_version(dist, "moorings-sqlite")
-    assert _run(bin_dir / "moorings-sqlite", "--version") == f"moorings-sqlite {version}\n"
     assert sorted(path.name for path in bin_dir.glob("moorings-*")) == ["moorings-sqlite"]
+    assert _run(bin_dir / "moorings-sqlite", "--version") == f"moorings-sqlite {version}\n"
