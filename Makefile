@@ -83,13 +83,11 @@ bench: install ## Install the reference servers into .bench/ and run the benchma
 	$(PY) -m benchmarks openapi-load --servers sdk-hello,openapi,openapi-yaml,openapi-compact,fastmcp-openapi
 	$(PY) -m benchmarks openapi-calls --servers openapi,fastmcp-openapi
 
-dist: install ## Build a wheel and sdist of every package, and each server's Claude Desktop bundle, into dist/
+dist: install ## Build every package's wheel and sdist, and each server's Claude Desktop bundle, into dist/
+	@# Emptied first: a version left from an earlier build would be uploaded beside the new one.
+	rm -rf dist
 	uv build --all-packages --out-dir dist
-	@for bundle in servers/*/bundle; do \
-		file=$$($(PY) -c 'import json, sys; m = json.load(open(sys.argv[1])); print(m["name"] + "-" + m["version"])' \
-			$$bundle/manifest.json).mcpb; \
-		npx --yes @anthropic-ai/mcpb@$(MCPB_VERSION) pack $$bundle dist/$$file; \
-	done
+	$(PY) -m tools.pack_bundles $(MCPB_VERSION) dist
 
 clean: ## Remove the virtualenv, caches and build output
 	rm -rf $(VENV) $(TOOLS) dist .pytest_cache .mypy_cache .ruff_cache

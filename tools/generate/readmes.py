@@ -108,11 +108,12 @@ backup of the file):
 The host is one of:
 {hosts}.
 
-`moorings install --scope project` writes a project's file where the host has one. The entry pins this release, names
-uvx by its absolute path (a host started from the desktop does not search the shell's PATH), makes
-every path absolute, and raises the host's start-up time limit where it has one. `uvx moorings
-doctor` checks what is installed and starts each server; `uvx moorings config HOST {server.name} --
-ARGS` prints the entry instead. For Claude Desktop, on a machine whose uvx is `{UVX}`, it prints:
+`moorings install --scope project` writes a project's file where the host has one. The entry pins
+this release, names uvx by its absolute path (a host started from the desktop does not search the
+shell's PATH), makes every path absolute, and raises the host's start-up time limit where it has
+one. `uvx moorings doctor` checks what is installed and starts each server; `uvx moorings config
+HOST {server.name} -- ARGS` prints the entry instead. For Claude Desktop, on a machine whose uvx is
+`{UVX}`, it prints:
 
 ```json
 {host_snippet(HOSTS["claude-desktop"], launch, server.name).rstrip()}

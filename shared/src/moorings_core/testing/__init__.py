@@ -107,7 +107,12 @@ async def connect(
 
 
 def installed_script(name: str) -> str:
-    """The path of an installed console script, looked up beside the running interpreter first."""
+    """The path of an installed console script, looked up beside the running interpreter first.
+
+    An absolute path (a script installed in another environment) is taken as it is.
+    """
+    if Path(name).is_absolute():
+        return name
     beside = Path(sys.executable).with_name(name)
     if beside.exists():
         return str(beside)
