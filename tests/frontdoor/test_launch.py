@@ -116,3 +116,10 @@ def test_the_catalog_has_every_server_with_its_flags() -> None:
     assert "--read-only" in servers["filesystem"].flags
     assert servers["postgres"].positional is not None
     assert servers["postgres"].positional.secret
+
+
+def test_a_folder_of_wheels_goes_before_the_release_and_is_made_absolute() -> None:
+    launch = plan_launch(
+        server_named("fetch"), [], uvx="/u/uvx", cwd=PurePath("/work"), environ={}, find_links=["dist"]
+    )
+    assert launch.args == ["--find-links", "/work/dist", "--from", "moorings-fetch==0.1.0", "moorings-fetch"]

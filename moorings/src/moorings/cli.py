@@ -72,6 +72,7 @@ def _parser() -> _Parser:
     warm = commands.add_parser("warm", help="download a server into uv's cache so a host starts it quickly")
     warm.add_argument("server")
     warm.add_argument("--uvx", metavar="PATH")
+    warm.add_argument("--find-links", metavar="DIR", action="append", default=[])
     return parser
 
 

@@ -102,7 +102,8 @@ def doctor(options: argparse.Namespace, server_args: object) -> int:
 def warm(options: argparse.Namespace, server_args: object) -> int:
     from moorings.warming import warm as fill_cache
 
-    launch = Launch(server=_server(options.server), command=_uvx(options), server_args=())
+    links = tuple(str(Path(folder).expanduser().absolute()) for folder in options.find_links)
+    launch = Launch(server=_server(options.server), command=_uvx(options), server_args=(), find_links=links)
     fill_cache(launch, quiet=False)
     return 0
 

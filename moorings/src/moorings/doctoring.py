@@ -170,7 +170,7 @@ def _check_pin(finding: Finding, server: Server, argv: list[str], reinstall: str
             reinstall,
         )
         return
-    in_cache = _cached(argv[0], pinned, server)
+    in_cache = _cached(argv, server)
     if not in_cache:
         finding.failed(
             f"{pinned} is not in uv's cache: the host's first start will download it",
@@ -182,10 +182,12 @@ def _check_pin(finding: Finding, server: Server, argv: list[str], reinstall: str
         finding.passed(f"(moorings knows {server.requirement}: `{reinstall}` moves to it)")
 
 
-def _cached(uvx: str, requirement: str, server: Server) -> bool:
+def _cached(argv: list[str], server: Server) -> bool:
+    """Whether uvx can start the entry's release without the network: its own options, `--offline`."""
+    uvx_options = argv[1 : argv.index(server.command)] if server.command in argv else []
     try:
         done = subprocess.run(
-            [uvx, "--offline", "--from", requirement, server.command, "--version"],
+            [argv[0], "--offline", *uvx_options, server.command, "--version"],
             capture_output=True,
             timeout=60,
             check=False,

@@ -35,10 +35,17 @@ class Launch:
     command: str  # the absolute path of uvx
     server_args: tuple[str, ...]  # what follows the server's own command, paths made absolute
     secrets: Mapping[str, str | None] = field(default_factory=dict)  # variable -> value (None: not given)
+    find_links: tuple[str, ...] = ()  # folders of wheels uvx also looks in (a release not on PyPI)
+
+    @property
+    def uvx_args(self) -> list[str]:
+        """uvx's own options: where to find the release, and which release."""
+        links = [word for folder in self.find_links for word in ("--find-links", folder)]
+        return [*links, "--from", self.server.requirement]
 
     @property
     def args(self) -> list[str]:
-        return ["--from", self.server.requirement, self.server.command, *self.server_args]
+        return [*self.uvx_args, self.server.command, *self.server_args]
 
     @property
     def argv(self) -> list[str]:
@@ -52,6 +59,7 @@ def plan_launch(
     uvx: str,
     cwd: PurePath,
     environ: Mapping[str, str],
+    find_links: Sequence[str] = (),
 ) -> Launch:
     """Check `server_args` against the server's settings and write them as a host must run them.
 
@@ -75,7 +83,8 @@ def plan_launch(
             secrets[option.env_var] = environ[option.env_var]
             given.add(option.name)
     _check_required(server, given, secrets)
-    return Launch(server=server, command=uvx, server_args=tuple(kept), secrets=secrets)
+    links = tuple(_absolute(None, folder, cwd) for folder in find_links)
+    return Launch(server=server, command=uvx, server_args=tuple(kept), secrets=secrets, find_links=links)
 
 
 def _read(server: Server, tokens: list[str]) -> Iterator[tuple[Option | None, str | None, str | None]]:

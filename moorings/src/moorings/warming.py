@@ -21,7 +21,7 @@ TIMEOUT = 900
 
 def warm(launch: Launch, *, quiet: bool) -> float:
     """Run the pinned release's `--version` through uvx; return the seconds it took."""
-    command = [launch.command, "--from", launch.server.requirement, launch.server.command, "--version"]
+    command = [launch.command, *launch.uvx_args, launch.server.command, "--version"]
     if not quiet:
         print(f"fetching {launch.server.requirement} into uv's cache …", file=sys.stderr, flush=True)
     started = time.perf_counter()
