@@ -259,3 +259,10 @@ def test_list_of_one_server_gives_its_flags_and_variables(capsys: pytest.Capture
     data = json.loads(moorings(capsys, "list", "sqlite", "--json")[1])
     assert data["name"] == "sqlite"
     assert "--allow-writes" in [option["flag"] for option in data["options"]]
+
+
+def test_find_links_goes_into_the_entry(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, printed, _ = moorings(capsys, "config", "cursor", "fetch", "--uvx", UVX, "--find-links", "dist")
+    assert status == 0
+    args = json.loads(printed)["mcpServers"]["fetch"]["args"]
+    assert args[:2] == ["--find-links", str(Path.cwd() / "dist")]

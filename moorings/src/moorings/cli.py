@@ -55,6 +55,13 @@ def _parser() -> _Parser:
         sub.add_argument(
             "--uvx", metavar="PATH", help="the uvx to run (default: found on PATH or where uv puts it)"
         )
+        sub.add_argument(
+            "--find-links",
+            metavar="DIR",
+            action="append",
+            default=[],
+            help="a folder of wheels uvx also looks in",
+        )
         if name == "install":
             sub.add_argument(
                 "--force", action="store_true", help="replace an entry of that name that runs something else"

@@ -114,7 +114,14 @@ def _plan(options: argparse.Namespace, server_args: list[str]) -> tuple[Host, La
         raise UsageError(f"{host.title} has no {options.scope} scope; it has: {', '.join(host.scopes)}")
     server = _server(options.server)
     place = Place.current()
-    launch = plan_launch(server, server_args, uvx=_uvx(options), cwd=place.project, environ=place.environ)
+    launch = plan_launch(
+        server,
+        server_args,
+        uvx=_uvx(options),
+        cwd=place.project,
+        environ=place.environ,
+        find_links=options.find_links,
+    )
     return host, launch, options.name or server.name
 
 

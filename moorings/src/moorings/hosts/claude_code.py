@@ -18,9 +18,7 @@ def _paths(place: Place, scope: Scope) -> list[PurePath]:
 
 def _entry(launch: Launch, name: str) -> Entry:
     # Claude Code expands ${VAR} in an entry when it starts the server.
-    return Entry(
-        plain_entry(launch, reference=lambda variable: "${" + variable + "}", extra={"type": "stdio"})
-    )
+    return Entry({"type": "stdio", **plain_entry(launch, reference=lambda variable: "${" + variable + "}")})
 
 
 def _cli(launch: Launch, name: str, scope: Scope, entry: Entry) -> list[str]:

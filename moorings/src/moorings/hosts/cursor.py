@@ -16,7 +16,7 @@ def _paths(place: Place, scope: Scope) -> list[PurePath]:
 
 def _entry(launch: Launch, name: str) -> Entry:
     return Entry(
-        plain_entry(launch, reference=lambda variable: "${env:" + variable + "}", extra={"type": "stdio"})
+        {"type": "stdio", **plain_entry(launch, reference=lambda variable: "${env:" + variable + "}")}
     )
 
 
