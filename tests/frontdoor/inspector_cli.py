@@ -3,9 +3,7 @@
 `inspector/package.json` pins the Inspector and a Node.js new enough to run it, npm's `node`
 package (the Inspector needs Node >= 22.19; `npx` on an older Node quietly runs release 0.15
 instead, which sends some integers as strings); `inspector/package-lock.json` pins everything
-under them. `npm ci` installs that tree once into the checkout's `.tools/npm/inspector/`
-(git-ignored), under a file lock, since pytest-xdist workers ask for it at the same time; a stamp of
-the two files' digest says the install there is complete and current.
+under them, installed once into `.tools/npm/inspector/` (`npm_tree`).
 
 Each method is one run, `mcp-inspector --cli SERVER ARGS... -- OPTIONS...`: the Inspector spawns
 the server's console script, connects, runs the method and exits. Everything before `--` is the
@@ -14,24 +12,20 @@ server's command line, its flags included; everything after, the Inspector's own
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
-import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from moorings_core.testing import HANG_LIMIT
+from tests.frontdoor.npm_tree import TOOLS, install_tree
 
 __all__ = ["Inspector", "install_inspector", "text_of"]
 
 PACKAGE = Path(__file__).parent / "inspector"
-PACKAGE_FILES = ("package.json", "package-lock.json")
-CACHE = Path(__file__).resolve().parents[2] / ".tools" / "npm" / "inspector"
+CACHE = TOOLS / "inspector"
 LAUNCHER = "node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js"
 NODE = "node_modules/node/bin/node"  # put there by the `node` package's install script
 
@@ -73,40 +67,10 @@ class Inspector:
 
 def install_inspector(npm: str, cache: Path = CACHE) -> Inspector:
     """The Inspector installed in `cache` from the pinned tree, by `npm` first if need be."""
-    cache.mkdir(parents=True, exist_ok=True)
-    stamp = cache / "installed-from"
-    digest = _digest()
-    with _locked(cache.with_name(cache.name + ".lock")):
-        if not stamp.exists() or stamp.read_text() != digest:
-            stamp.unlink(missing_ok=True)
-            for name in PACKAGE_FILES:
-                shutil.copyfile(PACKAGE / name, cache / name)
-            done = subprocess.run(
-                [npm, "ci", "--no-audit", "--no-fund"], cwd=cache, capture_output=True, text=True, timeout=600
-            )
-            assert done.returncode == 0, f"npm ci in {cache} failed:\n{done.stdout}{done.stderr}"
-            stamp.write_text(digest)
+    install_tree(npm, PACKAGE, cache)
     return Inspector(node=cache / NODE, launcher=cache / LAUNCHER)
 
 
 def text_of(result: dict[str, Any]) -> str:
     """All text blocks of a tool result as the Inspector printed it, joined."""
     return "\n".join(block["text"] for block in result["content"] if block["type"] == "text")
-
-
-def _digest() -> str:
-    files = hashlib.sha256()
-    for name in PACKAGE_FILES:
-        files.update((PACKAGE / name).read_bytes())
-    return files.hexdigest()
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Held by one process at a time: the others wait here until the holder is done."""
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

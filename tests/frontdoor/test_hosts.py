@@ -104,6 +104,14 @@ def test_codex_home_moves_codex() -> None:
     assert str(host_named("codex").config_path(place, "user")) == "/srv/codex/config.toml"
 
 
+def test_claude_config_dir_and_gemini_cli_home_move_their_hosts_user_files() -> None:
+    # Each host's own `mcp add` writes there (Claude Code 2.1.337, Gemini CLI 0.61.0).
+    environ = {"CLAUDE_CONFIG_DIR": "/srv/claude", "GEMINI_CLI_HOME": "/srv/gemini"}
+    place = Place(system="linux", home=PurePosixPath("/home/ann"), environ=environ)
+    assert str(host_named("claude-code").config_path(place, "user")) == "/srv/claude/.claude.json"
+    assert str(host_named("gemini").config_path(place, "user")) == "/srv/gemini/.gemini/settings.json"
+
+
 @pytest.mark.parametrize(
     ("key", "project_file"),
     [

@@ -10,8 +10,6 @@ the top README's (tests/readmes keeps them true for our own client).
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ import pytest
 from moorings_core.testing import installed_script
 from tests.fetch.site import Site, serve_site
 from tests.frontdoor.inspector_cli import Inspector, install_inspector, text_of
+from tests.frontdoor.npm_tree import npm_or_skip
 from tests.git.helpers import git_environment, make_repo
 from tests.openapi.harbour_api import HARBOUR_YAML, HarbourApi, harbour_document, serve_harbour_api
 
@@ -34,13 +33,7 @@ ERAS = [pytest.param("legacy", id="2025"), pytest.param("modern", id="2026")]
 @pytest.fixture(scope="session")
 def inspector() -> Inspector:
     """The Inspector, installed by npm; skipped without npm, except in CI (CI=true), where it fails."""
-    npm = shutil.which("npm")
-    if npm is None:
-        message = "npm is not on PATH: it installs the MCP Inspector, and the Node.js 22 that runs it"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " (CI=true: a missing npm fails the run)", pytrace=False)
-        pytest.skip(message)
-    return install_inspector(npm)
+    return install_inspector(npm_or_skip("it installs the MCP Inspector, and the Node.js 22 that runs it"))
 
 
 @pytest.mark.parametrize("era", ERAS)

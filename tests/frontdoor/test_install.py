@@ -25,7 +25,15 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     project = tmp_path / "project"
     home.mkdir()
     project.mkdir()
-    for variable in ("XDG_CONFIG_HOME", "CODEX_HOME", "APPDATA", "LOCALAPPDATA"):
+    moved = (
+        "XDG_CONFIG_HOME",
+        "CODEX_HOME",
+        "CLAUDE_CONFIG_DIR",
+        "GEMINI_CLI_HOME",
+        "APPDATA",
+        "LOCALAPPDATA",
+    )
+    for variable in moved:
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.chdir(project)

@@ -63,6 +63,7 @@ def install(
     command = host.cli(launch, name, scope, entry) if host.cli and use_host_cli and existing is None else None
     if command is not None and shutil.which(command[0]):
         _run_host_cli(host, command)
+        _check_written(host, path, name, entry)
         return Installed(action, path, command=command)
     write_entry(host, document, name, entry)
     backup = back_up(path) if text is not None else None
@@ -98,6 +99,17 @@ def write_entry(host: Host, document: ConfigDocument, name: str, entry: Entry) -
         document.set_named(host.container, name, entry.value)
     else:
         document.set([*host.container, name], entry.value)
+
+
+def _check_written(host: Host, path: Path, name: str, entry: Entry) -> None:
+    """A host's command can succeed and still not write our entry where its host reads it (Gemini
+    CLI's project scope in the home folder writes nothing at all): read it back to be sure."""
+    if read_entry(host, _open(host, path, read_text(path) or ""), name) != entry.value:
+        raise MooringsCliError(
+            f"{host.title}'s own command reported success, but {path} does not hold the entry "
+            f"{name!r} as moorings meant it; run again with --no-host-cli to have moorings edit the "
+            "file itself"
+        )
 
 
 def _run_host_cli(host: Host, command: list[str]) -> None:

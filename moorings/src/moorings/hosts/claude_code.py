@@ -1,4 +1,8 @@
-"""Claude Code: `claude mcp add-json`, which writes `~/.claude.json` (user) or `.mcp.json` (project)."""
+"""Claude Code: `claude mcp add-json`, which writes `~/.claude.json` (user) or `.mcp.json` (project).
+
+Checked against Claude Code 2.1.337: `add-json` keeps the entry as given (`"type": "stdio"` and
+`${VAR}` references included), and refuses a name that scope already has (exit status 1).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ from moorings.places import Place
 def _paths(place: Place, scope: Scope) -> list[PurePath]:
     if scope == "project":
         return [place.project / ".mcp.json"]
-    return [place.home / ".claude.json"]
+    # CLAUDE_CONFIG_DIR moves the file: Claude Code's own `mcp add-json` writes it there.
+    return [place.variable_path("CLAUDE_CONFIG_DIR", place.home) / ".claude.json"]
 
 
 def _entry(launch: Launch, name: str) -> Entry:
