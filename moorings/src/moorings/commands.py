@@ -57,7 +57,7 @@ def config(options: argparse.Namespace, server_args: list[str]) -> int:
     masked = hidden(launch)
     print(host_snippet(host, masked, name), end="")
     print(f"# {host.title}: add this to {path}", file=sys.stderr)
-    if masked != launch:
+    if masked != launch and host.secrets == "literal":
         print(
             f"# Secrets are not shown: replace each <MOORINGS_...> value with the secret, or let "
             f"`moorings install {host.key} {launch.server.name} ...` write it for you.",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -61,12 +62,12 @@ def install(
         )
     action: Literal["added", "updated"] = "added" if existing is None else "updated"
     command = host.cli(launch, name, scope, entry) if host.cli and use_host_cli and existing is None else None
+    backup = back_up(path) if text is not None else None
     if command is not None and shutil.which(command[0]):
         _run_host_cli(host, command)
         _check_written(host, path, name, entry)
-        return Installed(action, path, command=command)
+        return Installed(action, path, backup=backup, command=command)
     write_entry(host, document, name, entry)
-    backup = back_up(path) if text is not None else None
     replace_text(path, document.text())
     return Installed(action, path, backup=backup)
 
@@ -103,8 +104,15 @@ def write_entry(host: Host, document: ConfigDocument, name: str, entry: Entry) -
 
 def _check_written(host: Host, path: Path, name: str, entry: Entry) -> None:
     """A host's command can succeed and still not write our entry where its host reads it (Gemini
-    CLI's project scope in the home folder writes nothing at all): read it back to be sure."""
-    if read_entry(host, _open(host, path, read_text(path) or ""), name) != entry.value:
+    CLI's project scope in the home folder writes nothing at all): read it back to be sure.
+
+    A host whose command may return before the file is written (`Host.cli_grace`) is given time.
+    """
+    deadline = time.monotonic() + host.cli_grace
+    while read_entry(host, _open(host, path, read_text(path) or ""), name) != entry.value:
+        if time.monotonic() < deadline:
+            time.sleep(0.2)
+            continue
         raise MooringsCliError(
             f"{host.title}'s own command reported success, but {path} does not hold the entry "
             f"{name!r} as moorings meant it; run again with --no-host-cli to have moorings edit the "

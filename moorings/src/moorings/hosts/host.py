@@ -38,6 +38,7 @@ class Host:
     scopes: tuple[Scope, ...] = ("user",)
     named_list: bool = False  # entries are a list of items with a `name` (Continue), not a table
     cli: Callable[[Launch, str, Scope, Entry], list[str] | None] | None = None  # its own command, if any
+    cli_grace: float = 0.0  # seconds its command may take to have the entry in the file after returning
     startup_limit: float | None = None  # seconds the host waits for a server to start, where known
     startup_note: str = ""  # where that limit comes from and how to raise it
     startup_field: tuple[str, float] | None = None  # the entry's own limit: its key, and seconds per unit

@@ -57,4 +57,7 @@ HOST = Host(
     secrets="input",
     scopes=("user", "project"),
     cli=_cli,
+    # `code --add-mcp` may hand the entry to a VS Code already running and return before that
+    # one has written it.
+    cli_grace=10.0,
 )
