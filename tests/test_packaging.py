@@ -6,8 +6,6 @@ wheelhouse (`--find-links`) and every dependency on PyPI, as they will for a new
 
 from __future__ import annotations
 
-import json
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -16,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from moorings_core.testing import connect_stdio
+from tests.built import run_folder, uv_tool
 
 REPO = Path(__file__).resolve().parents[1]
 SERVERS = sorted(path.parent.name for path in REPO.glob("servers/*/pyproject.toml"))
@@ -32,26 +31,10 @@ START_ARGS = {
 }
 
 
-def _uv() -> list[str]:
-    """uv from PATH, else the checkout's own copy that `make install` bootstraps into .tools/."""
-    found = shutil.which("uv") or shutil.which("uv", path=str(REPO / ".tools" / "bin"))
-    if found:
-        return [found]
-    pytest.skip("uv is not installed (make install bootstraps it)")
-
-
 def _run(*args: str | Path, cwd: Path = REPO) -> str:
     done = subprocess.run([str(arg) for arg in args], capture_output=True, text=True, cwd=cwd, timeout=300)
     assert done.returncode == 0, f"{args} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
-
-
-@pytest.fixture(scope="module")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """What `make dist` builds: an sdist of every package, and its wheel built from that sdist."""
-    out = tmp_path_factory.mktemp("dist")
-    _run(*_uv(), "build", "--all-packages", "--out-dir", out)
-    return out
 
 
 def _built_version(dist: Path, name: str) -> str:
@@ -88,40 +71,6 @@ def test_core_wheel_ships_py_typed(dist: Path) -> None:
     wheel = next(dist.glob("moorings_core-*.whl"))
     with zipfile.ZipFile(wheel) as archive:
         assert "moorings_core/py.typed" in archive.namelist()
-
-
-@pytest.mark.parametrize("server", SERVERS)
-def test_pip_install_of_core_and_one_server_gives_a_working_command(tmp_path: Path, server: str) -> None:
-    """`pip install ./shared ./servers/<name>` in a clean venv, without the workspace's uv sources."""
-    venv = tmp_path / "venv"
-    _run(*_uv(), "venv", "--quiet", "--python", sys.executable, venv)
-    _run(*_uv(), "pip", "install", "--quiet", "--no-sources", "--python", venv / "bin" / "python",
-         REPO / "shared", REPO / "servers" / server)  # fmt: skip
-    script = venv / "bin" / f"moorings-{server}"
-    assert _run(script, "--version").strip().startswith(f"moorings-{server} 0.")
-    initialize = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-11-25",
-            "capabilities": {},
-            "clientInfo": {"name": "t", "version": "0"},
-        },
-    }
-    done = subprocess.run(
-        [script, *(arg.format(tmp=tmp_path) for arg in START_ARGS.get(server, []))],
-        input=json.dumps(initialize) + "\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    reply = json.loads(done.stdout.splitlines()[0])
-    assert reply["result"]["serverInfo"] == {
-        "name": f"moorings-{server}",
-        "version": _version_of(venv, server),
-    }
 
 
 def _version_of(venv: Path, server: str) -> str:
@@ -175,16 +124,15 @@ async def test_pip_installs_a_server_wheel_alone_and_it_serves_over_stdio(
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("server", SERVERS)
 async def test_uvx_runs_a_server_wheel_and_it_serves_over_stdio(
-    dist: Path, tmp_path: Path, server: str
+    dist: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, server: str
 ) -> None:
     version = _built_version(dist, f"moorings-{server}")
-    uvx = str(Path(_uv()[0]).with_name("uvx"))
+    uvx = uv_tool("uvx")
     pinned = ["--find-links", str(dist), "--from", f"moorings-{server}=={version}", f"moorings-{server}"]
     args = _start_args(server, tmp_path)
-    # A cache of its own, as on a machine that never ran it: nothing comes from the checkout's.
-    served = await _served(
-        uvx, *pinned, *args, env={"UV_CACHE_DIR": str(tmp_path / "uv-cache")}, cwd=tmp_path
-    )
+    # The run's own cache, never the checkout's: what is in it came from the wheels and PyPI.
+    cache = run_folder(tmp_path_factory) / "uv-cache"
+    served = await _served(uvx, *pinned, *args, env={"UV_CACHE_DIR": str(cache)}, cwd=tmp_path)
     assert served.startswith(f"moorings-{server} {version}: ")
     assert served == await _served(f"moorings-{server}", *args)
 

@@ -2,56 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from moorings.places import Place
+from tests.built import run_folder, uv_tool
 
 # The admin DSN once PostgreSQL answers; skipped with the reason when it does not (failed in CI).
 from tests.postgres.conftest import postgres_server  # noqa: F401
 
-REPO = Path(__file__).resolve().parents[2]
 POSTGRES = os.environ.get("MOORINGS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def uv_tool(name: str) -> str:
-    """uv or uvx from PATH, else the checkout's own copy that `make install` bootstraps into .tools/."""
-    found = shutil.which(name) or shutil.which(name, path=str(REPO / ".tools" / "bin"))
-    if found is None:
-        pytest.skip(f"{name} is not installed (make install bootstraps it)")
-    return str(Path(found).absolute())
-
-
-def _shared_dir(factory: pytest.TempPathFactory, name: str) -> Path:
-    """A folder every pytest-xdist worker of this run sees (the run's base temporary folder)."""
-    base = factory.getbasetemp()
-    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    return root / name
-
-
-@pytest.fixture(scope="session")
-def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every package built as a wheel, once per run: the stand-in for PyPI until they are published."""
-    target = _shared_dir(tmp_path_factory, "wheelhouse")
-    if target.is_dir():
-        return target
-    building = Path(tempfile.mkdtemp(dir=target.parent, prefix="wheelhouse-"))
-    done = subprocess.run(
-        [uv_tool("uv"), "build", "--all-packages", "--wheel", "--quiet", "--out-dir", str(building)],
-        capture_output=True, text=True, cwd=REPO, timeout=300, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    with contextlib.suppress(OSError):  # another worker got there first: its wheels are the same
-        building.rename(target)
-    return target
 
 
 @dataclass(frozen=True)
@@ -78,7 +43,7 @@ class NewUser:
 
 
 @pytest.fixture
-def new_user(tmp_path: Path, wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory) -> NewUser:
+def new_user(tmp_path: Path, dist: Path, tmp_path_factory: pytest.TempPathFactory) -> NewUser:
     home = tmp_path / "home"
     project = tmp_path / "project"
     home.mkdir()
@@ -89,8 +54,8 @@ def new_user(tmp_path: Path, wheelhouse: Path, tmp_path_factory: pytest.TempPath
         "USERPROFILE": str(home),
         # uvx where a host finds nothing else: the entry must name it by its absolute path.
         "PATH": os.pathsep.join([str(uvx.parent), "/usr/bin", "/bin"]),
-        "UV_FIND_LINKS": str(wheelhouse),
-        "UV_CACHE_DIR": str(_shared_dir(tmp_path_factory, "uv-cache")),
+        "UV_FIND_LINKS": str(dist),
+        "UV_CACHE_DIR": str(run_folder(tmp_path_factory) / "uv-cache"),
         "UV_PYTHON": sys.executable,
         "UV_COMPILE_BYTECODE": "1",
         "PYTHONDONTWRITEBYTECODE": "1",

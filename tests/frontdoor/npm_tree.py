@@ -8,16 +8,15 @@ file lock, since pytest-xdist workers ask for it at the same time. A stamp of th
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.built import exclusive
 
 __all__ = ["TOOLS", "install_tree", "npm_or_skip"]
 
@@ -41,7 +40,7 @@ def install_tree(npm: str, package: Path, target: Path, *options: str) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     stamp = target / "installed-from"
     digest = _digest(package, options)
-    with _locked(target.with_name(target.name + ".lock")):
+    with exclusive(target.with_name(target.name + ".lock")):
         if not stamp.exists() or stamp.read_text() != digest:
             stamp.unlink(missing_ok=True)
             for name in PACKAGE_FILES:
@@ -61,14 +60,3 @@ def _digest(package: Path, options: tuple[str, ...]) -> str:
         files.update((package / name).read_bytes())
     files.update(" ".join(options).encode())
     return files.hexdigest()
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Held by one process at a time: the others wait here until the holder is done."""
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

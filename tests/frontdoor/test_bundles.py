@@ -9,15 +9,13 @@ not on PyPI yet), for a real MCP session.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
 import shutil
 import subprocess
 import zipfile
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from mcp import Client, StdioServerParameters
 
 from moorings_core.config import Setting, describe_settings
 from moorings_core.testing import HANG_LIMIT, text_of
+from tests.built import exclusive, uv_tool
 from tools.generate import bundles
 from tools.generate.sources import ORDER, REPO, ServerSource, server_sources
 
@@ -54,27 +53,10 @@ process.stdout.write(JSON.stringify(config ?? null));
 """
 
 
-@contextmanager
-def _exclusive(lock: Path) -> Iterator[None]:
-    """Held by one pytest-xdist worker at a time: the others wait, then find the work done."""
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with lock.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-
-
 def _run(*args: str | Path, cwd: Path = REPO) -> str:
     done = subprocess.run([str(arg) for arg in args], capture_output=True, text=True, cwd=cwd, timeout=300)
     assert done.returncode == 0, f"{args} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
-
-
-def _uv() -> str:
-    """uv from PATH, else the checkout's own copy that `make install` bootstraps into .tools/."""
-    found = shutil.which("uv") or shutil.which("uv", path=str(REPO / ".tools" / "bin"))
-    if found is None:
-        pytest.skip("uv is not installed (make install bootstraps it)")
-    return found
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +66,7 @@ def mcpb() -> Path:
     if npm is None or shutil.which("node") is None:
         pytest.skip("Node.js is not installed: the mcpb CLI needs it")
     home = REPO / ".tools" / f"mcpb-{MCPB_VERSION}"
-    with _exclusive(REPO / ".tools" / "mcpb.lock"):
+    with exclusive(REPO / ".tools" / "mcpb.lock"):
         if not (home / "node_modules" / ".bin" / "mcpb").exists():
             _run(npm, "install", "--prefix", home, "--cache", REPO / ".tools" / "npm-cache",
                  "--no-audit", "--no-fund", "--no-save", f"@anthropic-ai/mcpb@{MCPB_VERSION}")  # fmt: skip
@@ -112,21 +94,6 @@ def packed(mcpb: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[st
         return archive
 
     return pack
-
-
-@pytest.fixture(scope="session")
-def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This checkout's wheels, built once for every worker, standing in for PyPI's releases."""
-    shared = tmp_path_factory.getbasetemp()
-    if "PYTEST_XDIST_WORKER" in os.environ:  # each worker's basetemp is a folder of the run's
-        shared = shared.parent
-    wheels = shared / "bundle-wheels"
-    with _exclusive(shared / "bundle-wheels.lock"):
-        if not wheels.exists():
-            partial = shared / "bundle-wheels.partial"
-            _run(_uv(), "build", "--all-packages", "--wheel", "--quiet", "--out-dir", partial)
-            partial.rename(wheels)
-    return wheels
 
 
 def test_the_bundles_are_what_the_generator_writes(sources: dict[str, ServerSource]) -> None:
@@ -270,7 +237,7 @@ INSTALLS = {"filesystem": _filesystem, "git": _git, "openapi": _openapi}
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize("server", INSTALLS)
 async def test_a_bundle_runs_as_claude_desktop_starts_it(
-    mcpb: Path, packed: Callable[[str], Path], wheelhouse: Path, tmp_path: Path, server: str
+    mcpb: Path, packed: Callable[[str], Path], dist: Path, tmp_path: Path, server: str
 ) -> None:
     install = INSTALLS[server](tmp_path)
     extension = tmp_path / "extension"
@@ -280,8 +247,8 @@ async def test_a_bundle_runs_as_claude_desktop_starts_it(
     assert config["command"] == "uv"  # the host runs its own uv
     environment = {name: value for name, value in os.environ.items() if name != "VIRTUAL_ENV"}
     # Only the moorings wheels come from here; the rest from PyPI, as for a user.
-    environment |= {"UV_FIND_LINKS": str(wheelhouse), **config.get("env", {})}
-    params = StdioServerParameters(command=_uv(), args=config["args"], env=environment)
+    environment |= {"UV_FIND_LINKS": str(dist), **config.get("env", {})}
+    params = StdioServerParameters(command=uv_tool("uv"), args=config["args"], env=environment)
     async with Client(params, mode="legacy") as client:
         tools = {tool.name for tool in (await client.list_tools()).tools}
         assert install.offered in tools

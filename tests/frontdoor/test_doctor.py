@@ -7,7 +7,9 @@ import re
 
 import pytest
 
-from .conftest import NewUser, uv_tool
+from tests.built import uv_tool
+
+from .conftest import NewUser
 
 pytestmark = [pytest.mark.stdio, pytest.mark.timeout(300)]
 

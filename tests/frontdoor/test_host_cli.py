@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from moorings.formats import open_document
-from tests.frontdoor.conftest import uv_tool
+from tests.built import uv_tool
 from tests.frontdoor.npm_tree import TOOLS, install_tree, npm_or_skip
 
 # A worker's first test may wait here for the one install of Gemini CLI.

@@ -19,8 +19,9 @@ import yaml
 from mcp import Client, StdioServerParameters
 
 from moorings.hosts import HOSTS, Host
+from tests.built import REPO
 
-from .conftest import POSTGRES, REPO, NewUser
+from .conftest import POSTGRES, NewUser
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -274,3 +275,33 @@ def test_find_links_goes_into_the_entry(home: Path, capsys: pytest.CaptureFixtur
     assert status == 0
     args = json.loads(printed)["mcpServers"]["fetch"]["args"]
     assert args[:2] == ["--find-links", str(Path.cwd() / "dist")]
+
+
+def test_a_file_that_cannot_be_read_is_left_alone(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = home / ".cursor" / "mcp.json"
+    config.parent.mkdir()
+    config.write_text('{"mcpServers": {"notes": {"command": "notes-mcp",}\n')  # the closing brace is missing
+    status, _, err = install(capsys, "cursor", "fetch")
+    assert status == 1
+    assert err.startswith(f"moorings: error: {config} cannot be read as JSON (")
+    assert "line 2" in err
+    assert err.endswith(
+        "moorings changes nothing in a file it cannot read: fix it, or move it aside and install again\n"
+    )
+    assert config.read_text() == '{"mcpServers": {"notes": {"command": "notes-mcp",}\n'
+    assert list(config.parent.glob("*.bak")) == []
+
+
+def test_every_flag_the_readme_names_is_one_moorings_takes() -> None:
+    from moorings.cli import _parser
+
+    parser = _parser()
+    flags = {flag for action in parser._actions for flag in action.option_strings}  # the top-level ones
+    for sub in parser._subparsers._group_actions[0].choices.values():  # type: ignore[union-attr]
+        flags |= {flag for action in sub._actions for flag in action.option_strings}
+    readme = (Path(__file__).resolve().parents[2] / "moorings" / "README.md").read_text()
+    readme = re.sub(r"```.*?```", "", readme, flags=re.DOTALL)  # inline code only
+    spans = [span for span in re.findall(r"`([^`]+)`", readme) if span.startswith(("--", "moorings "))]
+    named = {flag for span in spans for flag in re.findall(r"--[a-z][a-z-]+", span)}
+    assert {"--force", "--find-links", "--json"} <= named  # the pattern finds the flags the README names
+    assert named - flags == {"--from", "--header"}  # uvx's, in the pinned entry; a server's secret setting
