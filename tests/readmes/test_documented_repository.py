@@ -19,9 +19,11 @@ SERVER_NAMES = sorted(path.parent.name for path in REPO.glob("servers/*/pyprojec
 
 
 def _layout() -> list[str]:
-    """The first column of the top README's layout block: `shared/`, `servers/<name>/`, ..."""
+    """The first column of the top README's layout block: `shared/`, `servers/<name>/`, ...
+
+    An indented line goes on with the description above it."""
     block = next(block for block in blocks("README.md") if block.heading == "Layout")
-    return [line.split()[0] for line in block.text.splitlines() if line.strip()]
+    return [line.split()[0] for line in block.text.splitlines() if line.strip() and not line[0].isspace()]
 
 
 def _each_server(path: str) -> list[str]:
