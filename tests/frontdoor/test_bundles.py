@@ -29,7 +29,7 @@ from moorings_core.config import Setting, describe_settings
 from moorings_core.testing import HANG_LIMIT, text_of
 from tests.built import exclusive, uv_tool
 from tools.generate import bundles
-from tools.generate.sources import ORDER, REPO, ServerSource, server_sources
+from tools.generate.sources import REPO, SERVERS, ServerSource, server_sources
 
 
 def _makefile_variable(name: str) -> str:
@@ -102,7 +102,7 @@ def test_the_bundles_are_what_the_generator_writes(sources: dict[str, ServerSour
     assert not stale, "run: python -m tools.generate"
 
 
-@pytest.mark.parametrize("server", ORDER)
+@pytest.mark.parametrize("server", list(SERVERS))
 def test_mcpb_validates_the_manifest_against_the_0_4_schema(mcpb: Path, server: str) -> None:
     manifest_path = REPO / "servers" / server / "bundle" / "manifest.json"
     assert json.loads(manifest_path.read_text("utf-8"))["manifest_version"] == "0.4"  # not "latest" (0.3)
@@ -122,7 +122,7 @@ def test_mcpb_refuses_a_uv_server_under_an_older_schema(mcpb: Path, tmp_path: Pa
     assert "server.type" in done.stdout
 
 
-@pytest.mark.parametrize("server", ORDER)
+@pytest.mark.parametrize("server", list(SERVERS))
 def test_a_packed_bundle_holds_the_manifest_and_what_uv_runs(
     packed: Callable[[str], Path], sources: dict[str, ServerSource], server: str
 ) -> None:
@@ -135,7 +135,7 @@ def test_a_packed_bundle_holds_the_manifest_and_what_uv_runs(
     assert f'"moorings-{server}=={sources[server].version}"' in project
 
 
-@pytest.mark.parametrize("server", ORDER)
+@pytest.mark.parametrize("server", list(SERVERS))
 def test_every_option_of_the_dialog_is_a_setting_of_the_server(
     sources: dict[str, ServerSource], server: str
 ) -> None:

@@ -15,7 +15,7 @@ bundle holds three files:
 
 and a `.mcpbignore` for what running it in place leaves beside them.
 
-What the dialog asks is chosen here (`ASKED`), not derived: only what a user decides when installing
+What the dialog asks is chosen in `sources.SERVERS`, not derived: only what a user decides when installing
 — what the server may touch (the directories, the database), the credentials it needs, and its
 main switches (read-only, writes, network). Tuning (limits, timeouts, logging) keeps the server's
 defaults, which suit a desktop; what a dialog cannot express (tables of named databases or APIs,
@@ -34,13 +34,12 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from moorings_core.config import Setting
 
-from .sources import REPO, ServerSource
+from .sources import REPO, Ask, ServerSource
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -48,36 +47,6 @@ else:
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 MANIFEST_VERSION = "0.4"
-
-
-@dataclass(frozen=True)
-class Ask:
-    """A setting the install dialog asks for, under this title."""
-
-    title: str
-    required: bool = False  # needed here though the server can do without it (it has other sources)
-
-
-ASKED: dict[str, dict[str, Ask]] = {
-    "filesystem": {"DIR": Ask("Directories"), "--read-only": Ask("Read only")},
-    "sqlite": {"--db-path": Ask("Database file"), "--allow-writes": Ask("Allow writes")},
-    "postgres": {"DSN": Ask("Database URI"), "--access-mode": Ask("Access mode")},
-    # Without a repository the server jails itself to its working directory: here, the bundle's own.
-    "git": {
-        "--repository": Ask("Repositories", required=True),
-        "--read-only": Ask("Read only"),
-        "--allow-network": Ask("Allow network"),
-    },
-    "fetch": {"--allow-private-network": Ask("Allow private networks")},
-    # Without a document the server has nothing to serve (the config file's [apis.NAME] is not here).
-    "openapi": {
-        "--spec": Ask("OpenAPI document", required=True),
-        "--base-url": Ask("Base URL"),
-        "--bearer-token": Ask("Bearer token"),
-        "--api-key": Ask("API key"),
-        "--read-only": Ask("Read only"),
-    },
-}
 
 
 def bundle_directory(source: ServerSource) -> Path:
@@ -103,10 +72,12 @@ def outputs(sources: list[ServerSource]) -> dict[Path, str]:
 
 def asked_settings(source: ServerSource) -> list[tuple[Setting, Ask]]:
     """The settings the dialog asks for, in the server's own order."""
-    asked = ASKED[source.name]
+    asked = source.showing.dialog
     unknown = set(asked) - {setting.flag for setting in source.settings}
     if unknown:
-        raise SystemExit(f"tools/generate/bundles.py ASKED[{source.name!r}]: no setting {sorted(unknown)}")
+        raise SystemExit(
+            f"tools/generate/sources.py SERVERS[{source.name!r}].dialog: no setting {sorted(unknown)}"
+        )
     pairs = [(setting, asked[setting.flag]) for setting in source.settings if setting.flag in asked]
     for setting in source.settings:
         if setting.required and setting.flag not in asked:

@@ -23,47 +23,26 @@ from moorings.places import Place
 from moorings.snippets import hidden, host_snippet
 
 from . import catalog
-from .sources import REPO, ServerSource
+from .sources import REPO, ServerSource, Showing
 
 HOME = "/home/you"
 UVX = f"{HOME}/.local/bin/uvx"
-EXAMPLES = {
-    "filesystem": ["~/projects"],
-    "sqlite": ["--db-path", "~/shop.db"],
-    "postgres": ["postgresql://me@localhost/shop"],
-    "git": ["--repository", "~/code/harbour"],
-    "fetch": [],
-    "openapi": ["--spec", "~/api/openapi.yaml"],
-}
-"""What a user types after `--` for each server: the least it needs, as one would write it."""
-
-ONE_CLICK_ARGS = {
-    "filesystem": ["${workspaceFolder}"],
-    "sqlite": ["--db-path", "${input:db-path}"],
-    "postgres": [],
-    "git": ["--repository", "${workspaceFolder}"],
-    "fetch": [],
-    "openapi": ["--spec", "${input:spec}"],
-}
-"""The arguments of the one-click links, which cannot know the user's paths: the open folder where
-that is what the server wants, else a value VS Code asks for (`${input:...}`)."""
-
 _REGION = re.compile(
     r"(<!-- generated:(?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!-- /generated:(?P=name) -->)", re.S
 )
 
 
 def outputs(sources: list[ServerSource]) -> dict[Path, str]:
-    servers = {source.name: Server.from_json(catalog.server_entry(source)) for source in sources}
+    shown = [(Server.from_json(catalog.server_entry(source)), source.showing) for source in sources]
     files: dict[Path, str] = {}
-    for source in sources:
-        server = servers[source.name]
-        readme = source.directory / "README.md"
-        files[readme] = _fill(readme, {"host-configuration": functools.partial(_server_section, server)})
+    for (server, showing), source in zip(shown, sources, strict=True):
+        section = functools.partial(_server_section, server, showing)
+        files[source.directory / "README.md"] = _fill(
+            source.directory / "README.md", {"host-configuration": section}
+        )
     top = REPO / "README.md"
-    files[top] = _fill(
-        top, {"hosts": _hosts_table, "one-click": functools.partial(_one_click_table, servers)}
-    )
+    hosts = functools.partial(_hosts_table, shown[0])  # the first server is the example
+    files[top] = _fill(top, {"hosts": hosts, "one-click": functools.partial(_one_click_table, shown)})
     return files
 
 
@@ -75,21 +54,23 @@ def _fill(path: Path, makers: dict[str, Callable[[], str]]) -> str:
     return _REGION.sub(lambda match: match[1] + makers[match["name"]]() + match[4], text)
 
 
-def example_launch(server: Server) -> Launch:
-    args = [word.replace("~", HOME, 1) if word.startswith("~") else word for word in EXAMPLES[server.name]]
+def example_launch(server: Server, showing: Showing) -> Launch:
+    args = [word.replace("~", HOME, 1) if word.startswith("~") else word for word in showing.example]
     return plan_launch(server, args, uvx=UVX, cwd=PurePosixPath(HOME), environ={})
 
 
-def install_command(host: str, server: Server) -> str:
-    return shlex.join(["uvx", "moorings", "install", host, server.name, *_after_dashes(server)])
+def install_command(host: str, server: Server, showing: Showing) -> str:
+    after_dashes = ["--", *showing.example] if showing.example else []
+    return _shell(["uvx", "moorings", "install", host, server.name, *after_dashes])
 
 
-def _after_dashes(server: Server) -> list[str]:
-    return ["--", *EXAMPLES[server.name]] if EXAMPLES[server.name] else []
+def _shell(words: list[str]) -> str:
+    """A command line as one types it: quoted where the shell needs it, `~` left for it to expand."""
+    return " ".join(word if re.fullmatch(r"[\w@%+=:,./~-]+", word) else shlex.quote(word) for word in words)
 
 
-def _server_section(server: Server) -> str:
-    launch = hidden(example_launch(server))
+def _server_section(server: Server, showing: Showing) -> str:
+    launch = hidden(example_launch(server, showing))
     hosts = ", ".join(f"`{key}`" for key in HOSTS)
     about_secrets = ""
     if launch.secrets:
@@ -102,7 +83,7 @@ def _server_section(server: Server) -> str:
 backup of the file):
 
 ```console
-{install_command("claude-desktop", server)}
+{install_command("claude-desktop", server, showing)}
 ```
 
 The host is one of:
@@ -127,14 +108,16 @@ and for VS Code (`mcp.json`):
 """
 
 
-def _hosts_table() -> str:
-    rows = ["| host | the file `moorings install` writes (user scope) | project scope |", "|---|---|---|"]
+def _hosts_table(example: tuple[Server, Showing]) -> str:
+    rows = [
+        "| host | one command | the file it writes (user scope) | project scope |",
+        "|---|---|---|---|",
+    ]
     for host in HOSTS.values():
-        files = _files(host)
-        project = "`" + str(host.paths(_PLACES["linux"], "project")[0]).removeprefix(f"{HOME}/project/") + "`"
-        rows.append(
-            f"| {host.title} (`{host.key}`) | {files} | {project if 'project' in host.scopes else '—'} |"
-        )
+        command = install_command(host.key, *example)
+        project = str(host.paths(_PLACES["linux"], "project")[0]).removeprefix(f"{HOME}/project/")
+        project = f"`{project}`" if "project" in host.scopes else "—"
+        rows.append(f"| {host.title} | `{command}` | {_files(host)} | {project} |")
     return "\n".join(rows) + "\n"
 
 
@@ -169,14 +152,12 @@ def _files(host: Host) -> str:
     return "; ".join(shown)
 
 
-def _one_click_table(servers: dict[str, Server]) -> str:
+def _one_click_table(shown: list[tuple[Server, Showing]]) -> str:
     rows = ["| server | VS Code | Cursor |", "|---|---|---|"]
-    for server in servers.values():
-        launch = Launch(server=server, command="uvx", server_args=tuple(ONE_CLICK_ARGS[server.name]))
-        if server.name == "postgres":
-            launch = Launch(
-                server=server, command="uvx", server_args=(), secrets={"MOORINGS_POSTGRES_DSN": None}
-            )
+    for server, showing in shown:
+        # The secrets the example needs, asked for by the host's own means (VS Code's prompts).
+        secrets = dict.fromkeys(example_launch(server, showing).secrets)
+        launch = Launch(server=server, command="uvx", server_args=showing.one_click, secrets=secrets)
         vscode = f"[install]({_vscode_link(launch)})"
         cursor = (
             f"[install]({_cursor_link(launch)})"
