@@ -246,18 +246,24 @@ def test_mistakes_get_one_line_and_status_2(
     assert err.count("\n") == 1
 
 
-def test_list_names_every_server_with_its_version(capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_names_every_server_with_its_version_and_flags(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = moorings(capsys, "list")
     assert status == 0
-    assert out.splitlines()[:6] == [
+    lines = out.splitlines()
+    assert lines[:4] == [
         "moorings-filesystem  0.1.0     An MCP server for local files",
+        "    DIR... --read-only --roots-mode --follow-gitignore --max-read-bytes",
         "moorings-sqlite      0.1.0     An MCP server for SQLite databases",
-        "moorings-postgres    0.1.0     An MCP server for PostgreSQL",
-        "moorings-git         0.1.0     An MCP server for git",
-        "moorings-fetch       0.1.0     An MCP server that fetches web pages as readable markdown",
-        "moorings-openapi     0.1.0     An MCP server that turns a web API's OpenAPI document into tools, "
-        "one per operation",
+        "    --db-path --allow-writes --create --max-rows --max-result-chars --timeout --attach",
     ]
+    assert (
+        "moorings-openapi     0.1.0     An MCP server that turns a web API's OpenAPI document into tools, "
+        in out
+    )
+    assert lines[-2] == (
+        "Every server also takes --max-output-chars, --call-timeout, --max-message-bytes, --log-level and "
+        "--config FILE."
+    )
 
 
 def test_list_of_one_server_gives_its_flags_and_variables(capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 import sys
+import textwrap
 from pathlib import Path
 
 from moorings.catalog import Server, all_servers, server_named
@@ -27,11 +28,26 @@ def list_servers(options: argparse.Namespace, server_args: object) -> int:
     if options.json:
         print(json.dumps([dataclasses.asdict(server) for server in servers], indent=2))
         return 0
+    shared = set.intersection(*({option.flag for option in server.options} for server in servers))
     width = max(len(server.distribution) for server in servers)
     for server in servers:
         print(f"{server.distribution:<{width}}  {server.version:<8}  {server.summary}")
-    print("\nmoorings list NAME shows a server's settings; moorings config HOST NAME -- ARGS, its entry.")
+        flags = " ".join(_flags(server, shared))
+        print(
+            textwrap.fill(
+                flags, width=100, initial_indent="    ", subsequent_indent="    ", break_on_hyphens=False
+            )
+        )
+    common = ", ".join(option.flag for option in next(iter(servers)).options if option.flag in shared)
+    print(f"\nEvery server also takes {common} and --config FILE.")
+    print("moorings list NAME shows a server's settings; moorings config HOST NAME -- ARGS, its entry.")
     return 0
+
+
+def _flags(server: Server, shared: set[str]) -> list[str]:
+    """The server's own settings as its command line spells them (`DIR...`, `[apis.NAME]`, `--read-only`)."""
+    return [option.flag + ("..." if option.positional and option.many else "")
+            for option in server.options if option.flag not in shared]  # fmt: skip
 
 
 def _describe(server: Server) -> str:
