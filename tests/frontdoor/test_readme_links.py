@@ -55,10 +55,10 @@ PLACEHOLDER = re.compile(r"moorings-NAME(?:==V)?|'[^']*'|\b(?:NAME|V|N|HOST|VAR)
 def _doctor_texts() -> list[str]:
     """The literal text of each message in doctoring.py: its strings, and the fixed parts of its f-strings."""
     tree = ast.parse((REPO / "moorings" / "src" / "moorings" / "doctoring.py").read_text("utf-8"))
-    texts = []
+    texts: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.JoinedStr):
-            texts += [part.value for part in node.values if isinstance(part, ast.Constant)]
+            texts += [str(part.value) for part in node.values if isinstance(part, ast.Constant)]
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             texts.append(node.value)
     return texts
