@@ -123,3 +123,28 @@ def test_a_folder_of_wheels_goes_before_the_release_and_is_made_absolute() -> No
         server_named("fetch"), [], uvx="/u/uvx", cwd=PurePath("/work"), environ={}, find_links=["dist"]
     )
     assert launch.args == ["--find-links", "/work/dist", "--from", "moorings-fetch==0.1.0", "moorings-fetch"]
+
+
+def test_uvx_is_found_where_uv_installs_it_when_not_on_path(tmp_path: Path) -> None:
+    from moorings.launch import find_uvx
+    from moorings.places import Place
+
+    linux = Place(system="linux", home=tmp_path, environ={"PATH": ""})
+    assert find_uvx(linux) is None
+    (tmp_path / ".local" / "bin").mkdir(parents=True)
+    (tmp_path / ".local" / "bin" / "uvx").write_text("")
+    assert find_uvx(linux) == str(tmp_path / ".local" / "bin" / "uvx")
+    # Windows' installer puts uvx.exe in the same place; a plain `uvx` there is not it.
+    windows = Place(system="windows", home=tmp_path, environ={"PATH": ""})
+    assert find_uvx(windows) is None
+    (tmp_path / ".local" / "bin" / "uvx.exe").write_text("")
+    assert find_uvx(windows) == str(tmp_path / ".local" / "bin" / "uvx.exe")
+
+
+def test_uvx_beside_the_uv_that_runs_moorings_is_found(tmp_path: Path) -> None:
+    from moorings.launch import find_uvx
+    from moorings.places import Place
+
+    (tmp_path / "uvx").write_text("")
+    place = Place(system="linux", home=tmp_path / "home", environ={"PATH": "", "UV": str(tmp_path / "uv")})
+    assert find_uvx(place) == str(tmp_path / "uvx")

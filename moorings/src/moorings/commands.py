@@ -155,7 +155,7 @@ def _uvx(options: argparse.Namespace) -> str:
             raise UsageError(f"--uvx {options.uvx}: there is no such file")
         return str(path)
     place = Place.current()
-    found = find_uvx(place.environ, Path(place.home))
+    found = find_uvx(place)
     if found is None:
         raise MooringsCliError(
             "uvx is not installed (or not where moorings looks: PATH, ~/.local/bin, ~/.cargo/bin); "

@@ -22,6 +22,7 @@ from pathlib import Path, PurePath
 
 from moorings.catalog import Option, Server
 from moorings.errors import UsageError
+from moorings.places import Place
 from moorings_core.config import PATH_STYLES
 
 __all__ = ["Launch", "find_uvx", "plan_launch"]
@@ -196,17 +197,14 @@ def _check_required(server: Server, given: set[str], secrets: Mapping[str, str |
             raise UsageError(f"{server.command} needs {option.flag}: {how} after `--` ({option.description})")
 
 
-def find_uvx(environ: Mapping[str, str], home: Path) -> str | None:
+def find_uvx(place: Place) -> str | None:
     """The absolute path of uvx: on PATH, beside the uv running us, or where uv's installers put it."""
-    found = shutil.which("uvx", path=environ.get("PATH"))
+    name = "uvx.exe" if place.system == "windows" else "uvx"
+    found = shutil.which(name, path=place.environ.get("PATH"))
     if found:
         return str(Path(found).absolute())
-    suffix = ".exe" if os.name == "nt" else ""
-    beside_uv = [Path(environ["UV"]).with_name("uvx" + suffix)] if environ.get("UV") else []
-    usual = [
-        home / ".local" / "bin" / ("uvx" + suffix),
-        home / ".cargo" / "bin" / ("uvx" + suffix),
-        Path("/opt/homebrew/bin/uvx"),
-        Path("/usr/local/bin/uvx"),
-    ]
+    beside_uv = [Path(place.environ["UV"]).with_name(name)] if place.environ.get("UV") else []
+    usual = [Path(place.home) / ".local" / "bin" / name, Path(place.home) / ".cargo" / "bin" / name]
+    if place.system == "darwin":
+        usual += [Path("/opt/homebrew/bin/uvx"), Path("/usr/local/bin/uvx")]
     return next((str(path) for path in [*beside_uv, *usual] if path.is_file()), None)
