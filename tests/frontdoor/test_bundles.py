@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import zipfile
 from collections.abc import Awaitable, Callable
@@ -27,7 +26,8 @@ from mcp import Client, StdioServerParameters
 
 from moorings_core.config import Setting, describe_settings
 from moorings_core.testing import HANG_LIMIT, text_of
-from tests.built import exclusive, uv_tool
+from tests.built import uv_tool
+from tests.frontdoor.npm_tree import TOOLS, install_tree, npm_or_skip
 from tools.generate import bundles
 from tools.generate.sources import REPO, SERVERS, ServerSource, server_sources
 
@@ -39,6 +39,8 @@ def _makefile_variable(name: str) -> str:
 
 
 MCPB_VERSION = _makefile_variable("MCPB_VERSION")
+# A first run installs the mcpb CLI from npm inside the test that asks for it first.
+pytestmark = pytest.mark.timeout(300)
 PETSTORE = REPO / "tests" / "openapi" / "data" / "public" / "petstore.yaml"
 # What substitutes ${user_config.*} as the host does, with the library of the pinned CLI.
 SUBSTITUTE = """
@@ -61,16 +63,14 @@ def _run(*args: str | Path, cwd: Path = REPO) -> str:
 
 @pytest.fixture(scope="session")
 def mcpb() -> Path:
-    """The directory the pinned mcpb package is installed in (git-ignored, kept between runs)."""
-    npm = shutil.which("npm")
-    if npm is None or shutil.which("node") is None:
-        pytest.skip("Node.js is not installed: the mcpb CLI needs it")
-    home = REPO / ".tools" / f"mcpb-{MCPB_VERSION}"
-    with exclusive(REPO / ".tools" / "mcpb.lock"):
-        if not (home / "node_modules" / ".bin" / "mcpb").exists():
-            _run(npm, "install", "--prefix", home, "--cache", REPO / ".tools" / "npm-cache",
-                 "--no-audit", "--no-fund", "--no-save", f"@anthropic-ai/mcpb@{MCPB_VERSION}")  # fmt: skip
-    return home
+    """The folder the pinned mcpb CLI is installed in (`.tools/npm/mcpb`, git-ignored, kept between runs)."""
+    npm = npm_or_skip("the bundle tests need the mcpb CLI")
+    return install_tree(npm, Path(__file__).with_name("mcpb"), TOOLS / "mcpb")
+
+
+def test_the_tests_use_the_mcpb_that_make_dist_packs_with() -> None:
+    lock = json.loads((Path(__file__).with_name("mcpb") / "package-lock.json").read_text("utf-8"))
+    assert lock["packages"]["node_modules/@anthropic-ai/mcpb"]["version"] == MCPB_VERSION
 
 
 def _mcpb(home: Path, *args: str | Path) -> str:
