@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from moorings_core.testing import connect_stdio
-from tests.built import run_folder, uv_tool
+from tests.built import exclusive, run_folder, uv_tool
 
 REPO = Path(__file__).resolve().parents[1]
 SERVERS = sorted(path.parent.name for path in REPO.glob("servers/*/pyproject.toml"))
@@ -85,11 +85,26 @@ def _start_args(server: str, tmp_path: Path) -> list[str]:
     return [arg.format(tmp=tmp_path) for arg in START_ARGS[server]]
 
 
-def _pip_install(tmp_path: Path, dist: Path, requirement: str) -> Path:
-    """A fresh `python -m venv` with its own pip, and `requirement` installed by that pip; its bin/."""
+@pytest.fixture(scope="session")
+def pip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A current pip, once per run: the python of a venv made with `--upgrade-deps`.
+
+    It installs into each test's own clean venv (`pip --python`): the pip that comes with Python
+    3.11 takes twice as long to read PyPI's long file lists, which adds a minute to the suite.
+    """
+    tool = run_folder(tmp_path_factory) / "pip"
+    with exclusive(tool.with_name("pip.lock")):
+        if not (tool / "bin" / "pip").exists():
+            _run(sys.executable, "-m", "venv", "--upgrade-deps", tool)
+    return tool / "bin" / "python"
+
+
+def _pip_install(pip: Path, tmp_path: Path, dist: Path, requirement: str) -> Path:
+    """A fresh `python -m venv`, and `requirement` installed into it by pip; its bin/."""
     venv = tmp_path / "venv"
-    _run(sys.executable, "-m", "venv", venv)
-    _run(venv / "bin" / "pip", "install", "--quiet", "--find-links", dist, requirement)
+    _run(sys.executable, "-m", "venv", "--without-pip", venv)
+    _run(pip, "-m", "pip", "--python", venv / "bin" / "python", "install", "--quiet", "--find-links", dist,
+         requirement)  # fmt: skip
     return venv / "bin"
 
 
@@ -108,11 +123,11 @@ async def _served(
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("server", SERVERS)
 async def test_pip_installs_a_server_wheel_alone_and_it_serves_over_stdio(
-    dist: Path, tmp_path: Path, server: str
+    pip: Path, dist: Path, tmp_path: Path, server: str
 ) -> None:
     version = _built_version(dist, f"moorings-{server}")
     # Pinned, so that a same-named release on PyPI could never stand in for the wheel built here.
-    bin_dir = _pip_install(tmp_path, dist, f"moorings-{server}=={version}")
+    bin_dir = _pip_install(pip, tmp_path, dist, f"moorings-{server}=={version}")
     args = _start_args(server, tmp_path)
     served = await _served(str(bin_dir / f"moorings-{server}"), *args)
     assert served.startswith(f"moorings-{server} {version}: ")
@@ -138,8 +153,10 @@ async def test_uvx_runs_a_server_wheel_and_it_serves_over_stdio(
 
 
 @pytest.mark.timeout(300)
-def test_pip_install_of_moorings_with_an_extra_brings_that_server(dist: Path, tmp_path: Path) -> None:
-    bin_dir = _pip_install(tmp_path, dist, f"moorings[sqlite]=={_built_version(dist, 'moorings')}")
+def test_pip_install_of_moorings_with_an_extra_brings_that_server(
+    pip: Path, dist: Path, tmp_path: Path
+) -> None:
+    bin_dir = _pip_install(pip, tmp_path, dist, f"moorings[sqlite]=={_built_version(dist, 'moorings')}")
     version = _built_version(dist, "moorings-sqlite")
     assert sorted(path.name for path in bin_dir.glob("moorings-*")) == ["moorings-sqlite"]
     assert _run(bin_dir / "moorings-sqlite", "--version") == f"moorings-sqlite {version}\n"
