@@ -6,9 +6,9 @@ bundle holds three files:
 - `manifest.json` (manifest_version 0.4, the first with the `uv` server type): what the install
   dialog asks (`user_config`) and the command Claude Desktop runs (`mcp_config`), with `uv` run by
   its own copy of uv.
-- `pyproject.toml`: a virtual project depending on the server's release on PyPI, pinned exactly (and
-  core's, which the server's wheel names without a version), so `uv run` installs that release and
-  nothing else: the bundle carries no code of ours to drift from what is published.
+- `pyproject.toml`: a virtual project depending on the server's release on PyPI, pinned exactly (it
+  pins the core it was released with), so `uv run` installs that release and nothing else: the
+  bundle carries no code of ours to drift from what is published.
 - `launch_<name>.py`, the entry point: starts the server from that install through
   `moorings_core.bundled`, which drops what the dialog left unset; each has its own name so that
   mypy, which checks them here, sees six modules and not one.
@@ -39,7 +39,7 @@ from typing import Any
 
 from moorings_core.config import Setting
 
-from .sources import REPO, Ask, ServerSource
+from .sources import Ask, ServerSource
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -58,13 +58,12 @@ def launcher(source: ServerSource) -> str:
 
 
 def outputs(sources: list[ServerSource]) -> dict[Path, str]:
-    core = _project(REPO / "shared")
     files: dict[Path, str] = {}
     for source in sources:
         project = _project(source.directory)
         directory = bundle_directory(source)
         files[directory / "manifest.json"] = json.dumps(_manifest(source, project), indent=2) + "\n"
-        files[directory / "pyproject.toml"] = _pyproject(source, project, core)
+        files[directory / "pyproject.toml"] = _pyproject(source, project)
         files[directory / launcher(source)] = _LAUNCHER.format(name=source.name, flag=_list_flag(source))
         files[directory / ".mcpbignore"] = _IGNORED
     return files
@@ -151,13 +150,8 @@ def _list_flag(source: ServerSource) -> str:
     return next((json.dumps(setting.flag) for setting in lists if not setting.positional), "None")
 
 
-def _pyproject(source: ServerSource, project: dict[str, Any], core: dict[str, Any]) -> str:
-    return _PYPROJECT.format(
-        name=source.name,
-        version=source.version,
-        python=project["requires-python"],
-        core=core["version"],
-    )
+def _pyproject(source: ServerSource, project: dict[str, Any]) -> str:
+    return _PYPROJECT.format(name=source.name, version=source.version, python=project["requires-python"])
 
 
 def _project(directory: Path) -> dict[str, Any]:
@@ -179,7 +173,7 @@ name = "moorings-{name}-bundle"
 version = "{version}"
 description = "The Claude Desktop bundle of moorings-{name}: its release, as published"
 requires-python = "{python}"
-dependencies = ["moorings-{name}=={version}", "moorings-core=={core}"]
+dependencies = ["moorings-{name}=={version}"]
 
 [tool.uv]
 package = false
