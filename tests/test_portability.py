@@ -18,7 +18,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-PACKAGES = ["moorings_core", "moorings_filesystem", "moorings_sqlite"]
+PACKAGES = ["moorings_core", "moorings_filesystem", "moorings_sqlite", "moorings"]
 # What our packages import from outside the standard library, loaded before anything is taken away.
 LIBRARIES = ["mcp", "mcp_types", "anyio", "pydantic", "httpx", "httpcore", "jsonschema", "pathspec"]
 LIBRARIES += ["watchfiles", "aiosqlite", "pytest", "asyncio", "sqlite3", "ctypes", "ssl"]
